@@ -1,0 +1,530 @@
+/* client_cmds.c - commands about the connection itself: CLIENT, HELLO,
+ * AUTH, RESET and MONITOR.
+ *
+ * Authentication here is the 7.0 model reduced to the `default` user: its
+ * password is `requirepass` (none means "nopass": any password, or none, is
+ * accepted). The ACL module will replace checkPassword() with real users
+ * without changing these commands' replies.
+ */
+#include "server.h"
+#include <ctype.h>
+
+/* ---------------------------------------------------------------------------
+ * Authentication
+ * ------------------------------------------------------------------------ */
+
+/* Commands other than AUTH/HELLO (and other no-auth ones) need a logged in
+ * client when the default user has a password. */
+int authRequired(client *c) {
+    return server.requirepass != NULL && !c->authenticated;
+}
+
+/* Constant time comparison: the time taken must not reveal how many
+ * leading bytes of a guessed password were right. */
+static int timeIndependentEqual(const char *a, size_t alen, const char *b, size_t blen) {
+    unsigned char diff = alen != blen;
+    size_t n = alen > blen ? alen : blen;
+    for (size_t j = 0; j < n; j++) {
+        unsigned char x = j < alen ? (unsigned char)a[j] : 0;
+        unsigned char y = j < blen ? (unsigned char)b[j] : 0;
+        diff |= x ^ y;
+    }
+    return diff == 0;
+}
+
+/* 1 if user/pass is valid. Only "default" exists until ACLs land. */
+int checkPassword(const char *user, size_t userlen, const char *pass, size_t passlen) {
+    if (userlen != 7 || memcmp(user, "default", 7) != 0) return 0;
+    if (server.requirepass == NULL) return 1; /* nopass */
+    return timeIndependentEqual(pass, passlen, server.requirepass, strlen(server.requirepass));
+}
+
+/* Try to log the client in; on failure reply WRONGPASS (and return 0). */
+static int authenticateClient(client *c, robj *user, robj *pass) {
+    if (!checkPassword(user->ptr, sdslen(user->ptr), pass->ptr, sdslen(pass->ptr))) {
+        addReplyError(c, "-WRONGPASS invalid username-password pair or user is disabled.");
+        return 0;
+    }
+    c->authenticated = 1;
+    sdsfree(c->user);
+    c->user = sdsnew(user->ptr);
+    return 1;
+}
+
+/* AUTH [username] password */
+void authCommand(client *c) {
+    if (c->argc > 3) {
+        addReplyErrorObject(c, shared.syntaxerr);
+        return;
+    }
+    /* Redact the password from the slowlog and MONITOR. */
+    redactClientCommandArgument(c, c->argc - 1);
+
+    robj *user, *pass;
+    if (c->argc == 2) {
+        /* The one-argument form when no password is set is almost always a
+         * configuration mistake: say so rather than silently succeed. */
+        if (server.requirepass == NULL) {
+            addReplyError(c, "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+            return;
+        }
+        user = shared.default_username;
+        pass = c->argv[1];
+    } else {
+        user = c->argv[1];
+        pass = c->argv[2];
+    }
+    if (authenticateClient(c, user, pass)) addReply(c, shared.ok);
+}
+
+/* HELLO [protover [AUTH username password] [SETNAME clientname]] */
+void helloCommand(client *c) {
+    long long ver = 0;
+    int next_arg = 1;
+
+    if (c->argc >= 2) {
+        if (getLongLongFromObjectOrReply(c, c->argv[next_arg++], &ver,
+                "Protocol version is not an integer or out of range") != C_OK)
+            return;
+        if (ver < 2 || ver > 3) {
+            addReplyError(c, "-NOPROTO unsupported protocol version");
+            return;
+        }
+    }
+
+    robj *username = NULL, *password = NULL, *clientname = NULL;
+    for (int j = next_arg; j < c->argc; j++) {
+        int moreargs = (c->argc - 1) - j;
+        const char *opt = c->argv[j]->ptr;
+        if (!strcasecmp(opt, "AUTH") && moreargs >= 2) {
+            redactClientCommandArgument(c, j + 1);
+            redactClientCommandArgument(c, j + 2);
+            username = c->argv[j+1];
+            password = c->argv[j+2];
+            j += 2;
+        } else if (!strcasecmp(opt, "SETNAME") && moreargs) {
+            clientname = c->argv[j+1];
+            const char *err = NULL;
+            if (!validateClientName(clientname, &err)) {
+                addReplyError(c, err);
+                return;
+            }
+            j++;
+        } else {
+            addReplyErrorFormat(c, "Syntax error in HELLO option '%s'", opt);
+            return;
+        }
+    }
+
+    if (username && !authenticateClient(c, username, password)) return;
+    if (authRequired(c)) {
+        addReplyError(c, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return;
+    }
+    if (clientname) setClientName(c, clientname);
+    if (ver) c->resp = ver;
+
+    addReplyMapLen(c, 7);
+    addReplyBulkCString(c, "server");
+    addReplyBulkCString(c, "redis");
+    addReplyBulkCString(c, "version");
+    addReplyBulkCString(c, REDIS_VERSION);
+    addReplyBulkCString(c, "proto");
+    addReplyLongLong(c, c->resp);
+    addReplyBulkCString(c, "id");
+    addReplyLongLong(c, c->id);
+    addReplyBulkCString(c, "mode");
+    addReplyBulkCString(c, server.cluster_enabled ? "cluster" : "standalone");
+    addReplyBulkCString(c, "role");
+    addReplyBulkCString(c, server.masterhost ? "replica" : "master");
+    addReplyBulkCString(c, "modules");
+    addReplyArrayLen(c, 0);
+}
+
+/* RESET: back to a fresh connection's state. */
+void resetCommand(client *c) {
+    /* MONITOR and replica connections cannot be turned back into normal
+     * clients; the command table forbids RESET for them anyway. */
+    if (c->flags & CLIENT_MONITOR) {
+        listNode *ln = listSearchKey(server.monitors, c);
+        if (ln) listDelNode(server.monitors, ln);
+        c->flags &= ~(CLIENT_MONITOR|CLIENT_SLAVE);
+    }
+    if (c->flags & CLIENT_MULTI) discardTransaction(c);
+    else unwatchAllKeys(c);
+    c->flags &= ~(CLIENT_ASKING|CLIENT_READONLY|CLIENT_REPLY_OFF|
+                  CLIENT_REPLY_SKIP_NEXT|CLIENT_NO_EVICT|CLIENT_TRACKING);
+    selectDb(c, 0);
+    c->resp = 2;
+    if (c->name) {
+        decrRefCount(c->name);
+        c->name = NULL;
+    }
+    sdsfree(c->user);
+    c->user = sdsnew("default");
+    c->authenticated = (server.requirepass == NULL);
+    addReplyStatus(c, "RESET");
+}
+
+/* MONITOR: stream every command the server executes. */
+void monitorCommand(client *c) {
+    /* A replica can't become a monitor; a monitor asking again is a no-op. */
+    if (c->flags & CLIENT_SLAVE) return;
+    c->flags |= (CLIENT_SLAVE|CLIENT_MONITOR);
+    listAddNodeTail(server.monitors, c);
+    addReply(c, shared.ok);
+}
+
+/* ---------------------------------------------------------------------------
+ * CLIENT
+ * ------------------------------------------------------------------------ */
+
+/* Names are shown in CLIENT LIST, so they must be one printable token. */
+int validateClientName(robj *name, const char **err) {
+    const char *p = name->ptr;
+    size_t len = sdslen(name->ptr);
+    for (size_t j = 0; j < len; j++) {
+        if (p[j] < '!' || p[j] > '~') {
+            if (err) *err = "Client names cannot contain spaces, newlines or special characters.";
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* An empty name removes the name. */
+void setClientName(client *c, robj *name) {
+    if (c->name) decrRefCount(c->name);
+    c->name = NULL;
+    if (sdslen(name->ptr) == 0) return;
+    c->name = dupStringObject(name);
+}
+
+client *lookupClientByID(uint64_t id) {
+    listIter li;
+    listNode *ln;
+    listRewind(server.clients, &li);
+    while ((ln = listNext(&li))) {
+        client *c = listNodeValue(ln);
+        if (c->id == id) return c;
+    }
+    return NULL;
+}
+
+static void clientListReply(client *c) {
+    sds o = NULL;
+    if (c->argc == 2) {
+        o = getAllClientsInfoString(-1);
+    } else if (c->argc == 4 && !strcasecmp(c->argv[2]->ptr, "type")) {
+        int type = getClientTypeByName(c->argv[3]->ptr);
+        if (type == -1) {
+            addReplyErrorFormat(c, "Unknown client type '%s'", (char *)c->argv[3]->ptr);
+            return;
+        }
+        o = getAllClientsInfoString(type);
+    } else if (c->argc > 3 && !strcasecmp(c->argv[2]->ptr, "id")) {
+        o = sdsempty();
+        for (int j = 3; j < c->argc; j++) {
+            long long cid;
+            if (getLongLongFromObjectOrReply(c, c->argv[j], &cid, "Invalid client ID") != C_OK) {
+                sdsfree(o);
+                return;
+            }
+            client *cl = lookupClientByID(cid);
+            if (cl) {
+                o = catClientInfoString(o, cl);
+                o = sdscatlen(o, "\n", 1);
+            }
+        }
+    } else {
+        addReplyErrorObject(c, shared.syntaxerr);
+        return;
+    }
+    addReplyVerbatim(c, o, sdslen(o), "txt");
+    sdsfree(o);
+}
+
+/* Filters of CLIENT KILL <filter> <value> ... */
+typedef struct killFilter {
+    const char *addr, *laddr, *user;
+    long long id;
+    int type;
+    int skipme;
+} killFilter;
+
+static int parseKillFilters(client *c, killFilter *f) {
+    f->addr = f->laddr = f->user = NULL;
+    f->id = 0;
+    f->type = -1;
+    f->skipme = 1;
+    for (int i = 2; i < c->argc; i += 2) {
+        if (i + 1 >= c->argc) {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return 0;
+        }
+        const char *opt = c->argv[i]->ptr, *val = c->argv[i+1]->ptr;
+        if (!strcasecmp(opt, "id")) {
+            long long tmp;
+            if (getLongLongFromObjectOrReply(c, c->argv[i+1], &tmp,
+                    "client-id should be greater than 0") != C_OK)
+                return 0;
+            if (tmp <= 0) {
+                addReplyError(c, "client-id should be greater than 0");
+                return 0;
+            }
+            f->id = tmp;
+        } else if (!strcasecmp(opt, "type")) {
+            f->type = getClientTypeByName((char *)val);
+            if (f->type == -1) {
+                addReplyErrorFormat(c, "Unknown client type '%s'", val);
+                return 0;
+            }
+        } else if (!strcasecmp(opt, "addr")) {
+            f->addr = val;
+        } else if (!strcasecmp(opt, "laddr")) {
+            f->laddr = val;
+        } else if (!strcasecmp(opt, "user")) {
+            f->user = val;
+        } else if (!strcasecmp(opt, "skipme")) {
+            if (!strcasecmp(val, "yes")) f->skipme = 1;
+            else if (!strcasecmp(val, "no")) f->skipme = 0;
+            else {
+                addReplyErrorObject(c, shared.syntaxerr);
+                return 0;
+            }
+        } else {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int clientMatchesKillFilter(client *c, client *target, killFilter *f) {
+    if (f->addr && strcmp(getClientPeerId(target), f->addr) != 0) return 0;
+    if (f->laddr && strcmp(getClientSockname(target), f->laddr) != 0) return 0;
+    if (f->type != -1 && getClientType(target) != f->type) return 0;
+    if (f->id != 0 && target->id != (uint64_t)f->id) return 0;
+    if (f->user && (target->user == NULL || strcmp(target->user, f->user) != 0)) return 0;
+    if (c == target && f->skipme) return 0;
+    return 1;
+}
+
+/* Kill a client: a client killing itself is closed after the reply. */
+static void killClient(client *c, client *target) {
+    if (c == target) c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    else freeClientAsync(target);
+}
+
+static void clientKillReply(client *c) {
+    if (c->argc == 3) {
+        /* Old form: CLIENT KILL addr:port. */
+        client *found = NULL;
+        listIter li;
+        listNode *ln;
+        listRewind(server.clients, &li);
+        while ((ln = listNext(&li))) {
+            client *cl = listNodeValue(ln);
+            if (strcmp(getClientPeerId(cl), c->argv[2]->ptr) == 0) {
+                found = cl;
+                break;
+            }
+        }
+        if (!found) {
+            addReplyError(c, "No such client");
+            return;
+        }
+        /* Reply first: if we kill ourselves the OK must still arrive. */
+        addReply(c, shared.ok);
+        killClient(c, found);
+        return;
+    }
+
+    killFilter f;
+    if (!parseKillFilters(c, &f)) return;
+    long long killed = 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.clients, &li);
+    while ((ln = listNext(&li))) {
+        client *cl = listNodeValue(ln);
+        if (!clientMatchesKillFilter(c, cl, &f)) continue;
+        killClient(c, cl);
+        killed++;
+    }
+    addReplyLongLong(c, killed);
+}
+
+static void clientPauseReply(client *c) {
+    long long duration;
+    int type = PAUSE_ALL;
+    if (c->argc == 4) {
+        if (!strcasecmp(c->argv[3]->ptr, "all")) type = PAUSE_ALL;
+        else if (!strcasecmp(c->argv[3]->ptr, "write")) type = PAUSE_WRITE;
+        else {
+            addReplyError(c, "CLIENT PAUSE mode must be WRITE or ALL");
+            return;
+        }
+    }
+    if (getLongLongFromObjectOrReply(c, c->argv[2], &duration,
+            "timeout is not an integer or out of range") != C_OK)
+        return;
+    if (duration < 0) {
+        addReplyError(c, "timeout is negative");
+        return;
+    }
+    pauseClients(mstime() + duration, type);
+    addReply(c, shared.ok);
+}
+
+static const char *clientHelp[] = {
+"CACHING (YES|NO)",
+"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+"GETREDIR",
+"    Return the client ID we are redirecting to when tracking is enabled.",
+"GETNAME",
+"    Return the name of the current connection.",
+"ID",
+"    Return the ID of the current connection.",
+"INFO",
+"    Return information about the current client connection.",
+"KILL <ip:port>",
+"    Kill connection made from <ip:port>.",
+"KILL <option> <value> [<option> <value> [...]]",
+"    Kill connections. Options are:",
+"    * ADDR (<ip:port>|<unixsocket>:0)",
+"      Kill connections made from the specified address",
+"    * LADDR (<ip:port>|<unixsocket>:0)",
+"      Kill connections made to specified local address",
+"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+"      Kill connections by type.",
+"    * USER <username>",
+"      Kill connections authenticated by <username>.",
+"    * SKIPME (YES|NO)",
+"      Skip killing current connection (default: yes).",
+"LIST [options ...]",
+"    Return information about client connections. Options:",
+"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+"      Return clients of specified type.",
+"UNPAUSE",
+"    Stop the current client pause, resuming traffic.",
+"PAUSE <timeout> [WRITE|ALL]",
+"    Suspend all, or just write, clients for <timeout> milliseconds.",
+"REPLY (ON|OFF|SKIP)",
+"    Control the replies sent to the current connection.",
+"SETNAME <name>",
+"    Assign the name <name> to the current connection.",
+"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+"    Unblock the specified blocked client.",
+"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+"         [OPTIN] [OPTOUT] [NOLOOP]",
+"    Control server assisted client side caching.",
+"TRACKINGINFO",
+"    Report tracking status for the current connection.",
+"NO-EVICT (ON|OFF)",
+"    Protect current client connection from eviction.",
+NULL
+};
+
+static void clientReplyMode(client *c) {
+    const char *mode = c->argv[2]->ptr;
+    if (!strcasecmp(mode, "on")) {
+        c->flags &= ~(CLIENT_REPLY_SKIP|CLIENT_REPLY_OFF);
+        addReply(c, shared.ok);
+    } else if (!strcasecmp(mode, "off")) {
+        c->flags |= CLIENT_REPLY_OFF;
+    } else if (!strcasecmp(mode, "skip")) {
+        if (!(c->flags & CLIENT_REPLY_OFF)) c->flags |= CLIENT_REPLY_SKIP_NEXT;
+    } else {
+        addReplyErrorObject(c, shared.syntaxerr);
+    }
+}
+
+/* CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO: client-side caching
+ * is a separate feature (invalidation messages are not sent yet); these
+ * answer as a connection that never enabled tracking does. */
+static void clientTrackingInfoReply(client *c) {
+    addReplyMapLen(c, 3);
+    addReplyBulkCString(c, "flags");
+    addReplySetLen(c, 1);
+    addReplyBulkCString(c, "off");
+    addReplyBulkCString(c, "redirect");
+    addReplyLongLong(c, -1);
+    addReplyBulkCString(c, "prefixes");
+    addReplyArrayLen(c, 0);
+}
+
+static void clientUnblockReply(client *c) {
+    long long id;
+    if (getLongLongFromObjectOrReply(c, c->argv[2], &id, NULL) != C_OK) return;
+    if (c->argc == 4 && strcasecmp(c->argv[3]->ptr, "timeout") &&
+        strcasecmp(c->argv[3]->ptr, "error")) {
+        addReplyError(c, "CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        return;
+    }
+    /* No command blocks yet, so no client can be unblocked. */
+    addReply(c, shared.czero);
+}
+
+void clientCommand(client *c) {
+    const char *sub = c->argv[1]->ptr;
+
+    if (c->argc == 2 && !strcasecmp(sub, "help")) {
+        addReplyHelp(c, clientHelp);
+    } else if (c->argc == 2 && !strcasecmp(sub, "id")) {
+        addReplyLongLong(c, c->id);
+    } else if (c->argc == 2 && !strcasecmp(sub, "info")) {
+        sds o = catClientInfoString(sdsempty(), c);
+        o = sdscatlen(o, "\n", 1);
+        addReplyVerbatim(c, o, sdslen(o), "txt");
+        sdsfree(o);
+    } else if (!strcasecmp(sub, "list")) {
+        clientListReply(c);
+    } else if (c->argc == 3 && !strcasecmp(sub, "reply")) {
+        clientReplyMode(c);
+    } else if (c->argc == 3 && !strcasecmp(sub, "no-evict")) {
+        const char *v = c->argv[2]->ptr;
+        if (!strcasecmp(v, "on")) c->flags |= CLIENT_NO_EVICT;
+        else if (!strcasecmp(v, "off")) c->flags &= ~CLIENT_NO_EVICT;
+        else {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return;
+        }
+        addReply(c, shared.ok);
+    } else if (!strcasecmp(sub, "kill") && c->argc >= 3) {
+        clientKillReply(c);
+    } else if (c->argc == 3 && !strcasecmp(sub, "setname")) {
+        const char *err = NULL;
+        if (!validateClientName(c->argv[2], &err)) {
+            addReplyError(c, err);
+            return;
+        }
+        setClientName(c, c->argv[2]);
+        addReply(c, shared.ok);
+    } else if (c->argc == 2 && !strcasecmp(sub, "getname")) {
+        if (c->name) addReplyBulk(c, c->name);
+        else addReplyNull(c);
+    } else if ((c->argc == 3 || c->argc == 4) && !strcasecmp(sub, "pause")) {
+        clientPauseReply(c);
+    } else if (c->argc == 2 && !strcasecmp(sub, "unpause")) {
+        unpauseClients();
+        addReply(c, shared.ok);
+    } else if ((c->argc == 3 || c->argc == 4) && !strcasecmp(sub, "unblock")) {
+        clientUnblockReply(c);
+    } else if (c->argc >= 3 && !strcasecmp(sub, "tracking")) {
+        const char *v = c->argv[2]->ptr;
+        if (strcasecmp(v, "on") && strcasecmp(v, "off")) {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return;
+        }
+        addReplyError(c, "client-side caching (CLIENT TRACKING) is not supported yet");
+    } else if (c->argc == 3 && !strcasecmp(sub, "caching")) {
+        addReplyError(c, "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+    } else if (c->argc == 2 && !strcasecmp(sub, "getredir")) {
+        addReplyLongLong(c, -1);
+    } else if (c->argc == 2 && !strcasecmp(sub, "trackinginfo")) {
+        clientTrackingInfoReply(c);
+    } else {
+        addReplySubcommandSyntaxError(c);
+    }
+}

@@ -1,0 +1,44 @@
+/* test_help.h - the tiny harness every C unit test uses.
+ *
+ * Each src/unit/test_<module>.c is its own program linked only with the pure
+ * modules (see PURE_OBJ in src/Makefile). It defines test functions with
+ * TEST(name), lists them in main() with RUN(name), and ends with
+ * `return TEST_REPORT();`. A failed TEST_ASSERT prints file:line and fails the
+ * current test but keeps running the others, so one run shows every failure.
+ */
+#ifndef TEST_HELP_H
+#define TEST_HELP_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int test_failed_asserts = 0;
+static int test_cur_failed = 0;
+static int test_passed = 0, test_failed = 0;
+static const char *test_file_name = "";
+
+#define TEST(name) static void test_##name(void)
+
+#define TEST_ASSERT_MSG(cond, msg) do { \
+    if (!(cond)) { \
+        fprintf(stderr, "  %s:%d: assertion failed: %s (%s)\n", \
+                __FILE__, __LINE__, #cond, (msg)); \
+        test_failed_asserts++; test_cur_failed = 1; \
+    } \
+} while (0)
+
+#define TEST_ASSERT(cond) TEST_ASSERT_MSG(cond, "")
+
+#define RUN(name) do { \
+    test_file_name = __FILE__; \
+    test_cur_failed = 0; \
+    test_##name(); \
+    if (test_cur_failed) { test_failed++; fprintf(stderr, "[FAIL] %s\n", #name); } \
+    else { test_passed++; } \
+} while (0)
+
+#define TEST_REPORT() \
+    (printf("%s: %d passed, %d failed\n", test_file_name, test_passed, test_failed), \
+     test_failed ? 1 : 0)
+
+#endif

@@ -1,0 +1,123 @@
+# Differential testing: send the same commands to our server and to a stock
+# redis-server 7.0.15 and compare the raw reply bytes.
+#
+# A corpus file (tests/diff/*.txt) holds one command per line, written as a
+# Tcl list (so "quoted args", {braced args} and \x00 escapes work). Lines
+# starting with '#' and blank lines are ignored. A line starting with '!'
+# is sent to both servers but its replies are not compared (set-up steps
+# whose reply legitimately differs, e.g. HELLO's client id).
+
+# A raw connection that returns each reply exactly as received.
+proc diff_connect {host port} {
+    set fd [socket $host $port]
+    fconfigure $fd -translation binary -buffering none -blocking 1
+    return $fd
+}
+
+proc diff_encode {argv} {
+    set out "*[llength $argv]\r\n"
+    foreach a $argv {
+        set b [encoding convertto utf-8 $a]
+        append out "\$[string length $b]\r\n$b\r\n"
+    }
+    return $out
+}
+
+proc diff_readline {fd} {
+    set line [gets $fd]
+    if {[eof $fd]} {error "connection closed"}
+    return "$line\n"
+}
+
+# Read one complete RESP2/RESP3 reply and return its bytes.
+proc diff_read_reply {fd} {
+    set line [diff_readline $fd]
+    set type [string index $line 0]
+    set body [string range $line 1 end-2]
+    switch -exact -- $type {
+        + - - - : - _ - , - # - ( {return $line}
+        $ - = - ! {
+            if {$body < 0} {return $line}
+            set data [read $fd [expr {$body + 2}]]
+            return "$line$data"
+        }
+        * - ~ - > {
+            if {$body < 0} {return $line}
+            set out $line
+            for {set i 0} {$i < $body} {incr i} {append out [diff_read_reply $fd]}
+            return $out
+        }
+        % - | {
+            set out $line
+            for {set i 0} {$i < $body * 2} {incr i} {append out [diff_read_reply $fd]}
+            if {$type eq "|"} {append out [diff_read_reply $fd]}
+            return $out
+        }
+        default {error "unexpected reply line: $line"}
+    }
+}
+
+proc diff_send {fd argv} {
+    puts -nonewline $fd [diff_encode $argv]
+    flush $fd
+    return [diff_read_reply $fd]
+}
+
+# Run a corpus file against two servers; returns a list of mismatches
+# {lineno command ours stock}.
+proc diff_run_corpus {file ours stock} {
+    set fh [open $file r]
+    fconfigure $fh -encoding utf-8
+    set lines [split [read $fh] "\n"]
+    close $fh
+    set mismatches {}
+    set lineno 0
+    foreach line $lines {
+        incr lineno
+        set line [string trim $line]
+        if {$line eq {} || [string index $line 0] eq "#"} continue
+        set compare 1
+        if {[string index $line 0] eq "!"} {
+            set compare 0
+            set line [string range $line 1 end]
+        }
+        set argv [subst -nocommands -novariables $line]
+        set a [diff_send $ours $argv]
+        set b [diff_send $stock $argv]
+        if {$compare && $a ne $b} {
+            lappend mismatches [list $lineno $line $a $b]
+        }
+    }
+    return $mismatches
+}
+
+proc diff_format_mismatches {file mismatches} {
+    set out "[llength $mismatches] mismatching replies in [file tail $file]:"
+    foreach m [lrange $mismatches 0 19] {
+        lassign $m lineno cmd a b
+        append out "\n  line $lineno: $cmd\n    ours:  [string map {\r\n \\r\\n} $a]\n    stock: [string map {\r\n \\r\\n} $b]"
+    }
+    return $out
+}
+
+# Commands a corpus declares with a "# needs: cmd ..." line: the corpus is
+# skipped (not failed) while our server lacks one of them, so a corpus can
+# be written before the feature it exercises lands.
+proc diff_corpus_needs {file} {
+    set fh [open $file r]
+    set needs {}
+    foreach line [split [read $fh] "\n"] {
+        if {[regexp {^#\s*needs:\s*(.*)$} $line -> cmds]} {lappend needs {*}$cmds}
+    }
+    close $fh
+    return $needs
+}
+
+proc diff_missing_commands {fd cmds} {
+    set missing {}
+    foreach cmd $cmds {
+        set reply [diff_send $fd [list command info $cmd]]
+        if {$reply eq "*1\r\n*-1\r\n" || $reply eq "*1\r\n\$-1\r\n"} {lappend missing $cmd}
+    }
+    return $missing
+}

@@ -1,0 +1,141 @@
+# Listeners and connection limits: bind lists (IPv4/IPv6), unix sockets,
+# port 0, maxclients, idle timeout, protected mode, SHUTDOWN.
+
+proc try_connect {host port} {
+    if {[catch {set fd [socket $host $port]} err]} {return {}}
+    return $fd
+}
+
+# Read whatever the server sends on fd within ms milliseconds.
+proc read_for {fd ms} {
+    fconfigure $fd -blocking 0 -translation binary
+    set out {}
+    set deadline [expr {[clock milliseconds] + $ms}]
+    while {[clock milliseconds] < $deadline} {
+        append out [read $fd]
+        if {[eof $fd]} break
+        after 5
+    }
+    return $out
+}
+
+start_server {tags {networking}} {
+    test {maxclients refuses the extra client with Redis's error} {
+        r config set maxclients 3
+        set c1 [redis_client]
+        set c2 [redis_client]
+        $c1 ping
+        $c2 ping
+        set fd [socket [srv 0 host] [srv 0 port]]
+        set reply [read_for $fd 1000]
+        close $fd
+        $c1 close
+        $c2 close
+        r config set maxclients 10000
+        assert_equal "-ERR max number of clients reached\r\n" $reply
+    }
+
+    test {protected mode refuses non-loopback clients without a password} {
+        # 127.0.0.2 is not "loopback" for protected mode (only 127.0.0.1
+        # and ::1 are), which lets us test this without another host.
+        set fd [socket -myaddr 127.0.0.2 [srv 0 host] [srv 0 port]]
+        set reply [read_for $fd 1000]
+        close $fd
+        assert_match "-DENIED Redis is running in protected mode*" $reply
+    }
+}
+
+start_server {tags {networking} overrides {protected-mode no}} {
+    test {protected mode off lets other addresses in} {
+        set fd [socket -myaddr 127.0.0.2 [srv 0 host] [srv 0 port]]
+        puts -nonewline $fd "PING\r\n"
+        flush $fd
+        set reply [read_for $fd 300]
+        close $fd
+        assert_equal "+PONG\r\n" $reply
+    }
+}
+
+set sockpath [file normalize [file join $::tests_root tmp "redis.[pid].sock"]]
+start_server [list tags {networking} overrides [list unixsocket $sockpath unixsocketperm 700]] {
+    test {unix socket accepts clients and reports them as such} {
+        set out [exec redis-cli -s $sockpath client info]
+        assert_match "*addr=$sockpath:0*flags=U*" $out
+        assert_equal PONG [exec redis-cli -s $sockpath ping]
+    }
+    test {unixsocketperm is applied} {
+        file stat $sockpath st
+        assert_equal 0700 [format %04o [expr {$st(mode) & 0777}]]
+    }
+}
+
+# port 0 can't go through start_server (it waits on TCP): start it by hand.
+tags {networking} {
+    test {port 0 disables TCP} {
+        set dir [file join $::tests_root tmp "port0.[pid]"]
+        file mkdir $dir
+        set pid [exec $::server_binary --port 0 --unixsocket $sockpath --dir $dir \
+                     --save "" --logfile [file join $dir log] &]
+        wait_for_condition 100 20 {
+            ![catch {exec redis-cli -s $sockpath ping}]
+        } else {
+            catch {exec kill -9 $pid}
+            fail "server on a unix socket only did not start"
+        }
+        assert_equal "port\n0" [exec redis-cli -s $sockpath config get port]
+        catch {exec redis-cli -s $sockpath shutdown nosave}
+        wait_for_condition 100 20 {[catch {exec kill -0 $pid}]} else {exec kill -9 $pid}
+        file delete -force $dir
+    }
+}
+
+start_server {tags {networking} overrides {bind {127.0.0.1 ::1}}} {
+    test {IPv4 and IPv6 listeners from the bind list} {
+        assert_equal PONG [exec redis-cli -h 127.0.0.1 -p [srv 0 port] ping]
+        if {![catch {socket ::1 [srv 0 port]} fd]} {
+            close $fd
+            assert_equal PONG [exec redis-cli -h ::1 -p [srv 0 port] ping]
+        }
+    }
+}
+
+start_server {tags {networking} overrides {timeout 1}} {
+    test {idle clients are closed after timeout} {
+        set fd [socket [srv 0 host] [srv 0 port]]
+        fconfigure $fd -blocking 0
+        wait_for_condition 100 50 {
+            [catch {read $fd; eof $fd} closed] || $closed
+        } else {
+            fail "idle client not closed"
+        }
+        close $fd
+    }
+}
+
+start_server {tags {networking}} {
+    test {SHUTDOWN NOSAVE stops the server} {
+        set pid [srv 0 pid]
+        catch {r shutdown nosave}
+        wait_for_condition 100 20 {
+            [catch {exec kill -0 $pid}]
+        } else {
+            fail "server still running after SHUTDOWN"
+        }
+    }
+}
+
+start_server {tags {networking}} {
+    test {SIGTERM shuts down gracefully with the usual log lines} {
+        set pid [srv 0 pid]
+        exec kill -TERM $pid
+        wait_for_condition 100 20 {
+            [catch {exec kill -0 $pid}]
+        } else {
+            fail "server still running after SIGTERM"
+        }
+        set log [read [set f [open [srv 0 stdout]]]]
+        close $f
+        assert_match "*Received SIGTERM scheduling shutdown...*" $log
+        assert_match "*ready to exit, bye bye...*" $log
+    }
+}
