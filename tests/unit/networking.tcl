@@ -139,3 +139,38 @@ start_server {tags {networking}} {
         assert_match "*ready to exit, bye bye...*" $log
     }
 }
+
+tags {networking} {
+    test {daemonize, pidfile and logfile with Redis's log line format} {
+        set dir [file normalize [file join $::tests_root tmp "daemon.[pid]"]]
+        file mkdir $dir
+        set port [find_available_port]
+        set pidfile [file join $dir redis.pid]
+        set logfile [file join $dir redis.log]
+        exec $::server_binary --port $port --bind 127.0.0.1 --daemonize yes \
+            --pidfile $pidfile --logfile $logfile --dir $dir --save ""
+        wait_for_condition 100 20 {
+            [file exists $pidfile] && ![catch {exec redis-cli -p $port ping}]
+        } else {
+            fail "daemonized server did not come up"
+        }
+        set fh [open $pidfile]
+        set pid [string trim [read $fh]]
+        close $fh
+        assert {[string is integer -strict $pid]}
+        catch {exec redis-cli -p $port shutdown nosave}
+        wait_for_condition 100 20 {[catch {exec kill -0 $pid}]} else {
+            exec kill -9 $pid
+            fail "daemon did not stop"
+        }
+        assert_equal 0 [file exists $pidfile]
+        set fh [open $logfile]
+        set lines [split [string trim [read $fh]] "\n"]
+        close $fh
+        foreach line $lines {
+            assert {[regexp {^\d+:[MCS] \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [.*#-] } $line]}
+        }
+        assert_match "*Ready to accept connections*" [join $lines "\n"]
+        file delete -force $dir
+    }
+}
