@@ -174,3 +174,38 @@ tags {networking} {
         file delete -force $dir
     }
 }
+
+# A reply bigger than the normal class hard limit closes the client before
+# any byte of it is sent, as in stock.
+proc big_reply_bytes {host port} {
+    set fd [socket $host $port]
+    fconfigure $fd -translation binary -buffering none
+    puts -nonewline $fd "KEYS *\r\n"
+    flush $fd
+    set data {}
+    fconfigure $fd -blocking 1
+    while {![eof $fd]} {
+        append data [read $fd 65536]
+    }
+    close $fd
+    return [string length $data]
+}
+
+start_server {tags {networking} binary /usr/bin/redis-server} {
+    start_server {tags {networking}} {
+        test {client-output-buffer-limit hard limit closes the client like stock} {
+            foreach level {0 -1} {
+                r $level config set client-output-buffer-limit "normal 100000 0 0"
+                r $level debug populate 20000
+            }
+            set ours [big_reply_bytes [srv 0 host] [srv 0 port]]
+            set stock [big_reply_bytes [srv -1 host] [srv -1 port]]
+            assert_equal $stock $ours
+            assert_equal 0 $ours
+            foreach level {0 -1} {
+                r $level config set client-output-buffer-limit "normal 0 0 0"
+            }
+            assert_equal PONG [r ping]
+        }
+    }
+}
