@@ -482,6 +482,13 @@ static robj *sharedString(const char *s) {
     return makeObjectShared(createObject(OBJ_STRING, sdsnew(s)));
 }
 
+/* Fill a [4] array indexed by protocol version (only 2 and 3 are used). */
+static void setRespVariants(robj **variants, const char *resp2, const char *resp3) {
+    variants[0] = variants[1] = NULL;
+    variants[2] = sharedString(resp2);
+    variants[3] = sharedString(resp3);
+}
+
 static void createSharedObjects(void) {
     int j;
 
@@ -518,22 +525,10 @@ static void createSharedObjects(void) {
 
     /* RESP2 and RESP3 spellings of null and empty aggregates, indexed by
      * the client's protocol version. */
-    shared.null[0] = NULL;
-    shared.null[1] = NULL;
-    shared.null[2] = sharedString("$-1\r\n");
-    shared.null[3] = sharedString("_\r\n");
-    shared.nullarray[0] = NULL;
-    shared.nullarray[1] = NULL;
-    shared.nullarray[2] = sharedString("*-1\r\n");
-    shared.nullarray[3] = sharedString("_\r\n");
-    shared.emptymap[0] = NULL;
-    shared.emptymap[1] = NULL;
-    shared.emptymap[2] = sharedString("*0\r\n");
-    shared.emptymap[3] = sharedString("%0\r\n");
-    shared.emptyset[0] = NULL;
-    shared.emptyset[1] = NULL;
-    shared.emptyset[2] = sharedString("*0\r\n");
-    shared.emptyset[3] = sharedString("~0\r\n");
+    setRespVariants(shared.null, "$-1\r\n", "_\r\n");
+    setRespVariants(shared.nullarray, "*-1\r\n", "_\r\n");
+    setRespVariants(shared.emptymap, "*0\r\n", "%0\r\n");
+    setRespVariants(shared.emptyset, "*0\r\n", "~0\r\n");
 
     for (j = 0; j < 10; j++) {
         char dictid_str[64];
@@ -898,16 +893,11 @@ static void initServer(void) {
 #define SHUTDOWN_FORCE 8
 
 int prepareForShutdown(int flags) {
-    if (server.shutdown_asap && server.last_sig_received == SIGINT)
-        serverLog(LL_WARNING, "User requested shutdown...");
-    else if (server.shutdown_asap)
-        serverLog(LL_WARNING, "User requested shutdown...");
-    else
-        serverLog(LL_WARNING, "User requested shutdown...");
     (void)flags;
+    serverLog(LL_WARNING, "User requested shutdown...");
 
-    /* Persistence hooks (SAVE on shutdown, AOF flush) come with the
-     * persistence module. */
+    /* SAVE on shutdown and the final AOF flush come with the persistence
+     * module; until then there is nothing on disk to finish. */
     if (server.pidfile) {
         serverLog(LL_NOTICE, "Removing the pid file.");
         unlink(server.pidfile);
