@@ -1312,16 +1312,20 @@ int main(int argc, char **argv) {
         options = argsToConfigOptions(argc, argv, j, &config_from_stdin);
     }
 
+    /* Load the configuration first: it says where the log goes. */
+    int no_config = configfile == NULL && sdslen(options) == 0 && !config_from_stdin;
+    loadServerConfig(server.configfile, config_from_stdin, options);
+    sdsfree(options);
+
     serverLog(LL_WARNING, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
     serverLog(LL_WARNING, "Redis version=%s, bits=%d, commit=%s, modified=%d, pid=%d, just started",
               REDIS_VERSION, sizeof(long) == 4 ? 32 : 64, "00000000", 0, (int)getpid());
-    if (configfile == NULL && sdslen(options) == 0 && !config_from_stdin) {
+    if (no_config) {
         serverLog(LL_WARNING, "Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/redis.conf",
                   argv[0]);
+    } else {
+        serverLog(LL_WARNING, "Configuration loaded");
     }
-    loadServerConfig(server.configfile, config_from_stdin, options);
-    sdsfree(options);
-    if (configfile || config_from_stdin || argc > 1) serverLog(LL_WARNING, "Configuration loaded");
 
     if (server.daemonize) daemonize();
     initServer();
