@@ -284,6 +284,11 @@ static int parseKillFilters(client *c, killFilter *f) {
         } else if (!strcasecmp(opt, "laddr")) {
             f->laddr = val;
         } else if (!strcasecmp(opt, "user")) {
+            /* Only the default user exists until ACLs land. */
+            if (strcmp(val, "default") != 0) {
+                addReplyErrorFormat(c, "No such user '%s'", val);
+                return 0;
+            }
             f->user = val;
         } else if (!strcasecmp(opt, "skipme")) {
             if (!strcasecmp(val, "yes")) f->skipme = 1;

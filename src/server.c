@@ -975,16 +975,21 @@ struct redisCommand *lookupCommandOrOriginal(robj **argv, int argc) {
 
 /* Reject a command before it runs: the error counts as rejected, not
  * failed, in INFO commandstats. */
-static void rejectCommand(client *c, robj *reply) {
-    flagTransaction(c);
-    if (c->cmd) c->cmd->rejected_calls++;
-    addReplyErrorObject(c, reply);
-}
-
+/* A rejected EXEC aborts the whole transaction, naming the reason. */
 static void rejectCommandSds(client *c, sds s) {
     flagTransaction(c);
     if (c->cmd) c->cmd->rejected_calls++;
-    addReplyErrorSds(c, s);
+    if (c->cmd && c->cmd->proc == execCommand) {
+        execCommandAbort(c, s);
+        sdsfree(s);
+    } else {
+        addReplyErrorSds(c, s);
+    }
+}
+
+static void rejectCommand(client *c, robj *reply) {
+    /* Shared errors end with CRLF, which the abort message must not carry. */
+    rejectCommandSds(c, sdsnewlen(reply->ptr, sdslen(reply->ptr) - 2));
 }
 
 static void rejectCommandFormat(client *c, const char *fmt, ...) {

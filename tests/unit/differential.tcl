@@ -7,9 +7,11 @@ set stock_binary /usr/bin/redis-server
 
 start_server [list tags {differential} binary $stock_binary] {
     start_server {tags {differential}} {
-        set ours [diff_connect [srv 0 host] [srv 0 port]]
-        set stock [diff_connect [srv -1 host] [srv -1 port]]
         foreach file [lsort [glob -nocomplain [file join $::tests_root diff *.txt]]] {
+            # A fresh pair of connections per corpus: one corpus closing its
+            # connection (or crashing a server) cannot cascade into others.
+            set ours [diff_connect [srv 0 host] [srv 0 port]]
+            set stock [diff_connect [srv -1 host] [srv -1 port]]
             test "differential: [file tail $file]" {
                 set missing [diff_missing_commands $ours [diff_corpus_needs $file]]
                 if {[llength $missing]} {skip "our server lacks: $missing"}
@@ -22,8 +24,8 @@ start_server [list tags {differential} binary $stock_binary] {
                     fail [diff_format_mismatches $file $mismatches]
                 }
             }
+            catch {close $ours}
+            catch {close $stock}
         }
-        close $ours
-        close $stock
     }
 }
