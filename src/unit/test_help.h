@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int test_failed_asserts = 0;
 static int test_cur_failed = 0;
@@ -29,10 +30,20 @@ static const char *test_file_name = "";
 
 #define TEST_ASSERT(cond) TEST_ASSERT_MSG(cond, "")
 
+/* Tests are meant to be fast: any taking over half a second says so. */
+static double test_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 #define RUN(name) do { \
     test_file_name = __FILE__; \
     test_cur_failed = 0; \
+    double test_start = test_now(); \
     test_##name(); \
+    if (test_now() - test_start > 0.5) \
+        fprintf(stderr, "  [slow] %s took %.1fs\n", #name, test_now() - test_start); \
     if (test_cur_failed) { test_failed++; fprintf(stderr, "[FAIL] %s\n", #name); } \
     else { test_passed++; } \
 } while (0)
