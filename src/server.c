@@ -310,6 +310,7 @@ void resetServerStats(void) {
         server.inst_metric[j].last_sample_count = 0;
     }
     dictEmpty(server.errors, NULL);
+    resetCommandLatencyHistograms();
     server.stat_peak_memory = 0;
     /* Per-command stats. */
     dictIterator *di = dictGetSafeIterator(server.commands);
@@ -1032,7 +1033,12 @@ void call(client *c, int flags) {
     if ((flags & CMD_CALL_STATS) && !(c->flags & CLIENT_BLOCKED)) {
         real_cmd->microseconds += duration;
         real_cmd->calls++;
+        if (server.latency_tracking_enabled)
+            updateCommandLatencyHistogram(real_cmd, duration * 1000);
     }
+    if ((flags & CMD_CALL_SLOWLOG) && !(c->flags & CLIENT_BLOCKED))
+        latencyAddSampleIfNeeded((real_cmd->flags & CMD_FAST) ? "fast-command" : "command",
+                                 duration / 1000);
     c->lastcmd = real_cmd;
     server.in_nested_call--;
     if (server.in_nested_call == 0) server.fixed_time_expire--;

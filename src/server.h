@@ -1017,6 +1017,12 @@ void unlinkClient(client *c);
 void putClientInPendingWriteQueue(client *c);
 int prepareClientToWrite(client *c);
 
+/* latency.c */
+void latencyAddSampleIfNeeded(const char *event, long long ms);
+void updateCommandLatencyHistogram(struct redisCommand *cmd, long long duration_ns);
+void resetCommandLatencyHistograms(void);
+void latencyCommand(client *c);
+
 /* client_cmds.c */
 int validateClientName(robj *name, const char **err);
 void setClientName(client *c, robj *name);
