@@ -121,3 +121,21 @@ proc diff_missing_commands {fd cmds} {
     }
     return $missing
 }
+
+# "# allocator: jemalloc" in a corpus: skip unless our server uses that
+# allocator (memory figures differ under MALLOC=libc or sanitizer builds).
+proc diff_corpus_allocator {file} {
+    set fh [open $file r]
+    set want {}
+    foreach line [split [read $fh] "\n"] {
+        if {[regexp {^#\s*allocator:\s*(\S+)} $line -> a]} {set want $a}
+    }
+    close $fh
+    return $want
+}
+
+proc diff_allocator {fd} {
+    set reply [diff_send $fd [list info memory]]
+    if {[regexp {mem_allocator:([a-z]+)} $reply -> a]} {return $a}
+    return {}
+}

@@ -140,6 +140,14 @@ proc skip {why} {
     error "skipped:$why"
 }
 
+# Skip the current test unless our server's allocator is `name` (memory
+# figures only match stock with the same allocator).
+proc needs_allocator {name {level 0}} {
+    if {![string match "$name*" [s $level mem_allocator]]} {
+        skip "needs the $name allocator"
+    }
+}
+
 # Skip the current test unless server `level` knows every named command.
 proc needs_commands {args} {
     set missing {}

@@ -104,6 +104,7 @@ start_server [list tags {debug} binary $stock_binary] {
         }
 
         test {DEBUG SDSLEN and MEMORY USAGE of strings match stock} {
+            needs_allocator jemalloc
             set big [string repeat x 100]
             same_replies [list \
                 {!flushall} {set a b} {set hello world} {set n 12345} \

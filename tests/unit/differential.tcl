@@ -15,6 +15,8 @@ start_server [list tags {differential} binary $stock_binary] {
             test "differential: [file tail $file]" {
                 set missing [diff_missing_commands $ours [diff_corpus_needs $file]]
                 if {[llength $missing]} {skip "our server lacks: $missing"}
+                set want [diff_corpus_allocator $file]
+                if {$want ne {} && [diff_allocator $ours] ne $want} {skip "needs the $want allocator"}
                 diff_send $ours {flushall}
                 diff_send $stock {flushall}
                 diff_send $ours {select 0}

@@ -104,7 +104,13 @@ start_server [list tags {info} binary $stock_binary] {
             assert_equal noeviction [info_field $info maxmemory_policy]
             assert_equal 0 [info_field $info maxmemory]
             assert_equal 0B [info_field $info maxmemory_human]
-            assert_equal [info_field [r -1 info memory] mem_allocator] [info_field $info mem_allocator]
+            # Same allocator string as stock, unless built with MALLOC=libc
+            # (sanitizer builds): then it must say so.
+            if {[string match jemalloc* [info_field $info mem_allocator]]} {
+                assert_equal [info_field [r -1 info memory] mem_allocator] [info_field $info mem_allocator]
+            } else {
+                assert_equal libc [info_field $info mem_allocator]
+            }
             assert_equal [info_field [r -1 info server] os] [info_field $info os]
             assert_equal [info_field [r -1 info server] gcc_version] [info_field $info gcc_version]
             assert_match {*/redis-server} [info_field $info executable]
