@@ -57,24 +57,17 @@ void authCommand(client *c) {
         addReplyErrorObject(c, shared.syntaxerr);
         return;
     }
-    /* Redact the password from the slowlog and MONITOR. */
-    redactClientCommandArgument(c, c->argc - 1);
-
-    robj *user, *pass;
-    if (c->argc == 2) {
-        /* The one-argument form when no password is set is almost always a
-         * configuration mistake: say so rather than silently succeed. */
-        if (server.requirepass == NULL) {
-            addReplyError(c, "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
-            return;
-        }
-        user = shared.default_username;
-        pass = c->argv[1];
+    /* The one-argument form when no password is set is almost always a
+     * configuration mistake: say so rather than silently succeed. */
+    if (c->argc == 2 && server.requirepass == NULL) {
+        addReplyError(c, "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
     } else {
-        user = c->argv[1];
-        pass = c->argv[2];
+        robj *user = c->argc == 2 ? shared.default_username : c->argv[1];
+        robj *pass = c->argv[c->argc - 1];
+        if (authenticateClient(c, user, pass)) addReply(c, shared.ok);
     }
-    if (authenticateClient(c, user, pass)) addReply(c, shared.ok);
+    /* Never show credentials in the slowlog or MONITOR. */
+    for (int j = 1; j < c->argc; j++) redactClientCommandArgument(c, j);
 }
 
 /* HELLO [protover [AUTH username password] [SETNAME clientname]] */
@@ -93,12 +86,12 @@ void helloCommand(client *c) {
     }
 
     robj *username = NULL, *password = NULL, *clientname = NULL;
+    int auth_index = 0;
     for (int j = next_arg; j < c->argc; j++) {
         int moreargs = (c->argc - 1) - j;
         const char *opt = c->argv[j]->ptr;
         if (!strcasecmp(opt, "AUTH") && moreargs >= 2) {
-            redactClientCommandArgument(c, j + 1);
-            redactClientCommandArgument(c, j + 2);
+            auth_index = j + 1;
             username = c->argv[j+1];
             password = c->argv[j+2];
             j += 2;
@@ -116,7 +109,12 @@ void helloCommand(client *c) {
         }
     }
 
-    if (username && !authenticateClient(c, username, password)) return;
+    if (username) {
+        int ok = authenticateClient(c, username, password);
+        redactClientCommandArgument(c, auth_index);
+        redactClientCommandArgument(c, auth_index + 1);
+        if (!ok) return;
+    }
     if (authRequired(c)) {
         addReplyError(c, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;

@@ -130,6 +130,7 @@ void execCommand(client *c) {
     unwatchAllKeys(c);
 
     server.in_exec = 1;
+    freeClientOriginalArgv(c);
     orig_argv = c->argv;
     orig_argv_len = c->argv_len;
     orig_argc = c->argc;
@@ -141,6 +142,8 @@ void execCommand(client *c) {
         c->argv_len = c->mstate.commands[j].argv_len;
         c->cmd = c->realcmd = c->mstate.commands[j].cmd;
         call(c, CMD_CALL_FULL);
+        /* What the slowlog saw of this command is no longer needed. */
+        freeClientOriginalArgv(c);
         /* The command may have rewritten its argv (for propagation): keep
          * the queue pointing at what must be freed. */
         c->mstate.commands[j].argc = c->argc;

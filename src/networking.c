@@ -114,7 +114,28 @@ void unlinkClient(client *c) {
     }
 }
 
+/* Keep the command as the client sent it before argv is rewritten (for
+ * propagation) or a secret redacted: the slowlog and MONITOR show this. */
+static void retainOriginalCommandVector(client *c) {
+    if (c->original_argv) return;
+    c->original_argc = c->argc;
+    c->original_argv = zmalloc(sizeof(robj *) * c->argc);
+    for (int j = 0; j < c->argc; j++) {
+        c->original_argv[j] = c->argv[j];
+        incrRefCount(c->argv[j]);
+    }
+}
+
+void freeClientOriginalArgv(client *c) {
+    if (!c->original_argv) return;
+    for (int j = 0; j < c->original_argc; j++) decrRefCount(c->original_argv[j]);
+    zfree(c->original_argv);
+    c->original_argv = NULL;
+    c->original_argc = 0;
+}
+
 void freeClientArgv(client *c) {
+    freeClientOriginalArgv(c);
     for (int j = 0; j < c->argc; j++) decrRefCount(c->argv[j]);
     c->argc = 0;
     c->cmd = NULL;
@@ -1260,11 +1281,10 @@ sds getAllClientsInfoString(int type) {
  * from how they were called, e.g. SET EX -> SET PXAT)
  * ------------------------------------------------------------------------ */
 
-static void retainOriginalCommandVector_noop(client *c) { (void)c; }
-
 void replaceClientCommandVector(client *c, int argc, robj **argv) {
-    retainOriginalCommandVector_noop(c);
-    freeClientArgvArray(c);
+    retainOriginalCommandVector(c);
+    for (int j = 0; j < c->argc; j++) decrRefCount(c->argv[j]);
+    zfree(c->argv);
     c->argv = argv;
     c->argc = argc;
     c->argv_len = argc;
@@ -1290,6 +1310,7 @@ void rewriteClientCommandVector(client *c, int argc, ...) {
 }
 
 void rewriteClientCommandArgument(client *c, int i, robj *newval) {
+    retainOriginalCommandVector(c);
     if (i >= c->argv_len) {
         c->argv = zrealloc(c->argv, sizeof(robj *) * (i + 1));
         c->argv_len = i + 1;
@@ -1311,11 +1332,13 @@ void rewriteClientCommandArgument(client *c, int i, robj *newval) {
     }
 }
 
+/* Show a secret argument (a password) as "(redacted)" in the slowlog and
+ * MONITOR. The command itself still sees the real value in argv. */
 void redactClientCommandArgument(client *c, int argc) {
-    (void)c;
-    (void)argc;
-    /* Redaction only matters for the slowlog and MONITOR: both copy argv and
-     * consult the command's flags; nothing is kept here yet. */
+    retainOriginalCommandVector(c);
+    if (argc >= c->original_argc) return;
+    decrRefCount(c->original_argv[argc]);
+    c->original_argv[argc] = shared.redacted;
 }
 
 /* ---------------------------------------------------------------------------

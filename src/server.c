@@ -1167,8 +1167,11 @@ int processCommand(client *c) {
     }
 
     call(c, CMD_CALL_FULL);
-    if (listLength(server.monitors) && !server.loading && !(cmd_flags & (CMD_SKIP_MONITOR|CMD_ADMIN)))
-        replicationFeedMonitors(c, server.monitors, c->db->id, c->argv, c->argc);
+    if (listLength(server.monitors) && !server.loading && !(cmd_flags & (CMD_SKIP_MONITOR|CMD_ADMIN))) {
+        robj **argv = c->original_argv ? c->original_argv : c->argv;
+        int argc = c->original_argv ? c->original_argc : c->argc;
+        replicationFeedMonitors(c, server.monitors, c->db->id, argv, argc);
+    }
     return C_OK;
 }
 

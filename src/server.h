@@ -232,6 +232,9 @@ typedef struct client {
     int argc;
     robj **argv;
     int argv_len;             /* allocated size of argv */
+    robj **original_argv;     /* argv as sent, when argv was rewritten or
+                               * redacted: what slowlog/MONITOR show */
+    int original_argc;
     size_t argv_len_sum;      /* bytes of all argv (CLIENT LIST qbuf accounting) */
     struct redisCommand *cmd, *lastcmd, *realcmd;
     int reqtype;
@@ -698,7 +701,7 @@ struct redisServer {
     int latency_tracking_enabled;
     double *latency_tracking_info_percentiles;
     int latency_tracking_info_percentiles_len;
-    /* Persistence placeholders (filled by the persistence issue) */
+    /* Persistence state (RDB/AOF; most of it used once persistence lands) */
     long long dirty;
     long long dirty_before_bgsave;
     time_t lastsave;
@@ -723,7 +726,7 @@ struct redisServer {
     char *syslog_ident;
     int syslog_facility;
     int crashlog_enabled;
-    /* Replication placeholders */
+    /* Replication state (used once replication lands) */
     char *masterhost;
     int masterport;
     int repl_state;
@@ -770,7 +773,7 @@ struct redisServer {
     /* Latency monitor */
     long long latency_monitor_threshold;
     dict *latency_events;
-    /* Cluster (placeholders) */
+    /* Cluster */
     int cluster_enabled;
     /* Misc */
     long long busy_reply_threshold;
@@ -939,6 +942,7 @@ void freeClient(client *c);
 void freeClientAsync(client *c);
 void resetClient(client *c);
 void freeClientArgv(client *c);
+void freeClientOriginalArgv(client *c);
 void processInputBuffer(client *c);
 void processCommandAndResetClient(client *c);
 void readQueryFromClient(connection *conn);

@@ -71,7 +71,8 @@ void slowlogPushEntryIfNeeded(client *c, robj **argv, int argc, long long durati
  * command asks not to be logged (e.g. EXEC logs its inner commands). */
 void slowlogPushCurrentCommand(client *c, struct redisCommand *cmd, long long duration) {
     if (cmd->flags & CMD_SKIP_SLOWLOG) return;
-    slowlogPushEntryIfNeeded(c, c->argv, c->argc, duration);
+    if (c->original_argv) slowlogPushEntryIfNeeded(c, c->original_argv, c->original_argc, duration);
+    else slowlogPushEntryIfNeeded(c, c->argv, c->argc, duration);
 }
 
 static void slowlogReset(void) {

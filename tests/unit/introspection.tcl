@@ -136,3 +136,30 @@ start_server {tags {introspection}} {
         assert_match "*latency_percentiles_usec_set:p50=*" [r info latencystats]
     }
 }
+
+start_server {tags {introspection}} {
+    test {passwords are redacted in MONITOR and SLOWLOG} {
+        r config set slowlog-log-slower-than 0
+        r slowlog reset
+        set m [redis_deferring_client]
+        $m monitor
+        $m read
+        set c [redis_client]
+        catch {$c auth someuser somepass}
+        catch {$c hello 2 auth default anything}
+        assert_equal {"auth" "(redacted)" "(redacted)"} [join [lrange [split [$m read] " "] 3 end] " "]
+        assert_equal {"hello" "2" "auth" "(redacted)" "(redacted)"} [join [lrange [split [$m read] " "] 3 end] " "]
+        set entries [r slowlog get 10]
+        set found 0
+        foreach e $entries {
+            if {[lindex [lindex $e 3] 0] eq "auth"} {
+                assert_equal {auth (redacted) (redacted)} [lindex $e 3]
+                set found 1
+            }
+        }
+        assert_equal 1 $found
+        $c close
+        $m close
+        r config set slowlog-log-slower-than 10000
+    }
+}
