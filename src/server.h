@@ -908,7 +908,6 @@ long long getInstantaneousMetric(int metric);
 int listenToPort(int port, socketFds *fds);
 void closeListeningSockets(int unlink_unix_socket);
 int changeListenPort(int port, socketFds *sfd, aeFileProc *accept_handler);
-void serverSetProtocolFromCommandTable(void);
 uint64_t dictSdsHash(const void *key);
 uint64_t dictSdsCaseHash(const void *key);
 int dictSdsKeyCompare(dict *d, const void *key1, const void *key2);
@@ -918,11 +917,7 @@ void dictObjectDestructor(dict *d, void *val);
 int htNeedsResize(dict *dict);
 int hasActiveChildProcess(void);
 int checkClientPauseTimeoutAndReturnIfPaused(void);
-int shouldPropagate(int target);
-void propagatePendingCommands(void);
 void alsoPropagate(int dbid, robj **argv, int argc, int target);
-void preventCommandPropagation(client *c);
-void forceCommandPropagation(client *c, int flags);
 void rewriteClientCommandVector(client *c, int argc, ...);
 void rewriteClientCommandArgument(client *c, int i, robj *newval);
 void replaceClientCommandVector(client *c, int argc, robj **argv);
@@ -989,7 +984,6 @@ void setDeferredArrayLen(client *c, void *node, long length);
 void setDeferredMapLen(client *c, void *node, long length);
 void setDeferredSetLen(client *c, void *node, long length);
 void trimReplyUnusedTailSpace(client *c);
-void copyReplicaOutputBuffer(client *dst, client *src);
 int getClientType(client *c);
 int getClientTypeByName(char *name);
 char *getClientTypeName(int class);
@@ -1058,7 +1052,6 @@ void freeStringObject(robj *o);
 robj *tryObjectEncoding(robj *o);
 robj *getDecodedObject(robj *o);
 size_t stringObjectLen(robj *o);
-int sdsEncodedObject_fn(const robj *o);
 #define sdsEncodedObject(objptr) ((objptr)->encoding == OBJ_ENCODING_RAW || (objptr)->encoding == OBJ_ENCODING_EMBSTR)
 int isSdsRepresentableAsLongLong(sds s, long long *llval);
 int isObjectRepresentableAsLongLong(robj *o, long long *llongval);
@@ -1084,13 +1077,6 @@ void memoryCommand(client *c);
 robj *objectCommandLookup(client *c, robj *key);
 int objectSetLRUOrLFU(robj *val, long long lfu_freq, long long lru_idle,
                       long long lru_clock, int lru_multiplier);
-void freeListObject_hook(robj *o);
-/* Per-type destructors, each implemented by its type module. */
-void freeListObject(robj *o);
-void freeSetObject(robj *o);
-void freeZsetObject(robj *o);
-void freeHashObject(robj *o);
-void freeStreamObject(robj *o);
 
 /* db.c */
 robj *lookupKeyRead(redisDb *db, robj *key);
