@@ -2,45 +2,51 @@
 # across rehashing, lazy and active expiry, WATCH across clients, SWAPDB
 # and FLUSHALL ASYNC.
 
+# Run a full SCAN with COUNT `count`, evaluating `between` in the caller
+# after every call (to change the table mid-scan); returns the keys seen.
+proc scan_collect {count between} {
+    set seen [dict create]
+    set cursor 0
+    while 1 {
+        lassign [r scan $cursor count $count] cursor keys
+        foreach k $keys {dict set seen $k 1}
+        uplevel 1 $between
+        if {$cursor == 0} break
+    }
+    return $seen
+}
+
+proc assert_all_seen {seen prefix n} {
+    for {set i 0} {$i < $n} {incr i} {
+        assert {[dict exists $seen $prefix:$i]}
+    }
+}
+
 start_server {tags {keyspace}} {
     test {SCAN returns every key present for the whole scan while the table grows} {
         r flushall
         r debug populate 1000 stable
-        set seen [dict create]
-        set cursor 0
         set round 0
-        while 1 {
-            lassign [r scan $cursor count 50] cursor keys
-            foreach k $keys {dict set seen $k 1}
-            # Grow the table between calls to force rehashing mid-scan.
+        # Grow the table between calls to force rehashing mid-scan.
+        set seen [scan_collect 50 {
             if {[incr round] <= 20} {r debug populate 1000 grow$round}
-            if {$cursor == 0} break
-        }
-        for {set i 0} {$i < 1000} {incr i} {
-            assert {[dict exists $seen stable:$i]}
-        }
+        }]
+        assert_all_seen $seen stable 1000
     }
 
     test {SCAN returns every key present for the whole scan while the table shrinks} {
         r flushall
         r debug populate 1000 stable
         r debug populate 20000 temp
-        set seen [dict create]
-        set cursor 0
         set deleted 0
-        while 1 {
-            lassign [r scan $cursor count 100] cursor keys
-            foreach k $keys {dict set seen $k 1}
+        set seen [scan_collect 100 {
             if {$deleted < 20000} {
                 set batch {}
                 for {set j 0} {$j < 2000} {incr j} {lappend batch temp:$deleted; incr deleted}
                 r del {*}$batch
             }
-            if {$cursor == 0} break
-        }
-        for {set i 0} {$i < 1000} {incr i} {
-            assert {[dict exists $seen stable:$i]}
-        }
+        }]
+        assert_all_seen $seen stable 1000
     }
 
     test {SCAN TYPE and MATCH filter} {
