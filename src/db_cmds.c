@@ -1,162 +1,92 @@
-/* db_cmds.c - the generic keyspace commands: DEL, UNLINK, EXISTS, SELECT,
- * SWAPDB, MOVE, COPY, RENAME(NX), KEYS, SCAN, RANDOMKEY, DBSIZE, TYPE, TOUCH,
- * FLUSHDB/FLUSHALL and the EXPIRE family (EXPIRE, PEXPIRE, EXPIREAT,
- * PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST).
+/* db_cmds.c - generic keyspace commands, i.e. the ones that work on a key
+ * whatever its type:
  *
- * They work on keys of any type through db.c; the type specific parts (what
- * SCAN iterates inside a hash, how COPY duplicates a list) are dispatched to
- * the type modules.
+ *   DEL UNLINK EXISTS TOUCH TYPE RANDOMKEY KEYS SCAN DBSIZE
+ *   SELECT SWAPDB FLUSHDB FLUSHALL
+ *   RENAME RENAMENX MOVE COPY
+ *   EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST
+ *
+ * Everything goes through the db.c keyspace API, so WATCH, keyspace events
+ * and lazy expiry behave the same as for the type specific commands. The two
+ * places where a value's type matters (SCAN inside a collection, COPY of a
+ * collection) are switch points the type modules extend.
  */
 #include "server.h"
 #include <ctype.h>
 
-/* ---------------------------------------------------------------------------
- * DEL / UNLINK / EXISTS / TOUCH
- * ------------------------------------------------------------------------ */
+/* A stack robj wrapping a keyspace sds, for APIs that take robj keys. Only
+ * valid while the sds is: never store it. */
+static void initStackKey(robj *o, sds key) {
+    o->type = OBJ_STRING;
+    o->encoding = OBJ_ENCODING_RAW;
+    o->refcount = OBJ_STATIC_REFCOUNT;
+    o->lru = 0;
+    o->ptr = key;
+}
 
-static void delGenericCommand(client *c, int lazy) {
-    long long numdel = 0;
+/* Bookkeeping every successful key write shares: watchers, keyspace
+ * event, and one more change for the save points. */
+static void keyWritten(client *c, redisDb *db, robj *key, char *event) {
+    signalModifiedKey(c, db, key);
+    notifyKeyspaceEvent(NOTIFY_GENERIC, event, key, db->id);
+    server.dirty++;
+}
+
+/* ===========================================================================
+ * DEL, UNLINK, EXISTS, TOUCH
+ * ======================================================================== */
+
+static void deleteKeysCommand(client *c, int lazy) {
+    long long removed = 0;
+
     for (int j = 1; j < c->argc; j++) {
-        expireIfNeeded(c->db, c->argv[j], 0);
-        int deleted = lazy ? dbAsyncDelete(c->db, c->argv[j]) : dbSyncDelete(c->db, c->argv[j]);
-        if (deleted) {
-            signalModifiedKey(c, c->db, c->argv[j]);
-            notifyKeyspaceEvent(NOTIFY_GENERIC, "del", c->argv[j], c->db->id);
-            server.dirty++;
-            numdel++;
-        }
+        robj *key = c->argv[j];
+        /* A key past its TTL is gone already: let expiry remove it (and
+         * report "expired"), so it does not count as deleted here. */
+        expireIfNeeded(c->db, key, 0);
+        int gone = lazy ? dbAsyncDelete(c->db, key) : dbSyncDelete(c->db, key);
+        if (!gone) continue;
+        keyWritten(c, c->db, key, "del");
+        removed++;
     }
-    addReplyLongLong(c, numdel);
+    addReplyLongLong(c, removed);
 }
 
 void delCommand(client *c) {
-    delGenericCommand(c, server.lazyfree_lazy_user_del);
+    deleteKeysCommand(c, server.lazyfree_lazy_user_del);
 }
 
+/* UNLINK always frees big values in the background. */
 void unlinkCommand(client *c) {
-    delGenericCommand(c, 1);
+    deleteKeysCommand(c, 1);
 }
 
-/* Counts every argument, so "EXISTS k k" is 2 when k exists. */
+/* A key named twice counts twice. EXISTS is not an access: the LRU/LFU
+ * data of the value stays untouched. */
 void existsCommand(client *c) {
-    long long count = 0;
-    for (int j = 1; j < c->argc; j++)
-        if (lookupKeyReadWithFlags(c->db, c->argv[j], LOOKUP_NOTOUCH)) count++;
-    addReplyLongLong(c, count);
+    long long found = 0;
+    for (int j = 1; j < c->argc; j++) {
+        if (lookupKeyReadWithFlags(c->db, c->argv[j], LOOKUP_NOTOUCH) != NULL) found++;
+    }
+    addReplyLongLong(c, found);
 }
 
+/* TOUCH is EXISTS that does count as an access. */
 void touchCommand(client *c) {
-    long long touched = 0;
-    for (int j = 1; j < c->argc; j++)
-        if (lookupKeyRead(c->db, c->argv[j]) != NULL) touched++;
-    addReplyLongLong(c, touched);
-}
-
-/* ---------------------------------------------------------------------------
- * Databases: SELECT, DBSIZE, SWAPDB, FLUSHDB, FLUSHALL
- * ------------------------------------------------------------------------ */
-
-void selectCommand(client *c) {
-    int id;
-    if (getIntFromObjectOrReply(c, c->argv[1], &id, NULL) != C_OK) return;
-    if (server.cluster_enabled && id != 0) {
-        addReplyError(c, "SELECT is not allowed in cluster mode");
-        return;
+    long long found = 0;
+    for (int j = 1; j < c->argc; j++) {
+        if (lookupKeyRead(c->db, c->argv[j]) != NULL) found++;
     }
-    if (selectDb(c, id) == C_ERR) {
-        addReplyError(c, "DB index is out of range");
-        return;
-    }
-    addReply(c, shared.ok);
+    addReplyLongLong(c, found);
 }
 
-void dbsizeCommand(client *c) {
-    addReplyLongLong(c, dictSize(c->db->dict));
-}
+/* ===========================================================================
+ * TYPE, RANDOMKEY, DBSIZE, KEYS
+ * ======================================================================== */
 
-/* Swap the contents of two databases: clients stay connected to the same
- * db index but see the other data. Watched keys of both dbs are touched. */
-static int dbSwapDatabases(int id1, int id2) {
-    if (id1 < 0 || id1 >= server.dbnum || id2 < 0 || id2 >= server.dbnum) return C_ERR;
-    if (id1 == id2) return C_OK;
-
-    redisDb aux = server.db[id1];
-    redisDb *db1 = &server.db[id1], *db2 = &server.db[id2];
-
-    touchAllWatchedKeysInDb(db1, db2);
-    touchAllWatchedKeysInDb(db2, db1);
-
-    /* Only the data moves; blocking and watch bookkeeping stay with the
-     * db index the clients selected. */
-    db1->dict = db2->dict;
-    db1->expires = db2->expires;
-    db1->avg_ttl = db2->avg_ttl;
-    db1->expires_cursor = db2->expires_cursor;
-    db2->dict = aux.dict;
-    db2->expires = aux.expires;
-    db2->avg_ttl = aux.avg_ttl;
-    db2->expires_cursor = aux.expires_cursor;
-    return C_OK;
-}
-
-void swapdbCommand(client *c) {
-    int id1, id2;
-    if (server.cluster_enabled) {
-        addReplyError(c, "SWAPDB is not allowed in cluster mode");
-        return;
-    }
-    if (getIntFromObjectOrReply(c, c->argv[1], &id1, "invalid first DB index") != C_OK) return;
-    if (getIntFromObjectOrReply(c, c->argv[2], &id2, "invalid second DB index") != C_OK) return;
-    if (dbSwapDatabases(id1, id2) == C_ERR) {
-        addReplyError(c, "DB index is out of range");
-        return;
-    }
-    server.dirty++;
-    addReply(c, shared.ok);
-}
-
-/* FLUSHDB/FLUSHALL [ASYNC|SYNC]; default from lazyfree-lazy-user-flush. */
-int getFlushCommandFlags(client *c, int *flags) {
-    if (c->argc == 2) {
-        if (!strcasecmp(c->argv[1]->ptr, "sync")) {
-            *flags = EMPTYDB_NO_FLAGS;
-        } else if (!strcasecmp(c->argv[1]->ptr, "async")) {
-            *flags = EMPTYDB_ASYNC;
-        } else {
-            addReplyErrorObject(c, shared.syntaxerr);
-            return C_ERR;
-        }
-    } else if (c->argc == 1) {
-        *flags = server.lazyfree_lazy_user_flush ? EMPTYDB_ASYNC : EMPTYDB_NO_FLAGS;
-    } else {
-        addReplyErrorObject(c, shared.syntaxerr);
-        return C_ERR;
-    }
-    return C_OK;
-}
-
-void flushdbCommand(client *c) {
-    int flags;
-    if (getFlushCommandFlags(c, &flags) == C_ERR) return;
-    server.dirty += emptyData(c->db->id, flags, NULL);
-    addReply(c, shared.ok);
-}
-
-void flushallCommand(client *c) {
-    int flags;
-    if (getFlushCommandFlags(c, &flags) == C_ERR) return;
-    server.dirty += emptyData(-1, flags, NULL);
-    /* Count the flush itself as a change even on an empty server, so that
-     * a save point sees it (as Redis does). */
-    server.dirty++;
-    addReply(c, shared.ok);
-}
-
-/* ---------------------------------------------------------------------------
- * TYPE, RANDOMKEY, KEYS
- * ------------------------------------------------------------------------ */
-
-static const char *typeName(robj *o) {
+/* The name TYPE reports; also what SCAN TYPE compares against. A missing
+ * value is "none". */
+static const char *valueTypeName(robj *o) {
     if (o == NULL) return "none";
     switch (o->type) {
     case OBJ_STRING: return "string";
@@ -165,13 +95,14 @@ static const char *typeName(robj *o) {
     case OBJ_ZSET: return "zset";
     case OBJ_HASH: return "hash";
     case OBJ_STREAM: return "stream";
+    /* Module types report their own name once modules exist. */
     default: return "unknown";
     }
 }
 
 void typeCommand(client *c) {
-    robj *o = lookupKeyReadWithFlags(c->db, c->argv[1], LOOKUP_NOTOUCH);
-    addReplyStatus(c, typeName(o));
+    robj *val = lookupKeyReadWithFlags(c->db, c->argv[1], LOOKUP_NOTOUCH);
+    addReplyStatus(c, valueTypeName(val));
 }
 
 void randomkeyCommand(client *c) {
@@ -184,437 +115,686 @@ void randomkeyCommand(client *c) {
     decrRefCount(key);
 }
 
-void keysCommand(client *c) {
-    sds pattern = c->argv[1]->ptr;
-    int plen = sdslen(pattern), allkeys = (pattern[0] == '*' && plen == 1);
-    unsigned long numkeys = 0;
-    void *replylen = addReplyDeferredLen(c);
-    dictIterator *di = dictGetSafeIterator(c->db->dict);
-    dictEntry *de;
-    robj keyobj;
-
-    while ((de = dictNext(di)) != NULL) {
-        sds key = dictGetKey(de);
-        if (!allkeys && !stringmatchlen(pattern, plen, key, sdslen(key), 0)) continue;
-        /* Hide logically expired keys without deleting them: KEYS is a
-         * read command and must not write mid-iteration. */
-        keyobj.type = OBJ_STRING;
-        keyobj.encoding = OBJ_ENCODING_RAW;
-        keyobj.refcount = OBJ_STATIC_REFCOUNT;
-        keyobj.ptr = key;
-        if (keyIsExpired(c->db, &keyobj)) continue;
-        addReplyBulkCBuffer(c, key, sdslen(key));
-        numkeys++;
-    }
-    dictReleaseIterator(di);
-    setDeferredArrayLen(c, replylen, numkeys);
+void dbsizeCommand(client *c) {
+    addReplyLongLong(c, dictSize(c->db->dict));
 }
 
-/* ---------------------------------------------------------------------------
- * SCAN
- * ------------------------------------------------------------------------ */
+/* KEYS pattern. Logically expired keys are hidden but left in place: the
+ * command only reads, and deleting while iterating would cost a safe
+ * iterator's rehash pause for nothing. */
+void keysCommand(client *c) {
+    sds pattern = c->argv[1]->ptr;
+    int patlen = (int)sdslen(pattern);
+    int match_all = patlen == 1 && pattern[0] == '*';
+    long emitted = 0;
+    void *lenslot = addReplyDeferredLen(c);
 
-/* The cursor is an unsigned long parsed like strtoul (so "-1" is accepted
- * as Redis does), and must be the whole argument. */
+    dictIterator *it = dictGetSafeIterator(c->db->dict);
+    dictEntry *de;
+    while ((de = dictNext(it)) != NULL) {
+        sds name = dictGetKey(de);
+        if (!match_all && !stringmatchlen(pattern, patlen, name, (int)sdslen(name), 0)) continue;
+        robj key;
+        initStackKey(&key, name);
+        if (keyIsExpired(c->db, &key)) continue;
+        addReplyBulkCBuffer(c, name, sdslen(name));
+        emitted++;
+    }
+    dictReleaseIterator(it);
+    setDeferredArrayLen(c, lenslot, emitted);
+}
+
+/* ===========================================================================
+ * SCAN (and the shared engine of HSCAN, SSCAN, ZSCAN)
+ * ======================================================================== */
+
+/* A cursor is an unsigned 64 bit number read the strtoul way: "-1" wraps to
+ * the largest cursor, a leading '+' is fine and "" means 0, but nothing may
+ * follow the digits and leading blanks are refused. */
 int parseScanCursorOrReply(client *c, robj *o, unsigned long *cursor) {
-    char *eptr;
+    const char *s = o->ptr;
+    char *end;
+
     errno = 0;
-    *cursor = strtoul(o->ptr, &eptr, 10);
-    if (isspace(((char *)o->ptr)[0]) || eptr[0] != '\0' || errno == ERANGE) {
+    unsigned long value = strtoul(s, &end, 10);
+    if (isspace((unsigned char)s[0]) || *end != '\0' || errno == ERANGE) {
         addReplyError(c, "invalid cursor");
+        return C_ERR;
+    }
+    *cursor = value;
+    return C_OK;
+}
+
+typedef struct scanOptions {
+    long count;          /* work hint: about this many elements per call */
+    sds pattern;         /* MATCH, NULL when absent or "*" */
+    sds type;            /* TYPE (keyspace only), NULL when absent */
+} scanOptions;
+
+/* Parse [MATCH p] [COUNT n] [TYPE t] from argv[first] on, left to right: the
+ * first bad option decides the error. A later repeat of an option wins. */
+static int parseScanOptions(client *c, int first, int keyspace, scanOptions *opts) {
+    opts->count = 10;
+    opts->pattern = NULL;
+    opts->type = NULL;
+
+    for (int j = first; j < c->argc; j += 2) {
+        const char *name = c->argv[j]->ptr;
+        int has_value = j + 1 < c->argc;
+
+        if (has_value && !strcasecmp(name, "count")) {
+            if (getLongFromObjectOrReply(c, c->argv[j+1], &opts->count, NULL) != C_OK)
+                return C_ERR;
+            if (opts->count < 1) {
+                addReplyErrorObject(c, shared.syntaxerr);
+                return C_ERR;
+            }
+        } else if (has_value && !strcasecmp(name, "match")) {
+            sds p = c->argv[j+1]->ptr;
+            opts->pattern = (sdslen(p) == 1 && p[0] == '*') ? NULL : p;
+        } else if (has_value && keyspace && !strcasecmp(name, "type")) {
+            opts->type = c->argv[j+1]->ptr;
+        } else {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return C_ERR;
+        }
+    }
+    return C_OK;
+}
+
+/* dictScan callback of the keyspace: keep a private copy of each name, as
+ * filtering may delete expired keys (and free their sds) later on. */
+static void collectKeyName(void *privdata, const dictEntry *de) {
+    list *out = privdata;
+    sds name = dictGetKey(de);
+    listAddNodeTail(out, createStringObject(name, sdslen(name)));
+}
+
+/* One SCAN step over a dict: call dictScan until about `count` elements
+ * were collected, the table is exhausted, or count*10 buckets were visited
+ * (a sparse table must not turn one call into a full walk). */
+static unsigned long scanDictStep(dict *d, unsigned long cursor, long count,
+                                  dictScanFunction *fn, list *out) {
+    long bucket_budget = count > LONG_MAX / 10 ? LONG_MAX : count * 10;
+    do {
+        cursor = dictScan(d, cursor, fn, out);
+        bucket_budget--;
+    } while (cursor != 0 && bucket_budget > 0 && listLength(out) < (unsigned long)count);
+    return cursor;
+}
+
+/* Fill `out` with the next batch of elements of `o` (or of the keyspace
+ * when o is NULL) and return the cursor for the next call. For hashes and
+ * sorted sets the list alternates element and value (*pairs = 1).
+ *
+ * Collection types plug in here: a dict backed value scans its dict with
+ * scanDictStep; a compact encoding (listpack, intset) returns every element
+ * at once with cursor 0, which is what clients of stock Redis observe. */
+static unsigned long scanCollect(client *c, robj *o, unsigned long cursor,
+                                 long count, list *out, int *pairs) {
+    *pairs = 0;
+    if (o == NULL)
+        return scanDictStep(c->db->dict, cursor, count, collectKeyName, out);
+
+    switch (o->type) {
+    case OBJ_SET:
+    case OBJ_HASH:
+    case OBJ_ZSET:
+        /* SSCAN, HSCAN, ZSCAN arrive with t_set.c, t_hash.c, t_zset.c. */
+        serverPanic("SCAN of a %s (encoding %d) needs its type module",
+                    valueTypeName(o), (int)o->encoding);
+    default:
+        serverPanic("SCAN of a value of type %d is not supported", (int)o->type);
+    }
+}
+
+/* Should a collected keyspace entry be hidden? Mirrors the order stock
+ * applies: pattern, then type (a read lookup, so it counts as a hit or a
+ * miss and may expire the key), then the TTL. */
+static int scanHidesKey(client *c, robj *key, const scanOptions *opts) {
+    sds name = key->ptr;
+    if (opts->pattern &&
+        !stringmatchlen(opts->pattern, (int)sdslen(opts->pattern), name, (int)sdslen(name), 0))
+        return 1;
+    if (opts->type) {
+        robj *val = lookupKeyReadWithFlags(c->db, key, LOOKUP_NOTOUCH);
+        if (strcasecmp(opts->type, valueTypeName(val)) != 0) return 1;
+    }
+    return expireIfNeeded(c->db, key, 0);
+}
+
+/* Element (and value) filter of a collection: only MATCH, on the element. */
+static int scanHidesElement(robj *elem, const scanOptions *opts) {
+    if (opts->pattern == NULL) return 0;
+    if (sdsEncodedObject(elem))
+        return !stringmatchlen(opts->pattern, (int)sdslen(opts->pattern),
+                               elem->ptr, (int)sdslen(elem->ptr), 0);
+    char buf[LONG_STR_SIZE];
+    int len = ll2string(buf, sizeof(buf), (long)elem->ptr);
+    return !stringmatchlen(opts->pattern, (int)sdslen(opts->pattern), buf, len, 0);
+}
+
+static void scanFilter(client *c, robj *o, list *items, int pairs, const scanOptions *opts) {
+    listIter li;
+    listNode *ln;
+
+    listRewind(items, &li);
+    while ((ln = listNext(&li)) != NULL) {
+        robj *elem = listNodeValue(ln);
+        int hide = o == NULL ? scanHidesKey(c, elem, opts) : scanHidesElement(elem, opts);
+        listNode *value_node = pairs ? listNext(&li) : NULL;
+        if (!hide) continue;
+        listDelNode(items, ln);
+        if (value_node) listDelNode(items, value_node);
+    }
+}
+
+/* The reply: [next-cursor, [elements...]]. */
+static void scanReply(client *c, unsigned long cursor, list *items) {
+    listIter li;
+    listNode *ln;
+
+    addReplyArrayLen(c, 2);
+    addReplyBulkLongLong(c, (long long)cursor);
+    addReplyArrayLen(c, listLength(items));
+    listRewind(items, &li);
+    while ((ln = listNext(&li)) != NULL) addReplyBulk(c, listNodeValue(ln));
+}
+
+/* SCAN over the keyspace (o == NULL; options from argv[2]) or over the
+ * collection o (HSCAN & co: key at argv[1], cursor argv[2], options from
+ * argv[3]). Options are validated before any data is touched. */
+void scanGenericCommand(client *c, robj *o, unsigned long cursor) {
+    scanOptions opts;
+    if (parseScanOptions(c, o == NULL ? 2 : 3, o == NULL, &opts) != C_OK) return;
+
+    list *items = listCreate();
+    listSetFreeMethod(items, decrRefCountVoid);
+    int pairs;
+    cursor = scanCollect(c, o, cursor, opts.count, items, &pairs);
+    scanFilter(c, o, items, pairs, &opts);
+    scanReply(c, cursor, items);
+    listRelease(items);
+}
+
+void scanCommand(client *c) {
+    unsigned long cursor;
+    if (parseScanCursorOrReply(c, c->argv[1], &cursor) != C_OK) return;
+    scanGenericCommand(c, NULL, cursor);
+}
+
+/* ===========================================================================
+ * SELECT, SWAPDB, FLUSHDB, FLUSHALL
+ * ======================================================================== */
+
+void selectCommand(client *c) {
+    int id;
+    if (getIntFromObjectOrReply(c, c->argv[1], &id, NULL) != C_OK) return;
+    /* A cluster node only has database 0. */
+    if (server.cluster_enabled && id != 0) {
+        addReplyError(c, "SELECT is not allowed in cluster mode");
+        return;
+    }
+    if (selectDb(c, id) != C_OK) {
+        addReplyError(c, "DB index is out of range");
+        return;
+    }
+    addReply(c, shared.ok);
+}
+
+/* After SWAPDB a key some client blocks on (BLPOP...) may exist where it
+ * did not before: tell the blocking machinery. */
+static void signalBlockedKeysAfterSwap(redisDb *db) {
+    if (dictSize(db->blocking_keys) == 0) return;
+    dictIterator *it = dictGetSafeIterator(db->blocking_keys);
+    dictEntry *de;
+    while ((de = dictNext(it)) != NULL) {
+        robj *key = dictGetKey(de);
+        dictEntry *kde = dictFind(db->dict, key->ptr);
+        if (kde == NULL || keyIsExpired(db, key)) continue;
+        robj *val = dictGetVal(kde);
+        signalKeyAsReady(db, key, val->type);
+    }
+    dictReleaseIterator(it);
+}
+
+/* Exchange the data of two databases. Clients keep their selected index
+ * and so see the other data; what hangs off the index (blocked clients,
+ * WATCHed keys) stays where it is. */
+static void swapDatabaseContents(redisDb *a, redisDb *b) {
+    /* WATCH: keys that exist on either side before the swap change value. */
+    touchAllWatchedKeysInDb(a, b);
+    touchAllWatchedKeysInDb(b, a);
+
+    dict *keys = a->dict, *expires = a->expires;
+    long long avg_ttl = a->avg_ttl;
+    unsigned long expires_cursor = a->expires_cursor;
+    a->dict = b->dict;
+    a->expires = b->expires;
+    a->avg_ttl = b->avg_ttl;
+    a->expires_cursor = b->expires_cursor;
+    b->dict = keys;
+    b->expires = expires;
+    b->avg_ttl = avg_ttl;
+    b->expires_cursor = expires_cursor;
+
+    signalBlockedKeysAfterSwap(a);
+    signalBlockedKeysAfterSwap(b);
+}
+
+void swapdbCommand(client *c) {
+    int first, second;
+
+    if (server.cluster_enabled) {
+        addReplyError(c, "SWAPDB is not allowed in cluster mode");
+        return;
+    }
+    if (getIntFromObjectOrReply(c, c->argv[1], &first, "invalid first DB index") != C_OK) return;
+    if (getIntFromObjectOrReply(c, c->argv[2], &second, "invalid second DB index") != C_OK) return;
+    if (first < 0 || first >= server.dbnum || second < 0 || second >= server.dbnum) {
+        addReplyError(c, "DB index is out of range");
+        return;
+    }
+    if (first != second) swapDatabaseContents(&server.db[first], &server.db[second]);
+    /* Even a swap of a db with itself is propagated, as stock does. */
+    server.dirty++;
+    addReply(c, shared.ok);
+}
+
+/* The optional ASYNC|SYNC argument of FLUSHDB/FLUSHALL; without it,
+ * lazyfree-lazy-user-flush decides. Sets EMPTYDB_* flags. */
+int getFlushCommandFlags(client *c, int *flags) {
+    if (c->argc == 1) {
+        *flags = server.lazyfree_lazy_user_flush ? EMPTYDB_ASYNC : EMPTYDB_NO_FLAGS;
+        return C_OK;
+    }
+    if (c->argc == 2) {
+        const char *mode = c->argv[1]->ptr;
+        if (!strcasecmp(mode, "async")) {
+            *flags = EMPTYDB_ASYNC;
+            return C_OK;
+        }
+        if (!strcasecmp(mode, "sync")) {
+            *flags = EMPTYDB_NO_FLAGS;
+            return C_OK;
+        }
+    }
+    addReplyErrorObject(c, shared.syntaxerr);
+    return C_ERR;
+}
+
+void flushdbCommand(client *c) {
+    int flags;
+    if (getFlushCommandFlags(c, &flags) != C_OK) return;
+    /* Functions belong to the server, not to a db: only FUNCTION FLUSH
+     * removes them. */
+    server.dirty += emptyData(c->db->id, flags | EMPTYDB_NOFUNCTIONS, NULL);
+    addReply(c, shared.ok);
+}
+
+/* FLUSHALL counts one change per removed key (nothing when already empty,
+ * like 7.0). The RDB rewrite stock does right after a FLUSHALL when save
+ * points are configured comes with the persistence module. */
+void flushallCommand(client *c) {
+    int flags;
+    if (getFlushCommandFlags(c, &flags) != C_OK) return;
+    server.dirty += emptyData(-1, flags | EMPTYDB_NOFUNCTIONS, NULL);
+    addReply(c, shared.ok);
+}
+
+/* ===========================================================================
+ * RENAME, RENAMENX, MOVE, COPY
+ * ======================================================================== */
+
+/* Put `val` (a reference the caller gives away) under dst_key in dst_db
+ * with the given expire (-1 none); dst_key must not exist there. */
+static void storeWithExpire(client *c, redisDb *dst_db, robj *dst_key, robj *val, long long expire) {
+    dbAdd(dst_db, dst_key, val);
+    if (expire != -1) setExpire(c, dst_db, dst_key, expire);
+}
+
+static void renameGenericCommand(client *c, int only_if_free) {
+    robj *src = c->argv[1], *dst = c->argv[2];
+    redisDb *db = c->db;
+
+    robj *val = lookupKeyWriteOrReply(c, src, shared.nokeyerr);
+    if (val == NULL) return;
+
+    /* Renaming a key onto itself changes nothing; RENAMENX says "not
+     * renamed" because the destination exists. */
+    if (sdslen(src->ptr) == sdslen(dst->ptr) && sdscmp(src->ptr, dst->ptr) == 0) {
+        addReply(c, only_if_free ? shared.czero : shared.ok);
+        return;
+    }
+
+    if (lookupKeyWrite(db, dst) != NULL) {
+        if (only_if_free) {
+            addReply(c, shared.czero);
+            return;
+        }
+        dbDelete(db, dst);
+    }
+
+    long long expire = getExpire(db, src);
+    incrRefCount(val); /* the value outlives the source key */
+    storeWithExpire(c, db, dst, val, expire);
+    dbDelete(db, src);
+
+    signalModifiedKey(c, db, src);
+    signalModifiedKey(c, db, dst);
+    notifyKeyspaceEvent(NOTIFY_GENERIC, "rename_from", src, db->id);
+    notifyKeyspaceEvent(NOTIFY_GENERIC, "rename_to", dst, db->id);
+    server.dirty++;
+    addReply(c, only_if_free ? shared.cone : shared.ok);
+}
+
+void renameCommand(client *c) {
+    renameGenericCommand(c, 0);
+}
+
+void renamenxCommand(client *c) {
+    renameGenericCommand(c, 1);
+}
+
+/* Parse a database index argument: an int (else the generic integer
+ * errors), then within 0..dbnum-1. */
+static int getDbIndexOrReply(client *c, robj *arg, int *id) {
+    if (getIntFromObjectOrReply(c, arg, id, NULL) != C_OK) return C_ERR;
+    if (*id < 0 || *id >= server.dbnum) {
+        addReplyError(c, "DB index is out of range");
         return C_ERR;
     }
     return C_OK;
 }
 
-typedef struct scanKeysData {
-    list *keys;
-} scanKeysData;
-
-static void scanKeyCallback(void *privdata, const dictEntry *de) {
-    scanKeysData *data = privdata;
-    sds key = dictGetKey(de);
-    listAddNodeTail(data->keys, sdsdup(key));
-}
-
-/* SCAN (o == NULL: the keyspace). The collection types extend this with
- * their encodings (HSCAN, SSCAN, ZSCAN) in their own modules. */
-void scanGenericCommand(client *c, robj *o, unsigned long cursor) {
-    long count = 10;
-    sds pat = NULL;
-    sds typename = NULL;
-    int patlen = 0, use_pattern = 0;
-    int i = 2;
-
-    if (o != NULL) i = 3; /* HSCAN key cursor ... */
-
-    /* Options first: errors must not depend on the data. */
-    for (; i < c->argc; i += 2) {
-        int moreargs = (c->argc - 1) - i;
-        const char *opt = c->argv[i]->ptr;
-        if (!strcasecmp(opt, "count") && moreargs) {
-            if (getLongFromObjectOrReply(c, c->argv[i+1], &count, NULL) != C_OK) return;
-            if (count < 1) {
-                addReplyErrorObject(c, shared.syntaxerr);
-                return;
-            }
-        } else if (!strcasecmp(opt, "match") && moreargs) {
-            pat = c->argv[i+1]->ptr;
-            patlen = sdslen(pat);
-            use_pattern = !(patlen == 1 && pat[0] == '*');
-        } else if (!strcasecmp(opt, "type") && o == NULL && moreargs) {
-            typename = c->argv[i+1]->ptr;
-        } else {
-            addReplyErrorObject(c, shared.syntaxerr);
-            return;
-        }
-    }
-
-    if (o != NULL) {
-        /* The collection types implement their SCAN variants with their
-         * encodings; none is registered before its type exists. */
-        serverPanic("SCAN on a value of type %d is not implemented", o->type);
-    }
-
-    list *keys = listCreate();
-    listSetFreeMethod(keys, (void (*)(void *))sdsfree);
-    scanKeysData data = { keys };
-    /* Bound the work on sparse tables: at most 10*count buckets visited. */
-    long maxiterations = count * 10;
-    do {
-        cursor = dictScan(c->db->dict, cursor, scanKeyCallback, &data);
-    } while (cursor && maxiterations-- && listLength(keys) < (unsigned long)count);
-
-    /* Filter: pattern, type, expired. */
-    listIter li;
-    listNode *ln;
-    listRewind(keys, &li);
-    while ((ln = listNext(&li))) {
-        sds key = listNodeValue(ln);
-        int filter = 0;
-        if (use_pattern && !stringmatchlen(pat, patlen, key, sdslen(key), 0)) filter = 1;
-        robj *kobj = NULL;
-        if (!filter) {
-            kobj = createStringObject(key, sdslen(key));
-            if (expireIfNeeded(c->db, kobj, 0)) filter = 1;
-        }
-        if (!filter && typename) {
-            robj *val = lookupKeyReadWithFlags(c->db, kobj, LOOKUP_NOTOUCH|LOOKUP_NONOTIFY|LOOKUP_NOSTATS);
-            if (!val || strcasecmp(typename, typeName(val)) != 0) filter = 1;
-        }
-        if (kobj) decrRefCount(kobj);
-        if (filter) listDelNode(keys, ln);
-    }
-
-    addReplyArrayLen(c, 2);
-    addReplyBulkLongLong(c, cursor);
-    addReplyArrayLen(c, listLength(keys));
-    listRewind(keys, &li);
-    while ((ln = listNext(&li))) {
-        sds key = listNodeValue(ln);
-        addReplyBulkCBuffer(c, key, sdslen(key));
-    }
-    listRelease(keys);
-}
-
-void scanCommand(client *c) {
-    unsigned long cursor;
-    if (parseScanCursorOrReply(c, c->argv[1], &cursor) == C_ERR) return;
-    scanGenericCommand(c, NULL, cursor);
-}
-
-/* ---------------------------------------------------------------------------
- * RENAME / RENAMENX / MOVE / COPY
- * ------------------------------------------------------------------------ */
-
-static void renameGenericCommand(client *c, int nx) {
-    robj *o;
-    long long expire;
-    int samekey = 0;
-
-    /* Same name: nothing to do, but the key must exist. */
-    if (sdscmp(c->argv[1]->ptr, c->argv[2]->ptr) == 0) samekey = 1;
-
-    if ((o = lookupKeyWriteOrReply(c, c->argv[1], shared.nokeyerr)) == NULL) return;
-    if (samekey) {
-        addReply(c, nx ? shared.czero : shared.ok);
-        return;
-    }
-
-    incrRefCount(o);
-    expire = getExpire(c->db, c->argv[1]);
-    if (lookupKeyWrite(c->db, c->argv[2]) != NULL) {
-        if (nx) {
-            decrRefCount(o);
-            addReply(c, shared.czero);
-            return;
-        }
-        dbDelete(c->db, c->argv[2]);
-    }
-    dbAdd(c->db, c->argv[2], o);
-    if (expire != -1) setExpire(c, c->db, c->argv[2], expire);
-    dbDelete(c->db, c->argv[1]);
-    signalModifiedKey(c, c->db, c->argv[1]);
-    signalModifiedKey(c, c->db, c->argv[2]);
-    notifyKeyspaceEvent(NOTIFY_GENERIC, "rename_from", c->argv[1], c->db->id);
-    notifyKeyspaceEvent(NOTIFY_GENERIC, "rename_to", c->argv[2], c->db->id);
-    server.dirty++;
-    addReply(c, nx ? shared.cone : shared.ok);
-}
-
-void renameCommand(client *c) { renameGenericCommand(c, 0); }
-void renamenxCommand(client *c) { renameGenericCommand(c, 1); }
-
+/* MOVE key db: 1 when moved; 0 when the key is missing or db already has
+ * a key of that name. */
 void moveCommand(client *c) {
-    robj *o;
-    redisDb *src, *dst;
-    int srcid, dbid;
-    long long expire;
+    robj *key = c->argv[1];
+    redisDb *src = c->db;
+    int dst_id;
 
     if (server.cluster_enabled) {
         addReplyError(c, "MOVE is not allowed in cluster mode");
         return;
     }
-    src = c->db;
-    srcid = c->db->id;
-    if (getIntFromObjectOrReply(c, c->argv[2], &dbid, NULL) != C_OK) return;
-    if (dbid < 0 || dbid >= server.dbnum) {
-        addReplyError(c, "DB index is out of range");
-        return;
-    }
-    dst = &server.db[dbid];
-    if (src == dst) {
+    if (getDbIndexOrReply(c, c->argv[2], &dst_id) != C_OK) return;
+    redisDb *dst = &server.db[dst_id];
+    if (dst == src) {
         addReplyErrorObject(c, shared.sameobjecterr);
         return;
     }
-    o = lookupKeyWrite(c->db, c->argv[1]);
-    if (!o) {
+
+    robj *val = lookupKeyWrite(src, key);
+    if (val == NULL || lookupKeyWrite(dst, key) != NULL) {
         addReply(c, shared.czero);
         return;
     }
-    expire = getExpire(c->db, c->argv[1]);
-    if (lookupKeyWrite(dst, c->argv[1]) != NULL) {
-        addReply(c, shared.czero);
-        return;
-    }
-    dbAdd(dst, c->argv[1], o);
-    if (expire != -1) setExpire(c, dst, c->argv[1], expire);
-    incrRefCount(o);
-    dbDelete(src, c->argv[1]);
-    signalModifiedKey(c, src, c->argv[1]);
-    signalModifiedKey(c, dst, c->argv[1]);
-    notifyKeyspaceEvent(NOTIFY_GENERIC, "move_from", c->argv[1], srcid);
-    notifyKeyspaceEvent(NOTIFY_GENERIC, "move_to", c->argv[1], dbid);
+
+    long long expire = getExpire(src, key);
+    incrRefCount(val);
+    storeWithExpire(c, dst, key, val, expire);
+    dbDelete(src, key);
+
+    signalModifiedKey(c, src, key);
+    signalModifiedKey(c, dst, key);
+    notifyKeyspaceEvent(NOTIFY_GENERIC, "move_from", key, src->id);
+    notifyKeyspaceEvent(NOTIFY_GENERIC, "move_to", key, dst->id);
     server.dirty++;
     addReply(c, shared.cone);
 }
 
-/* A deep copy of a value for COPY. Each collection type adds its case when
- * its module lands; until then only strings can exist in the keyspace. */
+/* An independent copy of a value, for COPY: later writes to either key
+ * must not show through the other. Strings are the only type the
+ * keyspace can hold so far; each collection module adds its deep copy
+ * here (t_list.c, t_set.c, t_zset.c, t_hash.c, t_stream.c, modules). */
 robj *dupObjectForCopy(robj *o) {
     switch (o->type) {
-    case OBJ_STRING: return dupStringObject(o);
-    default: serverPanic("COPY of an object of type %d is not implemented", o->type);
+    case OBJ_STRING:
+        return dupStringObject(o);
+    default:
+        serverPanic("COPY of a %s value needs its type module", valueTypeName(o));
     }
 }
 
-/* COPY source destination [DB destination-db] [REPLACE] */
+/* COPY source destination [DB index] [REPLACE] */
 void copyCommand(client *c) {
-    robj *o;
-    redisDb *dst;
-    int srcid, dbid;
-    long long expire;
-    int j, replace = 0, delete = 0;
+    robj *src_key = c->argv[1], *dst_key = c->argv[2];
+    redisDb *src = c->db;
+    int dst_id = c->db->id;
+    int replace = 0;
 
-    srcid = c->db->id;
-    dbid = c->db->id;
-    for (j = 3; j < c->argc; j++) {
-        int additional = c->argc - j - 1;
-        if (!strcasecmp(c->argv[j]->ptr, "replace")) {
+    for (int j = 3; j < c->argc; j++) {
+        const char *opt = c->argv[j]->ptr;
+        if (!strcasecmp(opt, "replace")) {
             replace = 1;
-        } else if (!strcasecmp(c->argv[j]->ptr, "db") && additional >= 1) {
-            if (getIntFromObjectOrReply(c, c->argv[j+1], &dbid, NULL) != C_OK) return;
-            if (dbid < 0 || dbid >= server.dbnum) {
-                addReplyError(c, "DB index is out of range");
-                return;
-            }
-            if (server.cluster_enabled && dbid != 0) {
+        } else if (!strcasecmp(opt, "db") && j + 1 < c->argc) {
+            if (getDbIndexOrReply(c, c->argv[++j], &dst_id) != C_OK) return;
+            if (server.cluster_enabled && dst_id != src->id) {
                 addReplyError(c, "Copying to another database is not allowed in cluster mode");
                 return;
             }
-            j++;
         } else {
             addReplyErrorObject(c, shared.syntaxerr);
             return;
         }
     }
-    dst = &server.db[dbid];
-    if (srcid == dbid && sdscmp(c->argv[1]->ptr, c->argv[2]->ptr) == 0) {
+
+    redisDb *dst = &server.db[dst_id];
+    if (dst == src && sdscmp(src_key->ptr, dst_key->ptr) == 0) {
         addReplyErrorObject(c, shared.sameobjecterr);
         return;
     }
-    o = lookupKeyRead(c->db, c->argv[1]);
-    if (!o) {
+
+    robj *val = lookupKeyRead(src, src_key);
+    if (val == NULL) {
         addReply(c, shared.czero);
         return;
     }
-    expire = getExpire(c->db, c->argv[1]);
-    if (lookupKeyWrite(dst, c->argv[2]) != NULL) {
-        if (!replace) {
-            addReply(c, shared.czero);
-            return;
-        }
-        delete = 1;
+    int dst_exists = lookupKeyWrite(dst, dst_key) != NULL;
+    if (dst_exists && !replace) {
+        addReply(c, shared.czero);
+        return;
     }
-    robj *newobj = dupObjectForCopy(o);
-    if (delete) dbDelete(dst, c->argv[2]);
-    dbAdd(dst, c->argv[2], newobj);
-    if (expire != -1) setExpire(c, dst, c->argv[2], expire);
-    signalModifiedKey(c, dst, c->argv[2]);
-    notifyKeyspaceEvent(NOTIFY_GENERIC, "copy_to", c->argv[2], dst->id);
-    server.dirty++;
+
+    long long expire = getExpire(src, src_key);
+    robj *copy = dupObjectForCopy(val);
+    if (dst_exists) dbDelete(dst, dst_key);
+    storeWithExpire(c, dst, dst_key, copy, expire);
+
+    keyWritten(c, dst, dst_key, "copy_to");
     addReply(c, shared.cone);
 }
 
-/* ---------------------------------------------------------------------------
- * EXPIRE family
- * ------------------------------------------------------------------------ */
+/* ===========================================================================
+ * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT
+ *
+ * "Now" here is the real clock, as in 7.0: inside MULTI or a script a key
+ * stays visible until the end (lookups use the frozen command time) but
+ * TTL already reports the time really left, and a relative EXPIRE counts
+ * from the real present.
+ * ======================================================================== */
 
-#define EXPIRE_NX (1<<0)
-#define EXPIRE_XX (1<<1)
-#define EXPIRE_GT (1<<2)
-#define EXPIRE_LT (1<<3)
+#define EXPIRE_IF_NONE (1<<0)     /* NX: only keys without a TTL */
+#define EXPIRE_IF_SOME (1<<1)     /* XX: only keys with a TTL */
+#define EXPIRE_IF_LATER (1<<2)    /* GT: only if later than the current TTL */
+#define EXPIRE_IF_SOONER (1<<3)   /* LT: only if sooner than the current TTL */
 
-static int parseExpireFlags(client *c, int *flags) {
-    int nx = 0, xx = 0, gt = 0, lt = 0;
+/* Parse NX|XX|GT|LT (any case, repeats allowed) from argv[3] on. Unknown
+ * words are reported before incompatible combinations. */
+static int parseExpireConditions(client *c, int *conds) {
+    int found = 0;
     for (int j = 3; j < c->argc; j++) {
-        const char *opt = c->argv[j]->ptr;
-        if (!strcasecmp(opt, "nx")) nx = 1;
-        else if (!strcasecmp(opt, "xx")) xx = 1;
-        else if (!strcasecmp(opt, "gt")) gt = 1;
-        else if (!strcasecmp(opt, "lt")) lt = 1;
+        const char *word = c->argv[j]->ptr;
+        if (!strcasecmp(word, "nx")) found |= EXPIRE_IF_NONE;
+        else if (!strcasecmp(word, "xx")) found |= EXPIRE_IF_SOME;
+        else if (!strcasecmp(word, "gt")) found |= EXPIRE_IF_LATER;
+        else if (!strcasecmp(word, "lt")) found |= EXPIRE_IF_SOONER;
         else {
-            addReplyErrorFormat(c, "Unsupported option %s", opt);
+            addReplyErrorFormat(c, "Unsupported option %s", word);
             return C_ERR;
         }
     }
-    if (nx && (xx || gt || lt)) {
+    if ((found & EXPIRE_IF_NONE) && (found & ~EXPIRE_IF_NONE)) {
         addReplyError(c, "NX and XX, GT or LT options at the same time are not compatible");
         return C_ERR;
     }
-    if (gt && lt) {
+    if ((found & EXPIRE_IF_LATER) && (found & EXPIRE_IF_SOONER)) {
         addReplyError(c, "GT and LT options at the same time are not compatible");
         return C_ERR;
     }
-    *flags = (nx ? EXPIRE_NX : 0) | (xx ? EXPIRE_XX : 0) | (gt ? EXPIRE_GT : 0) | (lt ? EXPIRE_LT : 0);
+    *conds = found;
     return C_OK;
 }
 
-/* Does the condition allow setting `when` given the current expire
- * (-1: none, which counts as infinite for GT/LT)? */
-static int expireConditionHolds(int flags, long long current, long long when) {
-    if ((flags & EXPIRE_NX) && current != -1) return 0;
-    if ((flags & EXPIRE_XX) && current == -1) return 0;
-    if ((flags & EXPIRE_GT) && (current == -1 || when <= current)) return 0;
-    if ((flags & EXPIRE_LT) && current != -1 && when >= current) return 0;
+/* May a key whose current expire is `current` (-1: none) get `when`? A key
+ * without TTL lives forever: nothing is later, everything is sooner. */
+static int expireConditionsAllow(int conds, long long current, long long when) {
+    int persistent = current == -1;
+    if ((conds & EXPIRE_IF_NONE) && !persistent) return 0;
+    if ((conds & EXPIRE_IF_SOME) && persistent) return 0;
+    if ((conds & EXPIRE_IF_LATER) && (persistent || when <= current)) return 0;
+    if ((conds & EXPIRE_IF_SOONER) && !persistent && when >= current) return 0;
     return 1;
 }
 
-/* basetime: 0 for the *AT forms, now for relative ones; unit: UNIT_SECONDS
- * or UNIT_MILLISECONDS of the argument. */
-#define UNIT_SECONDS 0
-#define UNIT_MILLISECONDS 1
-static void expireGenericCommand(client *c, long long basetime, int unit) {
-    robj *key = c->argv[1], *param = c->argv[2];
-    long long when;
-    int flags = 0;
-
-    if (parseExpireFlags(c, &flags) != C_OK) return;
-    if (getLongLongFromObjectOrReply(c, param, &when, NULL) != C_OK) return;
-
-    /* Convert to absolute ms, refusing anything that would overflow. */
-    if (unit == UNIT_SECONDS) {
-        if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
-            addReplyErrorExpireTime(c);
-            return;
-        }
-        when *= 1000;
-    }
-    if (when > LLONG_MAX - basetime) {
+/* The argument as an absolute unix time in ms: times `scale` (1000 for
+ * seconds), plus `base` (now for the relative forms). C_ERR, with the
+ * reply given, when it does not fit in 64 bits. */
+static int absoluteExpireMsOrReply(client *c, robj *arg, long long scale, long long base, long long *when) {
+    long long v;
+    if (getLongLongFromObjectOrReply(c, arg, &v, NULL) != C_OK) return C_ERR;
+    if (v > LLONG_MAX / scale || v < LLONG_MIN / scale) {
         addReplyErrorExpireTime(c);
-        return;
+        return C_ERR;
     }
-    when += basetime;
+    v *= scale;
+    if (base > 0 && v > LLONG_MAX - base) {
+        addReplyErrorExpireTime(c);
+        return C_ERR;
+    }
+    *when = v + base;
+    return C_OK;
+}
+
+/* An expire in the past removes the key at once. Not on a replica (its
+ * master sends the DEL) nor while loading (the data must load as saved).
+ * Replicas and the AOF hear a DEL/UNLINK instead of the EXPIRE. */
+static void expireNowInsteadOfSetting(client *c, robj *key) {
+    int lazy = server.lazyfree_lazy_expire;
+    int deleted = lazy ? dbAsyncDelete(c->db, key) : dbSyncDelete(c->db, key);
+    serverAssert(deleted);
+    keyWritten(c, c->db, key, "del");
+    rewriteClientCommandVector(c, 2, lazy ? shared.unlink : shared.del, key);
+    addReply(c, shared.cone);
+}
+
+/* Propagate any form of the command as PEXPIREAT key <absolute ms> (the
+ * NX/XX/GT/LT words stay): replicas and AOF replays then agree on the
+ * exact instant whenever they apply it. */
+static void propagateAsPexpireat(client *c, long long when, int is_pexpireat) {
+    if (is_pexpireat) return; /* already in that form */
+    rewriteClientCommandArgument(c, 0, shared.pexpireat);
+    robj *abs = createStringObjectFromLongLong(when);
+    rewriteClientCommandArgument(c, 2, abs);
+    decrRefCount(abs);
+}
+
+static void expireGenericCommand(client *c, long long scale, long long base, int is_pexpireat) {
+    robj *key = c->argv[1];
+    long long when;
+    int conds = 0;
+
+    /* Options are checked first: their errors win over a bad time. */
+    if (parseExpireConditions(c, &conds) != C_OK) return;
+    if (absoluteExpireMsOrReply(c, c->argv[2], scale, base, &when) != C_OK) return;
 
     if (lookupKeyWrite(c->db, key) == NULL) {
         addReply(c, shared.czero);
         return;
     }
-    if (flags) {
-        long long current = getExpire(c->db, key);
-        if (!expireConditionHolds(flags, current, when)) {
-            addReply(c, shared.czero);
-            return;
-        }
-    }
-
-    /* A time already in the past deletes the key right away (masters
-     * only: replicas wait for the master's DEL). */
-    if (when <= commandTimeSnapshotMs() && !server.loading && !server.masterhost) {
-        int deleted = server.lazyfree_lazy_expire ? dbAsyncDelete(c->db, key) : dbSyncDelete(c->db, key);
-        serverAssert(deleted);
-        server.dirty++;
-        signalModifiedKey(c, c->db, key);
-        notifyKeyspaceEvent(NOTIFY_GENERIC, "del", key, c->db->id);
-        addReply(c, shared.cone);
+    if (conds && !expireConditionsAllow(conds, getExpire(c->db, key), when)) {
+        addReply(c, shared.czero);
         return;
     }
+
+    if (when <= mstime() && !server.loading && !server.masterhost) {
+        expireNowInsteadOfSetting(c, key);
+        return;
+    }
+
     setExpire(c, c->db, key, when);
+    propagateAsPexpireat(c, when, is_pexpireat);
+    keyWritten(c, c->db, key, "expire");
     addReply(c, shared.cone);
-    signalModifiedKey(c, c->db, key);
-    notifyKeyspaceEvent(NOTIFY_GENERIC, "expire", key, c->db->id);
-    server.dirty++;
 }
 
-void expireCommand(client *c) { expireGenericCommand(c, commandTimeSnapshotMs(), UNIT_SECONDS); }
-void expireatCommand(client *c) { expireGenericCommand(c, 0, UNIT_SECONDS); }
-void pexpireCommand(client *c) { expireGenericCommand(c, commandTimeSnapshotMs(), UNIT_MILLISECONDS); }
-void pexpireatCommand(client *c) { expireGenericCommand(c, 0, UNIT_MILLISECONDS); }
+void expireCommand(client *c) {
+    expireGenericCommand(c, 1000, mstime(), 0);
+}
 
-/* TTL/PTTL (remaining) and EXPIRETIME/PEXPIRETIME (absolute): -2 for a
- * missing key, -1 for no expire. */
-static void ttlGenericCommand(client *c, int output_ms, int output_abs) {
-    long long expire, ttl = -1;
+void pexpireCommand(client *c) {
+    expireGenericCommand(c, 1, mstime(), 0);
+}
 
+void expireatCommand(client *c) {
+    expireGenericCommand(c, 1000, 0, 0);
+}
+
+void pexpireatCommand(client *c) {
+    expireGenericCommand(c, 1, 0, 1);
+}
+
+/* ===========================================================================
+ * TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST
+ * ======================================================================== */
+
+/* Milliseconds to seconds, rounding half up, without overflowing near
+ * LLONG_MAX (PEXPIREAT accepts instants up to there). */
+static long long msToRoundedSeconds(long long ms) {
+    if (ms > LLONG_MAX - 500) return ms / 1000 + (ms % 1000 >= 500);
+    return (ms + 500) / 1000;
+}
+
+/* Reply -2 (no key), -1 (no TTL), or the remaining time (relative) or the
+ * expire instant (absolute), in ms or in seconds rounded to nearest. */
+static void ttlGenericCommand(client *c, int in_ms, int absolute) {
     if (lookupKeyReadWithFlags(c->db, c->argv[1], LOOKUP_NOTOUCH) == NULL) {
         addReplyLongLong(c, -2);
         return;
     }
-    expire = getExpire(c->db, c->argv[1]);
-    if (expire != -1) {
-        ttl = output_abs ? expire : expire - commandTimeSnapshotMs();
-        if (ttl < 0) ttl = 0;
+    long long expire = getExpire(c->db, c->argv[1]);
+    if (expire == -1) {
+        addReplyLongLong(c, -1);
+        return;
     }
-    if (ttl == -1) addReplyLongLong(c, -1);
-    else addReplyLongLong(c, output_ms ? ttl : ((ttl + 500) / 1000));
+    long long ms = absolute ? expire : expire - mstime();
+    if (ms < 0) ms = 0; /* a replica may still hold an expired key */
+    addReplyLongLong(c, in_ms ? ms : msToRoundedSeconds(ms));
 }
 
-void ttlCommand(client *c) { ttlGenericCommand(c, 0, 0); }
-void pttlCommand(client *c) { ttlGenericCommand(c, 1, 0); }
-void expiretimeCommand(client *c) { ttlGenericCommand(c, 0, 1); }
-void pexpiretimeCommand(client *c) { ttlGenericCommand(c, 1, 1); }
+void ttlCommand(client *c) {
+    ttlGenericCommand(c, 0, 0);
+}
+
+void pttlCommand(client *c) {
+    ttlGenericCommand(c, 1, 0);
+}
+
+void expiretimeCommand(client *c) {
+    ttlGenericCommand(c, 0, 1);
+}
+
+void pexpiretimeCommand(client *c) {
+    ttlGenericCommand(c, 1, 1);
+}
 
 void persistCommand(client *c) {
-    if (lookupKeyWrite(c->db, c->argv[1])) {
-        if (removeExpire(c->db, c->argv[1])) {
-            signalModifiedKey(c, c->db, c->argv[1]);
-            notifyKeyspaceEvent(NOTIFY_GENERIC, "persist", c->argv[1], c->db->id);
-            addReply(c, shared.cone);
-            server.dirty++;
-        } else {
-            addReply(c, shared.czero);
-        }
-    } else {
+    robj *key = c->argv[1];
+    if (lookupKeyWrite(c->db, key) == NULL || !removeExpire(c->db, key)) {
         addReply(c, shared.czero);
+        return;
     }
+    keyWritten(c, c->db, key, "persist");
+    addReply(c, shared.cone);
 }

@@ -1010,8 +1010,12 @@ void call(client *c, int flags) {
 
     c->flags &= ~(CLIENT_FORCE_AOF|CLIENT_FORCE_REPL|CLIENT_PREVENT_PROP_ANY);
     server.in_nested_call++;
-    if (server.in_nested_call == 1) server.fixed_time_expire++;
-    updateCachedTime(0);
+    /* Time is read once per top-level command: commands run by EXEC (or
+     * a script) all see the instant the outer command started. */
+    if (server.in_nested_call == 1) {
+        server.fixed_time_expire++;
+        updateCachedTime(0);
+    }
 
     dirty = server.dirty;
     start = ustime();
@@ -1039,6 +1043,13 @@ void call(client *c, int flags) {
     if ((flags & CMD_CALL_SLOWLOG) && !(c->flags & CLIENT_BLOCKED))
         latencyAddSampleIfNeeded((real_cmd->flags & CMD_FAST) ? "fast-command" : "command",
                                  duration / 1000);
+    /* MONITOR sees each executed command once, after it ran (so commands
+     * inside EXEC show up before the EXEC itself), passwords redacted. */
+    if (listLength(server.monitors) && !(c->cmd->flags & (CMD_SKIP_MONITOR|CMD_ADMIN))) {
+        robj **argv = c->original_argv ? c->original_argv : c->argv;
+        int argc = c->original_argv ? c->original_argc : c->argc;
+        replicationFeedMonitors(c, server.monitors, c->db->id, argv, argc);
+    }
     c->lastcmd = real_cmd;
     server.in_nested_call--;
     if (server.in_nested_call == 0) server.fixed_time_expire--;
@@ -1135,16 +1146,6 @@ int processCommand(client *c) {
         }
     }
 
-    /* CLIENT PAUSE WRITE holds back commands that may write. Inside MULTI
-     * they are queued as usual (EXEC itself waits instead). */
-    if (server.client_pause_type == PAUSE_WRITE && !(c->flags & (CLIENT_SLAVE|CLIENT_MASTER)) &&
-        !(c->flags & CLIENT_MULTI && c->cmd->proc != execCommand) &&
-        (is_write_command || (cmd_flags & CMD_MAY_REPLICATE) ||
-         (c->cmd->proc == execCommand && (c->mstate.cmd_flags & (CMD_WRITE|CMD_MAY_REPLICATE))))) {
-        blockClientForPause(c);
-        return C_OK;
-    }
-
     if ((c->flags & CLIENT_PUBSUB && c->resp == 2) && !isAllowedInPubSubContext(c->cmd)) {
         rejectCommandFormat(c,
             "Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -1154,6 +1155,16 @@ int processCommand(client *c) {
 
     if (server.loading && !(cmd_flags & CMD_LOADING)) {
         rejectCommand(c, shared.loadingerr);
+        return C_OK;
+    }
+
+    /* CLIENT PAUSE WRITE holds back commands that may write, also when
+     * they would only be queued inside MULTI (as stock does), and an EXEC
+     * whose queue may write. */
+    if (server.client_pause_type == PAUSE_WRITE && !(c->flags & (CLIENT_SLAVE|CLIENT_MASTER)) &&
+        (is_write_command || (cmd_flags & CMD_MAY_REPLICATE) ||
+         (c->cmd->proc == execCommand && (c->mstate.cmd_flags & (CMD_WRITE|CMD_MAY_REPLICATE))))) {
+        blockClientForPause(c);
         return C_OK;
     }
 
@@ -1167,11 +1178,6 @@ int processCommand(client *c) {
     }
 
     call(c, CMD_CALL_FULL);
-    if (listLength(server.monitors) && !server.loading && !(cmd_flags & (CMD_SKIP_MONITOR|CMD_ADMIN))) {
-        robj **argv = c->original_argv ? c->original_argv : c->argv;
-        int argc = c->original_argv ? c->original_argc : c->argc;
-        replicationFeedMonitors(c, server.monitors, c->db->id, argv, argc);
-    }
     return C_OK;
 }
 
