@@ -85,23 +85,25 @@ void helloCommand(client *c) {
         }
     }
 
-    robj *username = NULL, *password = NULL, *clientname = NULL;
-    int auth_index = 0;
+    /* Options take effect one by one, left to right, as in stock 7.0: a
+     * SETNAME before a failing AUTH (or before the NOAUTH check) has
+     * already renamed the connection, and an AUTH before a bad SETNAME has
+     * already logged it in. */
     for (int j = next_arg; j < c->argc; j++) {
         int moreargs = (c->argc - 1) - j;
         const char *opt = c->argv[j]->ptr;
         if (!strcasecmp(opt, "AUTH") && moreargs >= 2) {
-            auth_index = j + 1;
-            username = c->argv[j+1];
-            password = c->argv[j+2];
+            redactClientCommandArgument(c, j + 1);
+            redactClientCommandArgument(c, j + 2);
+            if (!authenticateClient(c, c->argv[j+1], c->argv[j+2])) return;
             j += 2;
         } else if (!strcasecmp(opt, "SETNAME") && moreargs) {
-            clientname = c->argv[j+1];
             const char *err = NULL;
-            if (!validateClientName(clientname, &err)) {
+            if (!validateClientName(c->argv[j+1], &err)) {
                 addReplyError(c, err);
                 return;
             }
+            setClientName(c, c->argv[j+1]);
             j++;
         } else {
             addReplyErrorFormat(c, "Syntax error in HELLO option '%s'", opt);
@@ -109,17 +111,10 @@ void helloCommand(client *c) {
         }
     }
 
-    if (username) {
-        int ok = authenticateClient(c, username, password);
-        redactClientCommandArgument(c, auth_index);
-        redactClientCommandArgument(c, auth_index + 1);
-        if (!ok) return;
-    }
     if (authRequired(c)) {
-        addReplyError(c, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        addReplyError(c, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }
-    if (clientname) setClientName(c, clientname);
     if (ver) c->resp = ver;
 
     addReplyMapLen(c, 7);
@@ -139,6 +134,17 @@ void helloCommand(client *c) {
     addReplyArrayLen(c, 0);
 }
 
+/* The pub/sub module is optional (weak): RESET leaves every channel,
+ * pattern and shard channel silently when it is linked in. */
+#pragma weak pubsubUnsubscribeAllChannels
+#pragma weak pubsubUnsubscribeAllPatterns
+#pragma weak pubsubUnsubscribeShardAllChannels
+static void resetPubsubState(client *c) {
+    if (pubsubUnsubscribeAllChannels) pubsubUnsubscribeAllChannels(c, 0);
+    if (pubsubUnsubscribeAllPatterns) pubsubUnsubscribeAllPatterns(c, 0);
+    if (pubsubUnsubscribeShardAllChannels) pubsubUnsubscribeShardAllChannels(c, 0);
+}
+
 /* RESET: back to a fresh connection's state. */
 void resetCommand(client *c) {
     /* MONITOR and replica connections cannot be turned back into normal
@@ -150,8 +156,11 @@ void resetCommand(client *c) {
     }
     if (c->flags & CLIENT_MULTI) discardTransaction(c);
     else unwatchAllKeys(c);
+    disableTracking(c);
+    resetPubsubState(c);
+    /* NO-EVICT survives RESET in stock 7.0. */
     c->flags &= ~(CLIENT_ASKING|CLIENT_READONLY|CLIENT_REPLY_OFF|
-                  CLIENT_REPLY_SKIP_NEXT|CLIENT_NO_EVICT|CLIENT_TRACKING);
+                  CLIENT_REPLY_SKIP_NEXT);
     selectDb(c, 0);
     c->resp = 2;
     if (c->name) {
@@ -443,18 +452,300 @@ static void clientReplyMode(client *c) {
     }
 }
 
-/* CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO: client-side caching
- * is a separate feature (invalidation messages are not sent yet); these
- * answer as a connection that never enabled tracking does. */
+/* ---------------------------------------------------------------------------
+ * CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO
+ *
+ * Only the per-connection state of client-side caching lives here: the mode
+ * flags, the redirection id and the BCAST prefixes, validated with 7.0's
+ * errors in 7.0's order, and reported by TRACKINGINFO, GETREDIR and CLIENT
+ * LIST. Invalidation messages are NOT sent yet (that is the tracking
+ * feature itself, a separate piece of work that will read this state): a
+ * tracking connection is accepted but never notified.
+ * ------------------------------------------------------------------------ */
+
+#define TRACKING_MODE_FLAGS (CLIENT_TRACKING_BCAST|CLIENT_TRACKING_OPTIN| \
+                             CLIENT_TRACKING_OPTOUT|CLIENT_TRACKING_NOLOOP)
+
+/* Back to "never enabled": also what freeClient() and RESET need. */
+void disableTracking(client *c) {
+    if (c->client_tracking_prefixes) {
+        listIter li;
+        listNode *ln;
+        listRewind(c->client_tracking_prefixes, &li);
+        while ((ln = listNext(&li))) sdsfree(listNodeValue(ln));
+        listRelease(c->client_tracking_prefixes);
+        c->client_tracking_prefixes = NULL;
+    }
+    c->client_tracking_redirection = 0;
+    c->flags &= ~(CLIENT_TRACKING|CLIENT_TRACKING_BROKEN_REDIR|
+                  CLIENT_TRACKING_CACHING|TRACKING_MODE_FLAGS);
+}
+
+/* CLIENT CACHING applies to the next command only; called by resetClient()
+ * once a command is done (rejected ones included). As in stock, CLIENT
+ * subcommands do not consume it, and inside MULTI it lasts until EXEC. */
+void trackingAfterCommand(client *c) {
+    if (!(c->flags & CLIENT_TRACKING_CACHING)) return;
+    if (c->flags & CLIENT_MULTI) return;
+    if (c->cmd && c->cmd->proc == clientCommand) return;
+    c->flags &= ~CLIENT_TRACKING_CACHING;
+}
+
+/* Distinct BCAST prefixes over all clients (INFO tracking_total_prefixes). */
+unsigned long long trackingGetTotalPrefixes(void) {
+    dict *seen = dictCreate(&keyptrDictType);
+    listIter li, pi;
+    listNode *ln, *pn;
+    listRewind(server.clients, &li);
+    while ((ln = listNext(&li))) {
+        client *cl = listNodeValue(ln);
+        if (!cl->client_tracking_prefixes) continue;
+        listRewind(cl->client_tracking_prefixes, &pi);
+        while ((pn = listNext(&pi))) dictAdd(seen, listNodeValue(pn), NULL);
+    }
+    unsigned long long n = dictSize(seen);
+    dictRelease(seen);
+    return n;
+}
+
+/* Two prefixes overlap when one starts with the other: a key matching
+ * both would be reported twice. */
+static int prefixesOverlap(const char *a, size_t alen, const char *b, size_t blen) {
+    return memcmp(a, b, alen < blen ? alen : blen) == 0;
+}
+
+/* Keep the list sorted (TRACKINGINFO lists prefixes in byte order) and
+ * free of duplicates. */
+static void trackingAddPrefix(client *c, const char *p, size_t len) {
+    if (!c->client_tracking_prefixes) c->client_tracking_prefixes = listCreate();
+    list *l = c->client_tracking_prefixes;
+    listIter li;
+    listNode *ln;
+    listRewind(l, &li);
+    while ((ln = listNext(&li))) {
+        sds cur = listNodeValue(ln);
+        size_t curlen = sdslen(cur);
+        int cmp = memcmp(cur, p, curlen < len ? curlen : len);
+        if (cmp == 0) cmp = (curlen > len) - (curlen < len);
+        if (cmp == 0) return;
+        if (cmp > 0) {
+            listInsertNode(l, ln, sdsnewlen(p, len), 0);
+            return;
+        }
+    }
+    listAddNodeTail(l, sdsnewlen(p, len));
+}
+
+/* A parsed CLIENT TRACKING request. */
+typedef struct trackingRequest {
+    int on;
+    uint64_t flags;           /* TRACKING_MODE_FLAGS requested */
+    uint64_t redirect;
+    robj **prefixes;          /* pointers into argv */
+    int numprefixes;
+} trackingRequest;
+
+/* Syntax and REDIRECT target are checked while reading the options, for
+ * OFF as well as ON: that is where stock reports them. */
+static int parseTrackingRequest(client *c, trackingRequest *r) {
+    const char *mode = c->argv[2]->ptr;
+    if (!strcasecmp(mode, "on")) r->on = 1;
+    else if (!strcasecmp(mode, "off")) r->on = 0;
+    else {
+        addReplyErrorObject(c, shared.syntaxerr);
+        return 0;
+    }
+    for (int j = 3; j < c->argc; j++) {
+        int moreargs = c->argc - 1 - j;
+        const char *opt = c->argv[j]->ptr;
+        if (!strcasecmp(opt, "redirect") && moreargs) {
+            long long id;
+            j++;
+            if (getLongLongFromObjectOrReply(c, c->argv[j], &id, NULL) != C_OK) return 0;
+            if (lookupClientByID((uint64_t)id) == NULL) {
+                addReplyError(c, "The client ID you want redirect to does not exist");
+                return 0;
+            }
+            r->redirect = (uint64_t)id;
+        } else if (!strcasecmp(opt, "bcast")) {
+            r->flags |= CLIENT_TRACKING_BCAST;
+        } else if (!strcasecmp(opt, "optin")) {
+            r->flags |= CLIENT_TRACKING_OPTIN;
+        } else if (!strcasecmp(opt, "optout")) {
+            r->flags |= CLIENT_TRACKING_OPTOUT;
+        } else if (!strcasecmp(opt, "noloop")) {
+            r->flags |= CLIENT_TRACKING_NOLOOP;
+        } else if (!strcasecmp(opt, "prefix") && moreargs) {
+            r->prefixes[r->numprefixes++] = c->argv[++j];
+        } else {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* New prefixes may not overlap the ones already registered, nor each
+ * other. Each prefix is checked against the registered ones first. */
+static int checkPrefixOverlaps(client *c, trackingRequest *r) {
+    for (int i = 0; i < r->numprefixes; i++) {
+        sds p = r->prefixes[i]->ptr;
+        if (c->client_tracking_prefixes) {
+            listIter li;
+            listNode *ln;
+            listRewind(c->client_tracking_prefixes, &li);
+            while ((ln = listNext(&li))) {
+                sds q = listNodeValue(ln);
+                if (prefixesOverlap(p, sdslen(p), q, sdslen(q))) {
+                    addReplyErrorFormat(c, "Prefix '%s' overlaps with an existing prefix '%s'. "
+                        "Prefixes for a single client must not overlap.", p, q);
+                    return 0;
+                }
+            }
+        }
+        for (int j = 0; j < r->numprefixes; j++) {
+            sds q = r->prefixes[j]->ptr;
+            if (i != j && prefixesOverlap(p, sdslen(p), q, sdslen(q))) {
+                addReplyErrorFormat(c, "Prefix '%s' overlaps with another provided prefix '%s'. "
+                    "Prefixes for a single client must not overlap.", p, q);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* The ON checks, in stock's order. Switching BCAST or OPTIN/OPTOUT needs
+ * tracking to be turned off first. */
+static int checkTrackingOn(client *c, trackingRequest *r) {
+    uint64_t want = r->flags, have = c->flags;
+    int tracking = (have & CLIENT_TRACKING) != 0;
+    if (r->numprefixes && !(want & CLIENT_TRACKING_BCAST)) {
+        addReplyError(c, "PREFIX option requires BCAST mode to be enabled");
+        return 0;
+    }
+    if (tracking && ((have ^ want) & CLIENT_TRACKING_BCAST)) {
+        addReplyError(c, "You can't switch BCAST mode on/off before disabling tracking "
+            "for this client, and then re-enabling it with a different mode.");
+        return 0;
+    }
+    if ((want & CLIENT_TRACKING_BCAST) && (want & (CLIENT_TRACKING_OPTIN|CLIENT_TRACKING_OPTOUT))) {
+        addReplyError(c, "OPTIN and OPTOUT are not compatible with BCAST");
+        return 0;
+    }
+    if ((want & CLIENT_TRACKING_OPTIN) && (want & CLIENT_TRACKING_OPTOUT)) {
+        addReplyError(c, "You can't specify both OPTIN mode and OPTOUT mode");
+        return 0;
+    }
+    if (tracking && (((have & CLIENT_TRACKING_OPTIN) && (want & CLIENT_TRACKING_OPTOUT)) ||
+                     ((have & CLIENT_TRACKING_OPTOUT) && (want & CLIENT_TRACKING_OPTIN)))) {
+        addReplyError(c, "You can't switch OPTIN/OPTOUT mode before disabling tracking "
+            "for this client, and then re-enabling it with a different mode.");
+        return 0;
+    }
+    if ((want & CLIENT_TRACKING_BCAST) && !checkPrefixOverlaps(c, r)) return 0;
+    return 1;
+}
+
+/* ON again replaces the mode and redirection, but prefixes accumulate and
+ * a pending CLIENT CACHING survives. BCAST without prefixes tracks every
+ * key, i.e. the empty prefix. */
+static void enableTracking(client *c, trackingRequest *r) {
+    c->flags &= ~(TRACKING_MODE_FLAGS|CLIENT_TRACKING_BROKEN_REDIR);
+    c->flags |= CLIENT_TRACKING | r->flags;
+    c->client_tracking_redirection = r->redirect;
+    if (!(r->flags & CLIENT_TRACKING_BCAST)) return;
+    if (r->numprefixes == 0) trackingAddPrefix(c, "", 0);
+    for (int j = 0; j < r->numprefixes; j++) {
+        sds p = r->prefixes[j]->ptr;
+        trackingAddPrefix(c, p, sdslen(p));
+    }
+}
+
+/* CLIENT TRACKING (ON|OFF) [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN]
+ * [OPTOUT] [NOLOOP] */
+static void clientTrackingReply(client *c) {
+    trackingRequest r = {0};
+    r.prefixes = zmalloc(sizeof(robj *) * c->argc);
+    if (parseTrackingRequest(c, &r)) {
+        if (!r.on) {
+            disableTracking(c);
+            addReply(c, shared.ok);
+        } else if (checkTrackingOn(c, &r)) {
+            enableTracking(c, &r);
+            addReply(c, shared.ok);
+        }
+    }
+    zfree(r.prefixes);
+}
+
+/* CLIENT CACHING (YES|NO): the next command is (YES, in OPTIN mode) or is
+ * not (NO, in OPTOUT mode) tracked. */
+static void clientCachingReply(client *c) {
+    /* Stock only checks that tracking is on here; the mode is checked
+     * per argument below. */
+    if (!(c->flags & CLIENT_TRACKING)) {
+        addReplyError(c, "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+        return;
+    }
+    const char *v = c->argv[2]->ptr;
+    if (!strcasecmp(v, "yes")) {
+        if (!(c->flags & CLIENT_TRACKING_OPTIN)) {
+            addReplyError(c, "CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+            return;
+        }
+    } else if (!strcasecmp(v, "no")) {
+        if (!(c->flags & CLIENT_TRACKING_OPTOUT)) {
+            addReplyError(c, "CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+            return;
+        }
+    } else {
+        addReplyErrorObject(c, shared.syntaxerr);
+        return;
+    }
+    c->flags |= CLIENT_TRACKING_CACHING;
+    addReply(c, shared.ok);
+}
+
 static void clientTrackingInfoReply(client *c) {
+    uint64_t f = c->flags;
+    const char *flags[8];
+    int n = 0;
+    if (!(f & CLIENT_TRACKING)) {
+        flags[n++] = "off";
+    } else {
+        flags[n++] = "on";
+        if (f & CLIENT_TRACKING_BCAST) flags[n++] = "bcast";
+        if (f & CLIENT_TRACKING_OPTIN) {
+            flags[n++] = "optin";
+            if (f & CLIENT_TRACKING_CACHING) flags[n++] = "caching-yes";
+        }
+        if (f & CLIENT_TRACKING_OPTOUT) {
+            flags[n++] = "optout";
+            if (f & CLIENT_TRACKING_CACHING) flags[n++] = "caching-no";
+        }
+        if (f & CLIENT_TRACKING_NOLOOP) flags[n++] = "noloop";
+        if (f & CLIENT_TRACKING_BROKEN_REDIR) flags[n++] = "broken_redirect";
+    }
+
     addReplyMapLen(c, 3);
     addReplyBulkCString(c, "flags");
-    addReplySetLen(c, 1);
-    addReplyBulkCString(c, "off");
+    addReplySetLen(c, n);
+    for (int j = 0; j < n; j++) addReplyBulkCString(c, flags[j]);
     addReplyBulkCString(c, "redirect");
-    addReplyLongLong(c, -1);
+    addReplyLongLong(c, (f & CLIENT_TRACKING) ? (long long)c->client_tracking_redirection : -1);
     addReplyBulkCString(c, "prefixes");
-    addReplyArrayLen(c, 0);
+    list *l = c->client_tracking_prefixes;
+    addReplyArrayLen(c, l ? listLength(l) : 0);
+    if (l) {
+        listIter li;
+        listNode *ln;
+        listRewind(l, &li);
+        while ((ln = listNext(&li))) {
+            sds p = listNodeValue(ln);
+            addReplyBulkCBuffer(c, p, sdslen(p));
+        }
+    }
 }
 
 static void clientUnblockReply(client *c) {
@@ -515,16 +806,11 @@ void clientCommand(client *c) {
     } else if ((c->argc == 3 || c->argc == 4) && !strcasecmp(sub, "unblock")) {
         clientUnblockReply(c);
     } else if (c->argc >= 3 && !strcasecmp(sub, "tracking")) {
-        const char *v = c->argv[2]->ptr;
-        if (strcasecmp(v, "on") && strcasecmp(v, "off")) {
-            addReplyErrorObject(c, shared.syntaxerr);
-            return;
-        }
-        addReplyError(c, "client-side caching (CLIENT TRACKING) is not supported yet");
+        clientTrackingReply(c);
     } else if (c->argc == 3 && !strcasecmp(sub, "caching")) {
-        addReplyError(c, "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+        clientCachingReply(c);
     } else if (c->argc == 2 && !strcasecmp(sub, "getredir")) {
-        addReplyLongLong(c, -1);
+        addReplyLongLong(c, (c->flags & CLIENT_TRACKING) ? (long long)c->client_tracking_redirection : -1);
     } else if (c->argc == 2 && !strcasecmp(sub, "trackinginfo")) {
         clientTrackingInfoReply(c);
     } else {

@@ -211,15 +211,15 @@ static void collectKeyName(void *privdata, const dictEntry *de) {
 }
 
 /* One SCAN step over a dict: call dictScan until about `count` elements
- * were collected, the table is exhausted, or count*10 buckets were visited
- * (a sparse table must not turn one call into a full walk). */
+ * were collected, the table is exhausted, or count*10+1 buckets were
+ * visited (a sparse table must not turn one call into a full walk; the
+ * exact budget shows in the cursor stock returns for a sparse table). */
 static unsigned long scanDictStep(dict *d, unsigned long cursor, long count,
                                   dictScanFunction *fn, list *out) {
-    long bucket_budget = count > LONG_MAX / 10 ? LONG_MAX : count * 10;
+    long extra_buckets = count > LONG_MAX / 10 ? LONG_MAX : count * 10;
     do {
         cursor = dictScan(d, cursor, fn, out);
-        bucket_budget--;
-    } while (cursor != 0 && bucket_budget > 0 && listLength(out) < (unsigned long)count);
+    } while (cursor != 0 && extra_buckets-- > 0 && listLength(out) < (unsigned long)count);
     return cursor;
 }
 

@@ -70,6 +70,11 @@ static int expireDb(redisDb *db, unsigned long keys_per_loop, int acceptable_sta
             db->avg_ttl = 0;
             return 0;
         }
+        /* Below 1% fill, sampling mostly walks empty buckets: wait for
+         * databasesCron to shrink the table (stock pacing as well). */
+        unsigned long slots = dictSlots(db->expires);
+        if (slots > DICTHT_SIZE(DICT_HT_INITIAL_EXP) && dictSize(db->expires) * 100 / slots < 1)
+            return 0;
         expireScanData data = { db, mstime(), 0, 0, 0, 0 };
         unsigned long num = dictSize(db->expires);
         if (num > keys_per_loop) num = keys_per_loop;

@@ -152,6 +152,13 @@ static void addReplyHistogramEntry(client *c, struct redisCommand *cmd, long *co
     (*count)++;
 }
 
+static void addReplySubcommandHistograms(client *c, struct redisCommand *container, long *count) {
+    dictIterator *si = dictGetSafeIterator(container->subcommands_dict);
+    dictEntry *se;
+    while ((se = dictNext(si)) != NULL) addReplyHistogramEntry(c, dictGetVal(se), count);
+    dictReleaseIterator(si);
+}
+
 static void latencyHistogramReply(client *c) {
     void *replylen = addReplyDeferredLen(c);
     long count = 0;
@@ -161,19 +168,16 @@ static void latencyHistogramReply(client *c) {
         while ((de = dictNext(di)) != NULL) {
             struct redisCommand *cmd = dictGetVal(de);
             addReplyHistogramEntry(c, cmd, &count);
-            if (cmd->subcommands_dict) {
-                dictIterator *si = dictGetSafeIterator(cmd->subcommands_dict);
-                dictEntry *se;
-                while ((se = dictNext(si)) != NULL)
-                    addReplyHistogramEntry(c, dictGetVal(se), &count);
-                dictReleaseIterator(si);
-            }
+            if (cmd->subcommands_dict) addReplySubcommandHistograms(c, cmd, &count);
         }
         dictReleaseIterator(di);
     } else {
         for (int j = 2; j < c->argc; j++) {
             struct redisCommand *cmd = lookupCommandBySds(c->argv[j]->ptr);
-            if (cmd) addReplyHistogramEntry(c, cmd, &count);
+            if (!cmd) continue;
+            /* A container (CONFIG, CLIENT, ...) stands for its subcommands. */
+            if (cmd->subcommands_dict) addReplySubcommandHistograms(c, cmd, &count);
+            else addReplyHistogramEntry(c, cmd, &count);
         }
     }
     setDeferredMapLen(c, replylen, count);
@@ -268,30 +272,91 @@ static void latencyHistoryReply(client *c, latencyTimeSeries *ts) {
     setDeferredArrayLen(c, replylen, samples);
 }
 
-/* A small text chart of the samples, newest on the right. */
-static sds latencyGraph(sds event, latencyTimeSeries *ts) {
-    uint32_t high = 0, low = UINT32_MAX;
-    for (int j = 0; j < LATENCY_TS_LEN; j++) {
-        if (ts->samples[j].time == 0) continue;
-        if (ts->samples[j].latency > high) high = ts->samples[j].latency;
-        if (ts->samples[j].latency < low) low = ts->samples[j].latency;
+/* LATENCY GRAPH: one column per sample, oldest on the left, 4 rows high.
+ * A sample's height is its position between the lowest and the highest
+ * sample of the series, in 12 steps (3 marks per row: '_', 'o', '#'), the
+ * rows below the mark filled with '|'. Under the chart, after a blank row,
+ * each column's age is written vertically ("12s", "3m", ...). */
+#define GRAPH_ROWS 4
+#define GRAPH_WIDTH 80
+
+/* Columns [from, to) of the chart: the rows, a blank row, then the
+ * labels written vertically (as many rows as the block's longest). */
+static sds latencyGraphBlock(sds graph, int *levels, char labels[][24], int from, int to) {
+    static const char marks[] = "_o#";
+    for (int row = GRAPH_ROWS - 1; row >= 0; row--) {
+        for (int k = from; k < to; k++) {
+            int top = levels[k] / 3;
+            char ch = ' ';
+            if (top == row) ch = marks[levels[k] % 3];
+            else if (top > row) ch = '|';
+            graph = sdscatlen(graph, &ch, 1);
+        }
+        graph = sdscatlen(graph, "\n", 1);
     }
-    sds graph = sdscatprintf(sdsempty(), "%s - high %lu ms, low %lu ms (all time high %lu ms)\n",
-                         event, (unsigned long)high, (unsigned long)(low == UINT32_MAX ? 0 : low),
-                         (unsigned long)ts->max);
-    graph = sdscat(graph, "--------------------------------------------------------------------------------\n");
-    for (int row = 4; row >= 1; row--) {
-        for (int j = 0; j < LATENCY_TS_LEN; j++) {
-            int i = (ts->idx + j) % LATENCY_TS_LEN;
-            if (ts->samples[i].time == 0) continue;
-            uint32_t level = high ? (ts->samples[i].latency * 4 + high - 1) / high : 0;
-            graph = sdscatlen(graph, level >= (uint32_t)row ? "#" : " ", 1);
+    int label_rows = 0;
+    for (int k = from; k < to; k++)
+        if ((int)strlen(labels[k]) > label_rows) label_rows = (int)strlen(labels[k]);
+    for (int k = from; k < to; k++) graph = sdscatlen(graph, " ", 1);
+    graph = sdscatlen(graph, "\n", 1);
+    for (int r = 0; r < label_rows; r++) {
+        for (int k = from; k < to; k++) {
+            char ch = r < (int)strlen(labels[k]) ? labels[k][r] : ' ';
+            graph = sdscatlen(graph, &ch, 1);
         }
         graph = sdscatlen(graph, "\n", 1);
     }
     return graph;
 }
 
+static sds latencyGraph(sds event, latencyTimeSeries *ts) {
+    const int steps = GRAPH_ROWS * 3;
+    uint32_t high = 0, low = UINT32_MAX;
+    int n = 0;
+    int levels[LATENCY_TS_LEN];
+    char labels[LATENCY_TS_LEN][24];
+    time_t now = time(NULL);
+
+    for (int j = 0; j < LATENCY_TS_LEN; j++) {
+        if (ts->samples[j].time == 0) continue;
+        if (ts->samples[j].latency > high) high = ts->samples[j].latency;
+        if (ts->samples[j].latency < low) low = ts->samples[j].latency;
+    }
+    if (low == UINT32_MAX) low = 0;
+
+    for (int j = 0; j < LATENCY_TS_LEN; j++) {
+        int i = (ts->idx + j) % LATENCY_TS_LEN;
+        if (ts->samples[i].time == 0) continue;
+        double rel = high > low ? (double)(ts->samples[i].latency - low) / (high - low) : 0;
+        int step = (int)(rel * steps);
+        if (step >= steps) step = steps - 1;
+        levels[n] = step;
+        long age = (long)(now - ts->samples[i].time);
+        if (age < 0) age = 0;
+        if (age < 60) snprintf(labels[n], sizeof(labels[n]), "%lds", age);
+        else if (age < 3600) snprintf(labels[n], sizeof(labels[n]), "%ldm", age / 60);
+        else if (age < 86400) snprintf(labels[n], sizeof(labels[n]), "%ldh", age / 3600);
+        else snprintf(labels[n], sizeof(labels[n]), "%ldd", age / 86400);
+        n++;
+    }
+
+    sds graph = sdscatprintf(sdsempty(), "%s - high %lu ms, low %lu ms (all time high %lu ms)\n",
+                             event, (unsigned long)high, (unsigned long)low, (unsigned long)ts->max);
+    for (int j = 0; j < 80; j++) graph = sdscatlen(graph, "-", 1);
+    graph = sdscatlen(graph, "\n", 1);
+
+    /* Stock wraps the chart every 80 columns: each block is drawn whole
+     * (rows, blank row, labels), blocks separated by an empty line. */
+    for (int from = 0; from < n; from += GRAPH_WIDTH) {
+        int to = from + GRAPH_WIDTH < n ? from + GRAPH_WIDTH : n;
+        if (from) graph = sdscatlen(graph, "\n", 1);
+        graph = latencyGraphBlock(graph, levels, labels, from, to);
+    }
+    return graph;
+}
+
+/* LATENCY DOCTOR: per-event statistics, then advice depending on which
+ * kinds of events were seen and on the slow log configuration. */
 static sds latencyDoctorReport(void) {
     if (server.latency_monitor_threshold == 0 &&
         (server.latency_events == NULL || dictSize(server.latency_events) == 0)) {
@@ -300,7 +365,9 @@ static sds latencyDoctorReport(void) {
     dict *events = latencyEvents();
     if (dictSize(events) == 0)
         return sdsnew("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n");
-    sds report = sdsnew("Latency events observed by this instance:\n\n");
+
+    int seen_command = 0, seen_fast = 0;
+    sds report = sdsnew("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n");
     dictIterator *di = dictGetIterator(events);
     dictEntry *de;
     int n = 1;
@@ -308,17 +375,59 @@ static sds latencyDoctorReport(void) {
         sds event = dictGetKey(de);
         latencyTimeSeries *ts = dictGetVal(de);
         int samples = 0;
-        unsigned long long sum = 0;
+        double sum = 0;
+        int32_t first = 0, last = 0;
         for (int j = 0; j < LATENCY_TS_LEN; j++) {
             if (ts->samples[j].time == 0) continue;
+            if (samples == 0 || ts->samples[j].time < first) first = ts->samples[j].time;
+            if (samples == 0 || ts->samples[j].time > last) last = ts->samples[j].time;
             samples++;
             sum += ts->samples[j].latency;
         }
-        report = sdscatprintf(report, "%d. %s: %d latency spikes (average %llums), worst all time event %lums.\n",
-                              n++, event, samples, samples ? sum / samples : 0, (unsigned long)ts->max);
+        if (samples == 0) continue;
+        double mean = sum / samples, dev = 0;
+        for (int j = 0; j < LATENCY_TS_LEN; j++) {
+            if (ts->samples[j].time == 0) continue;
+            double d = ts->samples[j].latency - mean;
+            dev += d < 0 ? -d : d;
+        }
+        dev /= samples;
+        double period = (double)(last - first + 1) / samples;
+        report = sdscatprintf(report,
+            "%d. %s: %d latency spikes (average %lums, mean deviation %lums, period %.2f sec). Worst all time event %lums.\n",
+            n++, event, samples, (unsigned long)mean, (unsigned long)dev, period, (unsigned long)ts->max);
+        if (!strcmp(event, "command")) seen_command = 1;
+        else if (!strcmp(event, "fast-command")) seen_fast = 1;
     }
     dictReleaseIterator(di);
-    report = sdscat(report, "\nSlow events are often caused by large keys, slow commands (see SLOWLOG), swapping or forking. Lower latency-monitor-threshold to see more.\n");
+
+    sds advice = sdsempty();
+    if (seen_command) {
+        unsigned long long want = (unsigned long long)server.latency_monitor_threshold * 1000;
+        if (server.slowlog_log_slower_than < 0) {
+            advice = sdscatprintf(advice, "- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than %llu'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n", want);
+        } else if ((unsigned long long)server.slowlog_log_slower_than / 1000 > (unsigned long long)server.latency_monitor_threshold) {
+            advice = sdscatprintf(advice, "- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than %llu'.\n", want);
+        }
+        advice = sdscat(advice, "- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n");
+    }
+    if (seen_fast) {
+        advice = sdscat(advice,
+            "- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n"
+            "  1) Lower the system load.\n"
+            "  2) Use a computer / VM just for Redis if you are running other software in the same system.\n"
+            "  3) Check if you have a \"noisy neighbour\" problem.\n"
+            "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n"
+            "  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n");
+    }
+    if (seen_command) {
+        advice = sdscat(advice, "- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n");
+    }
+    if (sdslen(advice)) {
+        report = sdscat(report, "\nI have a few advices for you:\n\n");
+        report = sdscatsds(report, advice);
+    }
+    sdsfree(advice);
     return report;
 }
 

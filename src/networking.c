@@ -172,6 +172,7 @@ void freeClient(client *c) {
     freeClientArgvArray(c);
     listRelease(c->reply);
     zfree(c->buf);
+    disableTracking(c); /* client_cmds.c: CLIENT TRACKING state */
     if (c->name) decrRefCount(c->name);
     if (c->lib_name) decrRefCount(c->lib_name);
     if (c->lib_ver) decrRefCount(c->lib_ver);
@@ -392,6 +393,7 @@ static void setProtocolError(client *c, const char *errstr) {
 }
 
 void resetClient(client *c) {
+    trackingAfterCommand(c); /* client_cmds.c: CLIENT CACHING lasts one command */
     freeClientArgv(c);
     c->reqtype = 0;
     c->multibulklen = 0;
@@ -1087,8 +1089,10 @@ int handleClientsWithPendingWrites(void) {
  * Output buffer limits
  * ------------------------------------------------------------------------ */
 
+/* Payload of the reply blocks plus, per block, its list node and header. */
 size_t getClientOutputBufferMemoryUsage(client *c) {
-    return c->reply_bytes + sizeof(listNode) * listLength(c->reply);
+    size_t per_block = sizeof(listNode) + sizeof(clientReplyBlock);
+    return c->reply_bytes + per_block * listLength(c->reply);
 }
 
 size_t getClientMemoryUsage(client *c, size_t *output_buffer_mem_usage) {
@@ -1096,6 +1100,11 @@ size_t getClientMemoryUsage(client *c, size_t *output_buffer_mem_usage) {
     if (output_buffer_mem_usage) *output_buffer_mem_usage = obuf;
     size_t mem = obuf + sdsAllocSize(c->querybuf) + zmalloc_size(c) + c->buf_usable_size;
     mem += c->argv_len_sum + sizeof(robj *) * c->argv_len;
+    /* Queued MULTI commands (their arguments and the command array) and
+     * the WATCH list (node + key entry per key). */
+    mem += c->mstate.argv_len_sums + sizeof(multiCmd) * c->mstate.alloc_count;
+    if (c->watched_keys)
+        mem += listLength(c->watched_keys) * (sizeof(listNode) + 4 * sizeof(void *));
     return mem;
 }
 
@@ -1212,6 +1221,8 @@ sds catClientInfoString(sds s, client *client) {
     if (client->flags & CLIENT_MULTI) *p++ = 'x';
     if (client->flags & CLIENT_BLOCKED) *p++ = 'b';
     if (client->flags & CLIENT_TRACKING) *p++ = 't';
+    if (client->flags & CLIENT_TRACKING_BROKEN_REDIR) *p++ = 'R';
+    if (client->flags & CLIENT_TRACKING_BCAST) *p++ = 'B';
     if (client->flags & CLIENT_DIRTY_CAS) *p++ = 'd';
     if (client->flags & CLIENT_CLOSE_AFTER_REPLY) *p++ = 'c';
     if (client->flags & CLIENT_UNBLOCKED) *p++ = 'u';
@@ -1234,7 +1245,7 @@ sds catClientInfoString(sds s, client *client) {
     const char *cmdname = client->lastcmd ? client->lastcmd->fullname : "NULL";
 
     return sdscatfmt(s,
-        "id=%U addr=%s laddr=%s %s name=%s age=%I idle=%I flags=%s db=%i sub=%i psub=%i ssub=%i multi=%i qbuf=%U qbuf-free=%U argv-mem=%U multi-mem=0 rbs=%U rbp=%U obl=%U oll=%U omem=%U tot-mem=%U events=%s cmd=%s user=%s redir=%I resp=%i",
+        "id=%U addr=%s laddr=%s %s name=%s age=%I idle=%I flags=%s db=%i sub=%i psub=%i ssub=%i multi=%i qbuf=%U qbuf-free=%U argv-mem=%U multi-mem=%U rbs=%U rbp=%U obl=%U oll=%U omem=%U tot-mem=%U events=%s cmd=%s user=%s redir=%I resp=%i",
         (unsigned long long)client->id,
         getClientPeerId(client),
         getClientSockname(client),
@@ -1247,10 +1258,11 @@ sds catClientInfoString(sds s, client *client) {
         client->pubsub_channels ? (int)dictSize(client->pubsub_channels) : 0,
         client->pubsub_patterns ? (int)listLength(client->pubsub_patterns) : 0,
         client->pubsub_shard_channels ? (int)dictSize(client->pubsub_shard_channels) : 0,
-        (client->flags & CLIENT_MULTI) ? 0 : -1,
+        (client->flags & CLIENT_MULTI) ? client->mstate.count : -1,
         (unsigned long long)sdslen(client->querybuf),
         (unsigned long long)sdsavail(client->querybuf),
         (unsigned long long)client->argv_len_sum,
+        (unsigned long long)client->mstate.argv_len_sums,
         (unsigned long long)client->buf_usable_size,
         (unsigned long long)client->buf_peak,
         (unsigned long long)client->bufpos,
@@ -1260,7 +1272,7 @@ sds catClientInfoString(sds s, client *client) {
         events,
         cmdname,
         client->user ? client->user : "(superuser)",
-        (long long)-1,
+        (client->flags & CLIENT_TRACKING) ? (long long)client->client_tracking_redirection : -1LL,
         client->resp);
 }
 

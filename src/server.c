@@ -452,10 +452,6 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
     freeClientsInAsyncFreeQueue();
     checkClientPauseTimeoutAndReturnIfPaused();
 
-    /* Evict in the background too, so memory drops back under the limit even
-     * when no write command comes to trigger it. */
-    if (server.maxmemory) performEvictions();
-
     server.cronloops++;
     return 1000 / server.hz;
 }
@@ -1050,7 +1046,9 @@ void call(client *c, int flags) {
         int argc = c->original_argv ? c->original_argc : c->argc;
         replicationFeedMonitors(c, server.monitors, c->db->id, argv, argc);
     }
-    c->lastcmd = real_cmd;
+    /* CLIENT LIST's cmd= shows the command the client sent (EXEC, not the
+     * commands it ran). */
+    if (server.in_nested_call == 1) c->lastcmd = real_cmd;
     server.in_nested_call--;
     if (server.in_nested_call == 0) server.fixed_time_expire--;
     server.stat_numcommands++;

@@ -153,6 +153,14 @@ typedef struct redisObject {
 #define CLIENT_REPLY_SKIP (1<<24)
 #define CLIENT_LUA_DEBUG (1<<25)
 #define CLIENT_TRACKING (1ULL<<31)
+/* client_cmds.c: CLIENT TRACKING options (state only; see client_cmds.c) */
+#define CLIENT_TRACKING_BROKEN_REDIR (1ULL<<32)
+#define CLIENT_TRACKING_BCAST (1ULL<<33)
+#define CLIENT_TRACKING_OPTIN (1ULL<<34)
+#define CLIENT_TRACKING_OPTOUT (1ULL<<35)
+#define CLIENT_TRACKING_CACHING (1ULL<<36)
+#define CLIENT_TRACKING_NOLOOP (1ULL<<37)
+/* end client_cmds.c flags */
 #define CLIENT_PROTECTED (1ULL<<39)
 #define CLIENT_IN_TO_TABLE (1ULL<<40)
 #define CLIENT_NO_EVICT (1ULL<<43)
@@ -260,6 +268,10 @@ typedef struct client {
     listNode *client_list_node;
     listNode *paused_list_node;
     listNode *pending_write_node;
+    /* client_cmds.c: CLIENT TRACKING state (zero when tracking is off) */
+    uint64_t client_tracking_redirection; /* client id, 0 = none */
+    list *client_tracking_prefixes;       /* BCAST prefixes, sorted sds */
+    /* end client_cmds.c fields */
     sds peerid;
     sds sockname;
     unsigned long long net_input_bytes;
@@ -1031,6 +1043,13 @@ void helloCommand(client *c);
 void authCommand(client *c);
 void monitorCommand(client *c);
 void blockClientForPause(client *c);
+void disableTracking(client *c);              /* call from freeClient() */
+void trackingAfterCommand(client *c);         /* resetClient(): CACHING lasts one command */
+/* Optional (weak) pub/sub hooks RESET calls (notify=0: no replies);
+ * each returns the number of channels/patterns left. */
+int pubsubUnsubscribeAllChannels(client *c, int notify);
+int pubsubUnsubscribeAllPatterns(client *c, int notify);
+int pubsubUnsubscribeShardAllChannels(client *c, int notify);
 
 /* object.c */
 robj *createObject(int type, void *ptr);

@@ -4,7 +4,34 @@
 # Static corpus cases live in tests/diff/expire.txt.
 source [file join $::tests_root support diff.tcl]
 
+# Write `n` keys prefix:0.. with a TTL of `px` ms in one pipelined burst
+# (CLIENT REPLY OFF: nothing to read back but the final OK).
+proc bulk_set_px {prefix n px} {
+    set fd [diff_connect [srv host] [srv port]]
+    set buf [diff_encode {client reply off}]
+    for {set i 0} {$i < $n} {incr i} {
+        append buf [diff_encode [list set $prefix:$i v px $px]]
+    }
+    append buf [diff_encode {client reply on}]
+    puts -nonewline $fd $buf
+    flush $fd
+    set reply [diff_read_reply $fd]
+    close $fd
+    assert_equal "+OK\r\n" $reply
+}
+
 start_server {tags {expire}} {
+    # First test of a fresh server: nothing has touched DEBUG
+    # SET-ACTIVE-EXPIRE yet, active expiry must be on by default.
+    test {Active expiry is on by default} {
+        r set gone v px 10
+        r set stays v
+        wait_for_condition 100 10 {[r dbsize] == 1} else {
+            fail "expired key never removed in the background"
+        }
+        assert_equal 1 [s expired_keys]
+    }
+
     test {EXPIRE: the key lives until its TTL, then is gone} {
         r flushall
         r set k v
@@ -254,6 +281,41 @@ start_server {tags {expire}} {
         assert_range [r ttl long:0] 990 1000
     }
 
+    test {Active expiry removes 10000 keys nobody reads} {
+        r flushall
+        set before [s expired_keys]
+        bulk_set_px vol 10000 20
+        r set plain v
+        wait_for_condition 200 20 {[r dbsize] == 1} else {
+            fail "active expiry left [r dbsize] keys"
+        }
+        assert_equal [expr {$before + 10000}] [s expired_keys]
+        assert_equal v [r get plain]
+    }
+
+    test {The active expiry cycle is bounded: the server stays responsive} {
+        r flushall
+        r debug set-active-expire 0
+        bulk_set_px many 100000 1
+        r set plain v
+        after 5
+        assert_equal 100001 [r dbsize]
+        r debug set-active-expire 1
+        # Every 100000 keys is expired now: deleting them all in one go
+        # would stall the server, the cycle spreads the work instead.
+        set worst 0
+        set pings 0
+        while {[r dbsize] > 1} {
+            set t0 [clock microseconds]
+            r ping
+            set dt [expr {[clock microseconds] - $t0}]
+            if {$dt > $worst} {set worst $dt}
+            if {[incr pings] > 20000} {fail "active expiry did not finish"}
+        }
+        assert_equal v [r get plain]
+        assert_lessthan $worst 200000
+    }
+
     test {DEBUG SET-ACTIVE-EXPIRE 0 stops active expiry} {
         r flushall
         r debug set-active-expire 0
@@ -264,6 +326,38 @@ start_server {tags {expire}} {
         wait_for_condition 100 50 {[r dbsize] == 0} else {
             fail "active expiry did not resume"
         }
+    }
+
+    test {PEXPIRE precision: the key lives exactly as long as asked} {
+        r flushall
+        r debug set-active-expire 0
+        r set k v
+        set t0 [clock milliseconds]
+        r pexpire k 150
+        assert_range [r pttl k] 100 150
+        while {[r exists k]} {
+            if {[clock milliseconds] - $t0 > 5000} {fail "key never expired"}
+            after 1
+        }
+        set lived [expr {[clock milliseconds] - $t0}]
+        # Never early; late only by the polling granularity.
+        assert_morethan_equal $lived 150
+        assert_lessthan $lived 1000
+        r debug set-active-expire 1
+    }
+
+    test {Time is frozen inside EXEC: a key expiring mid-transaction stays visible} {
+        r flushall
+        r multi
+        r set k v px 50
+        r debug sleep 0.1
+        r get k
+        r exists k
+        r ttl k
+        set res [r exec]
+        assert_equal {OK OK v 1 0} $res
+        # After EXEC the real clock applies again.
+        assert_equal 0 [r exists k]
     }
 
     test {TTL inside MULTI reports the real time left} {

@@ -138,6 +138,179 @@ start_server {tags {introspection}} {
 }
 
 start_server {tags {introspection}} {
+    # Value of one field of a CLIENT LIST / CLIENT INFO line.
+    proc client_field {line field} {
+        if {![regexp "(^| )$field=(\\S*)" $line -> _ v]} {fail "no $field in $line"}
+        return $v
+    }
+
+    test {CLIENT PAUSE WRITE also holds writes queued inside MULTI} {
+        r del k
+        r client pause 100000 write
+        set c [redis_deferring_client]
+        $c multi
+        assert_equal OK [$c read]
+        $c set k v
+        # The SET is blocked before being queued: CLIENT LIST shows it.
+        wait_for_condition 50 10 {
+            [regexp {flags=x?b\S* .*cmd=set } [r client list type normal]]
+        } else {
+            r client unpause
+            fail "SET inside MULTI was not paused"
+        }
+        r multi
+        r get k
+        assert_equal {{}} [r exec]    ;# read-only EXEC runs during the pause
+        r client unpause
+        assert_equal QUEUED [$c read]
+        $c exec
+        assert_equal OK [$c read]
+        assert_equal v [r get k]
+        $c close
+    }
+
+    test {CLIENT PAUSE: a later, weaker or shorter pause does not shorten it} {
+        r client pause 600 write
+        r client pause 50 all
+        set c [redis_deferring_client]
+        set start [clock milliseconds]
+        $c ping
+        assert_equal PONG [$c read]
+        # ALL for the longest of the two durations.
+        assert_morethan_equal [expr {[clock milliseconds] - $start}] 450
+        $c close
+    }
+
+    test {CLIENT KILL of oneself: the reply arrives, then the connection closes} {
+        set c [redis_client]
+        set id [$c client id]
+        assert_equal 0 [$c client kill id $id]
+        assert_equal 1 [$c client kill id $id skipme no]
+        assert_error {*} {$c ping}
+        set c [redis_client]
+        set addr [client_field [$c client info] addr]
+        assert_equal OK [$c client kill $addr]
+        assert_error {*} {$c ping}
+    }
+
+    test {CLIENT LIST multi= counts queued commands, multi-mem their arguments} {
+        set c [redis_client]
+        set id [$c client id]
+        assert_equal -1 [client_field [r client list id $id] multi]
+        $c multi
+        assert_equal 0 [client_field [r client list id $id] multi]
+        assert_equal 0 [client_field [r client list id $id] multi-mem]
+        $c set a [string repeat x 100]
+        $c get a
+        set line [r client list id $id]
+        assert_equal 2 [client_field $line multi]
+        # "set" "a" 100 bytes, "get" "a": bytes plus one pointer per argument
+        assert_equal [expr {3+1+100 + 3+1 + 5*8}] [client_field $line multi-mem]
+        assert_match {*x*} [client_field $line flags]
+        $c exec
+        assert_equal -1 [client_field [r client list id $id] multi]
+        $c close
+    }
+
+    test {CLIENT LIST fields and their order} {
+        set line [r client info]
+        set names {}
+        foreach kv [split [string trim $line]] {lappend names [lindex [split $kv =] 0]}
+        assert_equal {id addr laddr fd name age idle flags db sub psub ssub multi qbuf qbuf-free argv-mem multi-mem rbs rbp obl oll omem tot-mem events cmd user redir resp} $names
+        assert_equal client|info [client_field $line cmd]
+        assert_equal 10 [client_field $line argv-mem]
+        assert_equal 26 [client_field $line qbuf]
+    }
+
+    test {MONITOR shows commands run by EXEC before the EXEC, and the db after SELECT} {
+        set m [redis_deferring_client]
+        $m monitor
+        assert_equal OK [$m read]
+        set c [redis_client]
+        $c select 2
+        $c multi
+        $c set x 1
+        $c incr x
+        $c exec
+        $c select 9
+        catch {$c nosuchcommand}
+        $c config get maxmemory
+        $c echo END
+        set lines {}
+        while 1 {
+            set l [$m read]
+            regsub {^\d+\.\d+ \[(\d+) [^\]]*\] } $l {\1 } l
+            lappend lines $l
+            if {[string match *END* $l]} break
+        }
+        assert_equal {{2 "select" "2"} {2 "multi"} {2 "set" "x" "1"} {2 "incr" "x"} {2 "exec"} {9 "select" "9"} {9 "echo" "END"}} $lines
+        $c close
+        $m close
+    }
+
+    test {LATENCY GRAPH and DOCTOR describe recorded spikes} {
+        r config set latency-monitor-threshold 5
+        r latency reset
+        r debug sleep 0.02
+        set latest [lindex [r latency latest] 0]
+        assert_equal command [lindex $latest 0]
+        assert_range [lindex $latest 2] 20 1000
+        set graph [split [r latency graph command] "\n"]
+        assert_match {command - high * ms, low * ms (all time high * ms)} [lindex $graph 0]
+        assert_equal [string repeat - 80] [lindex $graph 1]
+        # A single sample sits at the bottom: "_", then a blank row and
+        # its age written vertically ("0s", maybe "1s").
+        assert_equal {{ } { } { } _ { } *} [lrange [lmap l [lrange $graph 2 7] {
+            if {[regexp {^\d$} $l]} {set l *} else {set l}
+        }] 0 5]
+        assert_equal s [lindex $graph 8]
+        set doc [r latency doctor]
+        assert_match "Dave, I have observed latency spikes*1. command: 1 latency spikes (average *ms, mean deviation 0ms, period 1.00 sec). Worst all time event *ms.*I have a few advices for you:*CONFIG SET slowlog-log-slower-than 5000*Check your Slow Log*large objects*" $doc
+        r config set slowlog-log-slower-than -1
+        assert_match "*Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than 5000'*" [r latency doctor]
+        r config set slowlog-log-slower-than 10000
+        assert_equal 1 [r latency reset command]
+        assert_equal {} [r latency latest]
+        assert_error {*No samples available for event 'command'*} {r latency graph command}
+        r config set latency-monitor-threshold 0
+    }
+
+    test {LATENCY HISTOGRAM: a map per command of calls and cumulative buckets} {
+        r config resetstat
+        r set a 1
+        r set a 2
+        r get a
+        r hello 3
+        set h [r latency histogram set get nosuchcommand]
+        assert_equal {set get} [dict keys $h]
+        assert_equal {calls histogram_usec} [dict keys [dict get $h set]]
+        assert_equal 2 [dict get $h set calls]
+        set buckets [dict get $h set histogram_usec]
+        # Power-of-two bucket limits, cumulative counts ending at calls.
+        foreach {limit count} $buckets {
+            assert {($limit & ($limit - 1)) == 0}
+        }
+        assert_equal 2 [lindex $buckets end]
+        r hello 2
+        r config set latency-tracking no
+        r config resetstat
+        r set a 3
+        assert_equal {} [r latency histogram set]
+        r config set latency-tracking yes
+    }
+
+    test {INFO latencystats prints configured percentiles with three decimals} {
+        r config resetstat
+        r set a 1
+        r config set latency-tracking-info-percentiles "50 99.9 100"
+        set info [r info latencystats]
+        assert_match "*latency_percentiles_usec_set:p50=*,p99.9=*,p100=*" $info
+        assert {[regexp {latency_percentiles_usec_set:p50=\d+\.\d{3},p99\.9=\d+\.\d{3},p100=\d+\.\d{3}} $info]}
+        r config set latency-tracking-info-percentiles "50 99 99.9"
+    }
+}
+
+start_server {tags {introspection}} {
     test {passwords are redacted in MONITOR and SLOWLOG} {
         r config set slowlog-log-slower-than 0
         r slowlog reset

@@ -151,4 +151,113 @@ start_server {tags {maxmemory}} {
         assert_range [r object freq obj] 0 255
         r config set maxmemory-policy noeviction
     }
+
+    test {lowering maxmemory keeps evicting in the background (tenacity 0)} {
+        r flushall
+        r config set maxmemory 0
+        r config set maxmemory-policy allkeys-random
+        r config set maxmemory-eviction-tenacity 0
+        r debug populate 20000 bg 500
+        set limit [limit_above_current -4000000]
+        # A single call may only run for ~50us; the timer must do the rest
+        # without further commands arriving.
+        after 500
+        assert_lessthan [used_memory] [expr {$limit + 50000}]
+        assert_lessthan [r dbsize] 15000
+        r config set maxmemory-eviction-tenacity 10
+        r config set maxmemory 0
+    }
+
+    test {evictions emit the evicted keyspace event and count in INFO} {
+        r flushall
+        r config set maxmemory 0
+        r config set maxmemory-policy allkeys-lru
+        r config set notify-keyspace-events Ee
+        # Pub/Sub may not be built yet: then only the counter is checked.
+        set have_pubsub [expr {![catch {r pubsub numpat}]}]
+        if {$have_pubsub} {
+            set rd [redis_deferring_client]
+            $rd psubscribe __keyevent@*__:evicted
+            $rd read
+        }
+        fill_keys e 100 500 0
+        set before [s evicted_keys]
+        limit_above_current -10000
+        r set one-more x
+        if {$have_pubsub} {
+            set msg [$rd read]
+            assert_equal pmessage [lindex $msg 0]
+            assert_equal {__keyevent@0__:evicted} [lindex $msg 2]
+            assert_match {e*} [lindex $msg 3]
+            $rd close
+        }
+        assert_morethan [s evicted_keys] $before
+        r config set notify-keyspace-events ""
+        r config set maxmemory 0
+    }
+
+    test {time over the limit is tracked in INFO (eviction_exceeded_time)} {
+        r flushall
+        r config set maxmemory 0
+        r config set maxmemory-policy noeviction
+        fill_keys t 100 500 0
+        set total_before [s total_eviction_exceeded_time]
+        limit_above_current -20000
+        after 120
+        assert_morethan [s current_eviction_exceeded_time] 99
+        # As in stock, only a check against a limit we fit in closes the
+        # period (maxmemory 0 skips the check altogether).
+        limit_above_current 10000000
+        assert_equal 0 [s current_eviction_exceeded_time]
+        assert_morethan [s total_eviction_exceeded_time] [expr {$total_before + 99}]
+    }
+
+    test {lazyfree-lazy-eviction evicts too} {
+        r flushall
+        r config set maxmemory 0
+        r config set maxmemory-policy allkeys-lru
+        r config set lazyfree-lazy-eviction yes
+        set limit [limit_above_current 100000]
+        fill_keys z 1000 500 0
+        wait_for_condition 50 10 {[used_memory] < $limit + 50000} else {fail "over the limit"}
+        assert_lessthan [r dbsize] 1000
+        r config set lazyfree-lazy-eviction no
+        r config set maxmemory 0
+    }
+
+    test {allkeys-random evicts from every database} {
+        r flushall
+        r config set maxmemory 0
+        r config set maxmemory-policy allkeys-random
+        r select 1
+        fill_keys a 300 500 0
+        r select 9
+        fill_keys b 300 500 0
+        limit_above_current -150000
+        r set c x
+        r select 1
+        set in1 [r dbsize]
+        r select 9
+        assert_lessthan $in1 300
+        assert_lessthan [r dbsize] 300
+        r select 0
+        r flushall
+        r config set maxmemory 0
+    }
+
+    test {LFU counter: lfu-log-factor 0 counts every access} {
+        r flushall
+        r config set maxmemory-policy allkeys-lfu
+        r config set lfu-log-factor 0
+        r set hits v
+        assert_equal 5 [r object freq hits]
+        for {set i 0} {$i < 100} {incr i} {r get hits}
+        assert_equal 105 [r object freq hits]
+        r config set lfu-log-factor 10
+        r set slow v
+        for {set i 0} {$i < 1000} {incr i} {r get slow}
+        # Logarithmic: ~20 after 1000 hits with the default factor.
+        assert_range [r object freq slow] 12 30
+        r config set maxmemory-policy noeviction
+    }
 }
