@@ -17,9 +17,6 @@
  * ------------------------------------------------------------------------ */
 
 void initDbs(void) {
-    /* Expired keys are also reclaimed in the background unless DEBUG
-     * SET-ACTIVE-EXPIRE 0 says otherwise (there is no config for it). */
-    server.active_expire_enabled = 1;
     server.db = zmalloc(sizeof(redisDb) * server.dbnum);
     for (int j = 0; j < server.dbnum; j++) {
         server.db[j].dict = dictCreate(&dbDictType);

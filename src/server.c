@@ -816,6 +816,7 @@ static void initServer(void) {
     server.child_pid = -1;
     server.sofd = -1;
     server.client_pause_type = PAUSE_NONE;
+    server.active_expire_enabled = 1; /* DEBUG SET-ACTIVE-EXPIRE can turn it off */
     updateCachedTime(1);
     getRandomHexChars(server.runid, CONFIG_RUN_ID_SIZE);
     server.runid[CONFIG_RUN_ID_SIZE] = '\0';
@@ -1122,7 +1123,9 @@ int processCommand(client *c) {
 
     uint64_t cmd_flags = c->cmd->flags;
     int is_write_command = (cmd_flags & CMD_WRITE);
-    int is_denyoom_command = (cmd_flags & CMD_DENYOOM);
+    /* EXEC counts as the commands it will run. */
+    int is_denyoom_command = (cmd_flags & CMD_DENYOOM) ||
+        (c->cmd->proc == execCommand && (c->mstate.cmd_flags & CMD_DENYOOM));
 
     if (authRequired(c) && !(cmd_flags & CMD_NO_AUTH)) {
         rejectCommand(c, shared.noautherr);
@@ -1138,7 +1141,13 @@ int processCommand(client *c) {
      * grow it if that does not help. */
     if (server.maxmemory) {
         int out_of_memory = (performEvictions() == EVICT_FAIL);
-        if (out_of_memory && is_denyoom_command) {
+        /* Queueing inside MULTI takes memory too: refuse everything but
+         * the commands that end the transaction. */
+        int reject_on_oom = is_denyoom_command ||
+            ((c->flags & CLIENT_MULTI) && c->cmd->proc != execCommand &&
+             c->cmd->proc != discardCommand && c->cmd->proc != quitCommand &&
+             c->cmd->proc != resetCommand);
+        if (out_of_memory && reject_on_oom) {
             rejectCommand(c, shared.oomerr);
             return C_OK;
         }

@@ -261,3 +261,28 @@ start_server {tags {maxmemory}} {
         r config set maxmemory-policy noeviction
     }
 }
+
+# Over maxmemory, a transaction behaves as in stock: commands sent inside
+# MULTI are refused with OOM (so EXEC aborts), and an EXEC holding a
+# memory-growing command queued earlier is aborted.
+start_server {tags {maxmemory} binary /usr/bin/redis-server} {
+    start_server {tags {maxmemory}} {
+        test {OOM inside MULTI and at EXEC matches stock} {
+            foreach level {0 -1} {
+                set c [redis_client $level]
+                $c config set maxmemory-policy noeviction
+                $c multi
+                $c set queued before
+                r $level config set maxmemory 1
+                set results($level) {}
+                lappend results($level) [catch {$c exec} e] $e
+                $c multi
+                lappend results($level) [catch {$c get x} e] $e
+                lappend results($level) [catch {$c exec} e] $e
+                r $level config set maxmemory 0
+                $c close
+            }
+            assert_equal $results(-1) $results(0)
+        }
+    }
+}
