@@ -63,6 +63,7 @@ client *createClient(connection *conn) {
     }
     c->buf = zmalloc(PROTO_REPLY_CHUNK_BYTES);
     c->buf_usable_size = zmalloc_size(c->buf);
+    c->buf_peak = c->buf_usable_size; /* as CLIENT LIST's rbp shows it */
     c->id = conn ? server.next_client_id++ : UINT64_MAX;
     c->resp = 2;
     c->conn = conn;
@@ -473,6 +474,10 @@ void readQueryFromClient(connection *conn) {
      * buffer grows once to the right size instead of doubling. */
     if (pending >= PROTO_MBULK_BIG_ARG) {
         readlen = pending;
+        c->querybuf = sdsMakeRoomForNonGreedy(c->querybuf, readlen);
+    } else if (sdsalloc(c->querybuf) < PROTO_IOBUF_LEN && !(c->flags & CLIENT_MASTER)) {
+        /* Small buffers grow exactly: most clients never need more than
+         * one read's worth, and idle connections should stay cheap. */
         c->querybuf = sdsMakeRoomForNonGreedy(c->querybuf, readlen);
     } else {
         c->querybuf = sdsMakeRoomFor(c->querybuf, readlen);
