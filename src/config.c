@@ -50,12 +50,41 @@ static standardConfig *lookupConfig(const char *name, int *is_alias) {
  * Value helpers shared with config_table.c
  * ------------------------------------------------------------------------ */
 
-/* Memory value: digits with an optional unit (b k kb m mb g gb). */
+/* Memory value: digits with an optional unit (b k kb m mb g gb). The
+ * syntax check is memtoull()'s; the arithmetic follows what a stock 7.0
+ * server ends up storing for absurdly large values, so that CONFIG SET
+ * accepts the same inputs: a digit string beyond 64 bits saturates at
+ * ULLONG_MAX, and the unit multiplication wraps around. */
 int configParseMemory(const char *s, unsigned long long *out) {
     int err = 0;
-    long long v = memtoull(s, &err);
-    if (err) return 0;
-    *out = (unsigned long long)v;
+    unsigned long long v = (unsigned long long)memtoull(s, &err);
+    if (!err) {
+        *out = v;
+        return 1;
+    }
+    /* memtoull() also refuses overflow: redo those by hand. */
+    const char *u = s;
+    while (*u >= '0' && *u <= '9') u++;
+    if (u == s) return 0;
+    unsigned long long mul;
+    if (!strcasecmp(u, "") || !strcasecmp(u, "b")) mul = 1;
+    else if (!strcasecmp(u, "k")) mul = 1000;
+    else if (!strcasecmp(u, "kb")) mul = 1024;
+    else if (!strcasecmp(u, "m")) mul = 1000ULL * 1000;
+    else if (!strcasecmp(u, "mb")) mul = 1024ULL * 1024;
+    else if (!strcasecmp(u, "g")) mul = 1000ULL * 1000 * 1000;
+    else if (!strcasecmp(u, "gb")) mul = 1024ULL * 1024 * 1024;
+    else return 0;
+    v = 0;
+    for (const char *d = s; d < u; d++) {
+        unsigned digit = (unsigned)(*d - '0');
+        if (v > (ULLONG_MAX - digit) / 10) {
+            v = ULLONG_MAX;
+            break;
+        }
+        v = v * 10 + digit;
+    }
+    *out = v * mul;
     return 1;
 }
 
@@ -142,6 +171,14 @@ static int parseNumeric(standardConfig *cfg, const char *s, unsigned long long *
             *err = (cfg->flags & CF_PERCENT) ? "argument must be a memory or percent value"
                                              : "argument must be a memory value";
             return 0;
+        } else if ((cfg->flags & CF_PERCENT) && mag > (unsigned long long)LLONG_MAX) {
+            /* A byte count that does not fit the signed field reads as a
+             * negative number, i.e. a percentage, as in stock 7.0: the
+             * saturated 2^64-1 becomes 1%, 2^63 is refused. */
+            unsigned long long pct = 0 - mag;
+            if (pct > 100) { *err = "percentage argument must be less or equal to 100"; return 0; }
+            negative = 1;
+            mag = pct;
         }
     } else {
         long long v;
@@ -231,6 +268,7 @@ static int configSetValue(standardConfig *cfg, sds *argv, int argc, const char *
     case CT_BOOL: {
         int yes = !strcasecmp(val, "yes"), no = !strcasecmp(val, "no");
         if (!yes && !no) { *err = "argument must be 'yes' or 'no'"; return 0; }
+        if (cfg->validate && !cfg->validate(yes ? "yes" : "no", err)) return 0;
         *(int *)cfg->ptr = yes;
         return 1;
     }
@@ -320,7 +358,10 @@ static void configFatal(int linenum, const char *line, const char *err) {
         fprintf(stderr, ">>> '%s'\n", line);
     }
     fprintf(stderr, "%s\n", err);
-    exit(1);
+    /* _exit: nothing needs cleaning up, and exit() would make LeakSanitizer
+     * report the half-parsed line still being held as a leak. */
+    fflush(NULL);
+    _exit(1);
 }
 
 /* One directive from the file. Returns 1 ok, 0 with *err set. */
@@ -350,7 +391,10 @@ static void loadServerConfigFromString(sds config) {
     int totlines;
     sds *lines = sdssplitlen(config, (ssize_t)sdslen(config), "\n", 1, &totlines);
 
-    configLoadingFromFile++;
+    /* A flag, not a depth counter: like stock 7.0, the end of an included
+     * file clears it, so the save lines after an include line replace the
+     * save points instead of adding to them. */
+    configLoadingFromFile = 1;
     for (int i = 0; i < totlines; i++) {
         const char *err = NULL;
         int argc;
@@ -366,7 +410,7 @@ static void loadServerConfigFromString(sds config) {
         if (!loadConfigDirective(argv, argc, &err)) configFatal(i + 1, lines[i], err);
         sdsfreesplitres(argv, argc);
     }
-    configLoadingFromFile--;
+    configLoadingFromFile = 0;
     sdsfreesplitres(lines, totlines);
 
     /* Out of range hz is accepted and clamped, at start-up too. */
@@ -704,21 +748,39 @@ void rewriteConfigLine(rewriteState *state, const char *option, sds line, int fo
     rewriteAppendLine(state, line);
 }
 
+/* Directives a config file may hold besides the table's. */
+static int isFileOnlyDirective(const char *name) {
+    static const char *names[] = {"include", "rename-command", "user", "loadmodule",
+                                  "sentinel", NULL};
+    for (int j = 0; names[j]; j++)
+        if (!strcasecmp(name, names[j])) return 1;
+    return 0;
+}
+
 /* Index a line of the old file under its directive, canonical name first
- * (so "slave-read-only" lines are rewritten as "replica-read-only"). */
-static void rewriteIndexLine(rewriteState *state, sds line, int idx) {
+ * (so "slave-read-only" lines are rewritten as "replica-read-only").
+ * Returns the line to keep: like stock 7.0, a line that cannot be split or
+ * whose directive we do not know (an obsolete one that loading ignores,
+ * say) is turned into a comment starting with "# ??? ". */
+static sds rewriteIndexLine(rewriteState *state, sds line, int idx) {
     int argc;
     sds *argv = sdssplitargs(line, &argc);
-    if (argv == NULL) return;
-    if (argc > 0) {
+    standardConfig *cfg = NULL;
+    if (argv && argc > 0) {
         sdstolower(argv[0]);
-        standardConfig *cfg = lookupConfig(argv[0], NULL);
-        const char *name = cfg ? cfg->name : argv[0];
-        rewriteOption *o = rewriteFindOption(state, name, 1);
-        o->lines = zrealloc(o->lines, sizeof(int) * (o->count + 1));
-        o->lines[o->count++] = idx;
+        cfg = lookupConfig(argv[0], NULL);
     }
+    if (argv == NULL || argc == 0 || (!cfg && !isFileOnlyDirective(argv[0]))) {
+        if (argv) sdsfreesplitres(argv, argc);
+        sds commented = sdscatsds(sdsnew("# ??? "), line);
+        sdsfree(line);
+        return commented;
+    }
+    rewriteOption *o = rewriteFindOption(state, cfg ? cfg->name : argv[0], 1);
+    o->lines = zrealloc(o->lines, sizeof(int) * (o->count + 1));
+    o->lines[o->count++] = idx;
     sdsfreesplitres(argv, argc);
+    return line;
 }
 
 /* Returns 0 (errno set) if the file exists but cannot be read. */
@@ -744,7 +806,7 @@ static int rewriteReadOldFile(rewriteState *state, const char *path) {
     for (int j = 0; j < count; j++) {
         sds line = sdstrim(lines[j], "\r\n\t ");
         lines[j] = NULL;
-        if (line[0] != '#' && line[0] != '\0') rewriteIndexLine(state, line, state->numlines);
+        if (line[0] != '#' && line[0] != '\0') line = rewriteIndexLine(state, line, state->numlines);
         else if (!strcmp(line, CONFIG_REWRITE_SIGNATURE)) state->has_signature = 1;
         rewriteAppendLine(state, line);
     }

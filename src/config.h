@@ -71,7 +71,7 @@ typedef struct standardConfig {
     long long min;            /* numeric bounds, inclusive */
     unsigned long long max;
     const configEnum *enums;  /* CT_ENUM / CT_FLAGS names, NULL terminated */
-    int (*validate)(const char *val, const char **err); /* strings, optional */
+    int (*validate)(const char *val, const char **err); /* strings, bools: optional */
     configSetFn *set;         /* CT_SPECIAL */
     configGetFn *get;
     configRewriteFn *rewrite;

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <sys/resource.h>
 
@@ -86,40 +87,87 @@ static int validateDbfilename(const char *val, const char **err) {
 }
 
 static int validateAppendfilename(const char *val, const char **err) {
+    if (val[0] == '\0') {
+        *err = "appendfilename can't be empty";
+        return 0;
+    }
     if (isValidFilename(val)) return 1;
     *err = "appendfilename can't be a path, just a filename";
     return 0;
 }
 
 static int validateAppenddirname(const char *val, const char **err) {
+    if (val[0] == '\0') {
+        *err = "appenddirname can't be empty";
+        return 0;
+    }
     if (isValidFilename(val)) return 1;
     *err = "appenddirname can't be a path, just a dirname";
     return 0;
 }
 
 /* The template may only use the variables the process title knows; "{{"
- * and "}}" stand for literal braces, a lone '}' is literal too. */
-static int isKnownTitleVariable(const char *name, size_t len) {
+ * and "}}" stand for literal braces, a lone '}' is literal too. Besides,
+ * the title must not come out blank: stock 7.0 expands the template with an
+ * empty {title} and refuses it when only spaces are left. Variables that
+ * can expand to nothing are {title}, {server-mode} outside cluster and
+ * sentinel mode, and {unixsocket} without a socket. */
+static int titleVariableIsEmpty(const char *name, size_t len, int *known) {
     static const char *vars[] = {"title", "listen-addr", "server-mode", "port",
                                  "tls-port", "unixsocket", "config-file", NULL};
+    *known = 0;
     for (int j = 0; vars[j]; j++)
-        if (len == strlen(vars[j]) && !memcmp(name, vars[j], len)) return 1;
+        if (len == strlen(vars[j]) && !memcmp(name, vars[j], len)) *known = 1;
+    if (!*known) return 0;
+    if (len == 5 && !memcmp(name, "title", 5)) return 1;
+    if (len == 11 && !memcmp(name, "server-mode", 11))
+        return !server.cluster_enabled && !server.sentinel_mode;
+    if (len == 10 && !memcmp(name, "unixsocket", 10))
+        return server.unixsocket == NULL || server.unixsocket[0] == '\0';
     return 0;
 }
 
 static int validateProcTitleTemplate(const char *val, const char **err) {
-    int ok = 1;
+    int ok = 1, visible = 0;
     for (const char *p = val; *p && ok; p++) {
-        if (p[0] == '{' && p[1] == '{') { p++; continue; }
-        if (*p != '{') continue;
-        const char *end = strchr(p, '}');
-        ok = end && isKnownTitleVariable(p + 1, (size_t)(end - p - 1));
-        if (ok) p = end;
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+            visible = 1;
+            p++;
+        } else if (*p == '{') {
+            const char *end = strchr(p, '}');
+            int known = 0;
+            if (end && !titleVariableIsEmpty(p + 1, (size_t)(end - p - 1), &known)) visible = 1;
+            ok = end && known;
+            if (ok) p = end;
+        } else if (*p != ' ') {
+            visible = 1;
+        }
     }
-    /* An all-blank title would make the process invisible in ps. */
-    if (ok && strspn(val, " \t") == strlen(val)) ok = 0;
-    if (!ok) *err = "template format is invalid or contains unknown variables";
-    return ok;
+    if (!ok || !visible) {
+        *err = "template format is invalid or contains unknown variables";
+        return 0;
+    }
+    return 1;
+}
+
+/* We have no active defragmentation. Refuse to turn it on with the words
+ * of a stock server whose allocator cannot defragment. */
+static int validateActiveDefrag(const char *val, const char **err) {
+    if (strcmp(val, "yes")) return 1;
+    *err = "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution";
+    return 0;
+}
+
+/* Host names announced by a cluster node: letters, digits, '-' and '.'
+ * (empty means none). */
+static int validateHostname(const char *val, const char **err) {
+    for (const char *p = val; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.') {
+            *err = "Hostnames may only contain alphanumeric characters, hyphens or dots";
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* ---------------------------------------------------------------------------
@@ -137,7 +185,7 @@ static int applyListeners(const char **err, const char *msg) {
 }
 
 static int applyPort(const char **err) {
-    return applyListeners(err, "Unable to listen on this port");
+    return applyListeners(err, "Unable to listen on this port. Check server logs.");
 }
 
 /* The new addresses may overlap the old ones on the same port ("*" vs
@@ -171,6 +219,14 @@ static int applyMaxmemory(const char **err) {
                   server.maxmemory, used);
     }
     if (server.el) performEvictions();
+    return 1;
+}
+
+/* CONFIG SET raises a too small backlog to the 16kb minimum (the file can
+ * set less: it is only raised when the backlog gets created). */
+static int applyReplBacklogSize(const char **err) {
+    (void)err;
+    if (server.repl_backlog_size < 16 * 1024) server.repl_backlog_size = 16 * 1024;
     return 1;
 }
 
@@ -512,9 +568,15 @@ static int setUnixsocketperm(standardConfig *cfg, sds *argv, int argc, const cha
     (void)cfg; (void)argc;
     char *end;
     errno = 0;
-    long v = strtol(argv[0], &end, 8);
-    if (argv[0][0] == '\0' || *end != '\0' || errno || v < 0 || v > 0777) {
+    /* strtoll() rules, as stock: leading blanks and a sign are fine, and
+     * an empty value reads as 0. */
+    long long v = strtoll(argv[0], &end, 8);
+    if (*end != '\0' || errno) {
         *err = "argument couldn't be parsed as an octal number";
+        return 0;
+    }
+    if (v < 0 || v > 0777) {
+        *err = "argument must be between 0 and 777 inclusive";
         return 0;
     }
     server.unixsocketperm = (unsigned int)v;
@@ -676,7 +738,8 @@ standardConfig configTable[] = {
     BOOL("replica-read-only", "slave-read-only", 0, repl_slave_ro, 1, NULL),
     BOOL("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0, repl_slave_ignore_maxmemory, 1, NULL),
     BOOL("jemalloc-bg-thread", NULL, 0, jemalloc_bg_thread, 1, NULL),
-    BOOL("activedefrag", NULL, 0, active_defrag_enabled, 0, NULL),
+    {.name = "activedefrag", .type = CT_BOOL, .ptr = F(active_defrag_enabled), .dflt = 0,
+     .validate = validateActiveDefrag},
     BOOL("syslog-enabled", NULL, IM, syslog_enabled, 0, NULL),
     BOOL("cluster-enabled", NULL, IM, cluster_enabled, 0, NULL),
     BOOL("appendonly", NULL, CF_DENY_LOADING, aof_enabled, 0, NULL),
@@ -706,7 +769,7 @@ standardConfig configTable[] = {
     STR("requirepass", NULL, CF_SENSITIVE | NUL, requirepass, NULL, NULL, applyRequirepass),
     STR("cluster-announce-ip", NULL, NUL, cluster_announce_ip, NULL, NULL, NULL),
     STR("cluster-config-file", NULL, IM, cluster_configfile, "nodes.conf", NULL, NULL),
-    STR("cluster-announce-hostname", NULL, NUL, cluster_announce_hostname, NULL, NULL, NULL),
+    STR("cluster-announce-hostname", NULL, NUL, cluster_announce_hostname, NULL, validateHostname, NULL),
     STR("syslog-ident", NULL, IM, syslog_ident, "redis", NULL, NULL),
     STR("dbfilename", NULL, CF_PROTECTED, rdb_filename, "dump.rdb", validateDbfilename, NULL),
     STR("appendfilename", NULL, IM, aof_filename, "appendonly.aof", validateAppendfilename, NULL),
@@ -801,7 +864,7 @@ standardConfig configTable[] = {
     NUM("latency-monitor-threshold", NULL, CT_LL, 0, latency_monitor_threshold, 0, LLONG_MAX, 0, NULL),
     NUM("proto-max-bulk-len", NULL, CT_LL, MEM | CF_DENY_LOADING, proto_max_bulk_len, 1*MB, LONG_MAX, 512*MB, NULL),
     NUM("stream-node-max-entries", NULL, CT_LL, 0, stream_node_max_entries, 0, LLONG_MAX, 100, NULL),
-    NUM("repl-backlog-size", NULL, CT_LL, MEM, repl_backlog_size, 1, LLONG_MAX, 1*MB, NULL),
+    NUM("repl-backlog-size", NULL, CT_LL, MEM, repl_backlog_size, 1, LLONG_MAX, 1*MB, applyReplBacklogSize),
     NUM("auto-aof-rewrite-min-size", NULL, CT_LL, MEM, aof_rewrite_min_size, 0, LLONG_MAX, 64*MB, NULL),
     NUM("stream-node-max-bytes", NULL, CT_LL, MEM, stream_node_max_bytes, 0, LONG_MAX, 4096, NULL),
     NUM("maxmemory", NULL, CT_ULL, MEM, maxmemory, 0, ULLONG_MAX, 0, applyMaxmemory),
@@ -815,7 +878,7 @@ standardConfig configTable[] = {
     NUM("tracking-table-max-keys", NULL, CT_SIZE, 0, tracking_table_max_keys, 0, LONG_MAX, 1000000, NULL),
     NUM("client-query-buffer-limit", NULL, CT_SIZE, MEM, client_max_querybuf_len, 1*MB, LONG_MAX, 1024*MB, NULL),
     NUM("maxmemory-clients", NULL, CT_SSIZE, MEM | CF_PERCENT, maxmemory_clients, -100, SSIZE_MAX, 0, NULL),
-    NUM("cluster-link-sendbuf-limit", NULL, CT_ULONG, MEM, cluster_link_sendbuf_limit_bytes, 0, LONG_MAX, 0, NULL),
+    NUM("cluster-link-sendbuf-limit", NULL, CT_ULONG, MEM, cluster_link_sendbuf_limit_bytes, 0, ULONG_MAX, 0, NULL),
     NUM("active-defrag-max-scan-fields", NULL, CT_ULONG, 0, active_defrag_max_scan_fields, 1, LONG_MAX, 1000, NULL),
     NUM("slowlog-max-len", NULL, CT_ULONG, 0, slowlog_max_len, 0, LONG_MAX, 128, NULL),
     NUM("acllog-max-len", NULL, CT_ULONG, 0, acllog_max_len, 0, LONG_MAX, 128, NULL),

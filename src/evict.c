@@ -429,12 +429,15 @@ int performEvictions(void) {
     long long budget = evictionBudgetUs();
     long long started = ustime();
     long long freed = 0, evicted = 0;
-    int out_of_time = 0;
+    int out_of_time = 0, exhausted = 0;
 
     while (freed < (long long)tofree) {
         int dbid = 0;
         sds victim = policyUsesPool() ? pickPooledVictim(&dbid) : pickRandomVictim(&dbid);
-        if (victim == NULL) break; /* no candidates left */
+        if (victim == NULL) {
+            exhausted = 1; /* no candidates left */
+            break;
+        }
         freed += evictKey(dbid, victim);
         evicted++;
 
@@ -457,10 +460,17 @@ int performEvictions(void) {
     } else if (out_of_time) {
         ensureEvictionTimer();
         result = EVICT_RUNNING;
-    } else if (evicted > 0 || eviction_timer != -1 ||
-               (server.lazyfree_lazy_eviction && lazyfreeGetPendingObjectsCount() > 0)) {
-        /* We deleted enough by our own count (or background frees are
-         * pending): the allocator should catch up; do not refuse yet. */
+    } else if (server.lazyfree_lazy_eviction && lazyfreeGetPendingObjectsCount() > 0) {
+        /* Values are still being released in the background: the
+         * allocator will catch up, do not refuse yet. */
+        result = EVICT_RUNNING;
+    } else if (exhausted) {
+        /* Everything we may evict is gone and we are still over: writes
+         * must be refused, even if this call did delete some keys. */
+        result = EVICT_FAIL;
+    } else if (evicted > 0 || eviction_timer != -1) {
+        /* We deleted enough by our own count: the difference is
+         * bookkeeping noise (or the timer is still at work). */
         result = EVICT_RUNNING;
     } else {
         result = EVICT_FAIL;

@@ -312,6 +312,7 @@ void resetServerStats(void) {
     dictEmpty(server.errors, NULL);
     resetCommandLatencyHistograms();
     server.stat_peak_memory = 0;
+    lazyfreeResetStats();
     /* Per-command stats. */
     dictIterator *di = dictGetSafeIterator(server.commands);
     dictEntry *de;
@@ -1292,7 +1293,8 @@ static sds argsToConfigOptions(int argc, char **argv, int first, char *config_fr
     sds options = sdsempty();
     int j = first;
     while (j < argc) {
-        if (argv[j][0] == '-' && argv[j][1] == '\0' && j == argc - 1) {
+        /* "-" (read stdin) counts only as the very first or last argument. */
+        if (argv[j][0] == '-' && argv[j][1] == '\0' && (j == 1 || j == argc - 1)) {
             *config_from_stdin = 1;
         } else if (argv[j][0] == '-' && argv[j][1] == '-' && argv[j][2]) {
             if (sdslen(options)) options = sdscat(options, "\n");

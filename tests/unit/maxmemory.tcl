@@ -82,6 +82,13 @@ start_server {tags {maxmemory}} {
         close $fd
         assert_equal [string repeat x 500] [r get n1]
         assert_equal 1 [r del n1]
+        # Nothing is ever evicted, and memory only grows by what we allow.
+        set evicted [s evicted_keys]
+        foreach cmd {{set x y} {append n2 z} {incr cnt} {mset a 1 b 2}} {
+            assert_error {OOM command not allowed*} {r {*}$cmd}
+        }
+        assert_equal $evicted [s evicted_keys]
+        assert_equal 99 [r dbsize]
         r config set maxmemory 0
     }
 
@@ -149,6 +156,32 @@ start_server {tags {maxmemory}} {
         r config set maxmemory-policy allkeys-lfu
         assert_error {*An LFU maxmemory policy is selected, idle time not tracked*} {r object idletime obj}
         assert_range [r object freq obj] 0 255
+        r config set maxmemory-policy noeviction
+    }
+
+    test {OBJECT IDLETIME grows while untouched and resets on access (LRU)} {
+        r config set maxmemory-policy allkeys-lru
+        r set idle v
+        assert_range [r object idletime idle] 0 1
+        wait_for_condition 50 50 {[r object idletime idle] >= 1} else {
+            fail "idle time stays at [r object idletime idle]"
+        }
+        # OBJECT itself is not an access; GET is.
+        assert_morethan_equal [r object idletime idle] 1
+        r get idle
+        assert_equal 0 [r object idletime idle]
+        r config set maxmemory-policy noeviction
+    }
+
+    test {OBJECT FREQ starts at 5 and grows with accesses (LFU)} {
+        r config set maxmemory-policy allkeys-lfu
+        r del hot
+        r set hot v
+        assert_equal 5 [r object freq hot]
+        # OBJECT FREQ is not an access.
+        assert_equal 5 [r object freq hot]
+        for {set i 0} {$i < 300} {incr i} {r get hot}
+        assert_morethan [r object freq hot] 5
         r config set maxmemory-policy noeviction
     }
 
@@ -283,6 +316,47 @@ start_server {tags {maxmemory} binary /usr/bin/redis-server} {
                 $c close
             }
             assert_equal $results(-1) $results(0)
+        }
+
+        test {OOM and OBJECT FREQ/IDLETIME replies match stock byte for byte} {
+            foreach level {0 -1} {
+                set c [redis_client $level]
+                set out {}
+                $c flushall
+                $c config set maxmemory-policy noeviction
+                $c debug populate 20
+                $c config set maxmemory 1
+                # Writes that may grow memory are refused; reads, DEL and
+                # other non-denyoom commands are served.
+                foreach cmd {
+                    {set k v} {append key:1 x} {incr counter} {setnx k v}
+                    {mset a 1 b 2} {setex k 10 v} {get key:1} {exists key:2}
+                    {del key:3} {dbsize} {expire key:4 100} {ttl key:4}
+                    {object freq key:5} {object idletime nosuchkey}
+                } {
+                    lappend out [list [catch {$c {*}$cmd} e] $e]
+                }
+                # Evicting every key still leaves us over the limit: the
+                # write that triggered it is refused too.
+                $c config set maxmemory-policy allkeys-lru
+                lappend out [list [catch {$c set after-evicting-all v} e] $e]
+                lappend out [$c dbsize]
+                $c config set maxmemory 0
+                lappend out [$c set k v]
+                $c config set maxmemory-policy allkeys-lfu
+                lappend out [list [catch {$c object idletime k} e] $e]
+                lappend out [$c object freq nosuchkey]
+                $c set fresh v
+                lappend out [$c object freq fresh]
+                $c config set maxmemory-policy volatile-lru
+                lappend out [list [catch {$c object freq k} e] $e]
+                lappend out [list [catch {$c object idletime nosuchkey} e] $e]
+                $c config set maxmemory-policy noeviction
+                $c close
+                set results($level) $out
+            }
+            assert_equal $results(-1) $results(0)
+            assert_equal {1 {OOM command not allowed when used memory > 'maxmemory'.}} [lindex $results(0) 0]
         }
     }
 }
