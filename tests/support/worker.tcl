@@ -51,6 +51,7 @@ fconfigure stdout -buffering line
 source [file join $support_dir redis.tcl]
 source [file join $support_dir util.tcl]
 source [file join $support_dir server.tcl]
+source [file join $support_dir natlab.tcl]
 
 if {[catch {uplevel #0 [list source $test_file]} err opts]} {
     # Keep the message short: the error plus where in the file it happened.
