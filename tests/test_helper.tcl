@@ -120,7 +120,7 @@ set ::files {}
 if {[llength $::singles]} {
     foreach s $::singles {lappend ::files [resolve_single $s]}
 } else {
-    foreach d {unit integration} {
+    foreach d {unit integration nat} {
         foreach f [find_test_files [file join $::tests_dir $d]] {
             lappend ::files [relative_to_root $f]
         }
