@@ -9,6 +9,7 @@
  * runs the command and accounts for it (stats, slowlog, MONITOR).
  */
 #include "server.h"
+#include "rdb.h"
 #include "resp.h"
 #include "crc64.h"
 #include <sys/stat.h>
@@ -436,7 +437,9 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
     if (zmalloc_used > server.stat_peak_memory) server.stat_peak_memory = zmalloc_used;
 
     if (server.shutdown_asap && !isInsideYieldingLongCommand()) {
-        if (prepareForShutdown(0) == C_OK) exit(0);
+        int sigflags = server.last_sig_received == SIGINT ? server.shutdown_on_sigint
+                                                          : server.shutdown_on_sigterm;
+        if (prepareForShutdown(sigflags) == C_OK) exit(0);
         serverLog(LL_WARNING, "SIGTERM received but errors trying to shut down the server, check the logs for more information");
         server.shutdown_asap = 0;
         server.last_sig_received = 0;
@@ -450,6 +453,7 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
 
     clientsCron();
     databasesCron();
+    persistenceCron();
     freeClientsInAsyncFreeQueue();
     checkClientPauseTimeoutAndReturnIfPaused();
 
@@ -892,11 +896,12 @@ static void initServer(void) {
 #define SHUTDOWN_FORCE 8
 
 int prepareForShutdown(int flags) {
-    (void)flags;
     serverLog(LL_WARNING, "User requested shutdown...");
 
-    /* SAVE on shutdown and the final AOF flush come with the persistence
-     * module; until then there is nothing on disk to finish. */
+    /* Stop a saving child, then the final save (persistence.c). */
+    if (persistenceShutdown(flags & SHUTDOWN_SAVE, flags & SHUTDOWN_NOSAVE,
+                            flags & SHUTDOWN_FORCE) != C_OK)
+        return C_ERR;
     if (server.pidfile) {
         serverLog(LL_NOTICE, "Removing the pid file.");
         unlink(server.pidfile);
@@ -1154,6 +1159,17 @@ int processCommand(client *c) {
         }
     }
 
+    /* A failed background save stops writes (stop-writes-on-bgsave-error),
+     * and PING, so monitoring notices. */
+    if (is_write_command || c->cmd->proc == pingCommand ||
+        (c->cmd->proc == execCommand && (c->mstate.cmd_flags & CMD_WRITE))) {
+        sds derr = persistenceDenyWritesError();
+        if (derr) {
+            rejectCommandSds(c, derr);
+            return C_OK;
+        }
+    }
+
     if ((c->flags & CLIENT_PUBSUB && c->resp == 2) && !isAllowedInPubSubContext(c->cmd)) {
         rejectCommandFormat(c,
             "Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -1362,6 +1378,7 @@ int main(int argc, char **argv) {
 
     serverLog(LL_NOTICE, "Running mode=%s, port=%d.", "standalone", server.port);
     serverLog(LL_WARNING, "Server initialized");
+    if (!server.sentinel_mode) loadDataFromDisk();
     if (server.ipfd.count > 0 || server.sofd > 0)
         serverLog(LL_NOTICE, "Ready to accept connections");
 

@@ -189,7 +189,9 @@ proc spawn_server {info} {
             }]} {
                 # Any reply but LOADING means the server is serving
                 # (e.g. NOAUTH when a password is configured).
-                if {$line ne {} && ![string match "-LOADING*" $line]} {
+                if {$line ne {} && (![string match "-LOADING*" $line] ||
+                                    ([dict exists $info accept_loading] &&
+                                     [dict get $info accept_loading]))} {
                     set ok 1
                 }
             }
@@ -400,6 +402,8 @@ proc restart_server {{level 0} {wait_ready 1}} {
     if {$crash ne {}} {
         test_failed "server crash detected before restart" $crash
     }
+    # wait_ready 0: return as soon as the server answers, even -LOADING.
+    dict set info accept_loading [expr {!$wait_ready}]
     set pid [spawn_server $info]
     server_set $level pid $pid
     server_set $level client {}
