@@ -146,7 +146,7 @@ int intsetGet(const intset *is, uint32_t pos, int64_t *value) {
 
 int64_t intsetRandom(const intset *is) {
     uint32_t count = headerCount(is);
-    return elementAt(is, headerWidth(is), (uint32_t)((unsigned long)rand() % count));
+    return elementAt(is, headerWidth(is), (uint32_t)((unsigned long)random() % count));
 }
 
 int64_t intsetMin(const intset *is) {
