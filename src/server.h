@@ -1141,6 +1141,8 @@ void deleteExpiredKeyAndPropagate(redisDb *db, robj *keyobj);
 void propagateDeletion(redisDb *db, robj *key, int lazy);
 int getFlushCommandFlags(client *c, int *flags);
 void scanGenericCommand(client *c, robj *o, unsigned long cursor);
+unsigned long scanDictStep(dict *d, unsigned long cursor, long count,
+                           dictScanFunction *fn, list *out);
 int parseScanCursorOrReply(client *c, robj *o, unsigned long *cursor);
 /* keyspecs.c (key positions; declared with db.c, their historical home) */
 #define GET_KEYSPEC_DEFAULT 0
@@ -1403,6 +1405,8 @@ void bitfieldroCommand(client *c);
 
 /* Logging helpers used everywhere */
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
+
+#include "t_set.h"      /* SET type API */
 
 #endif
 
