@@ -1,10 +1,8 @@
 /* client_cmds.c - commands about the connection itself: CLIENT, HELLO,
  * AUTH, RESET and MONITOR.
  *
- * Authentication here is the 7.0 model reduced to the `default` user: its
- * password is `requirepass` (none means "nopass": any password, or none, is
- * accepted). The ACL module will replace checkPassword() with real users
- * without changing these commands' replies.
+ * Authentication checks ACL users (acl.c): AUTH <pass> is AUTH default
+ * <pass>, whose password `requirepass` sets.
  */
 #include "server.h"
 #include <ctype.h>
@@ -13,41 +11,13 @@
  * Authentication
  * ------------------------------------------------------------------------ */
 
-/* Commands other than AUTH/HELLO (and other no-auth ones) need a logged in
- * client when the default user has a password. */
-int authRequired(client *c) {
-    return server.requirepass != NULL && !c->authenticated;
-}
-
-/* Constant time comparison: the time taken must not reveal how many
- * leading bytes of a guessed password were right. */
-static int timeIndependentEqual(const char *a, size_t alen, const char *b, size_t blen) {
-    unsigned char diff = alen != blen;
-    size_t n = alen > blen ? alen : blen;
-    for (size_t j = 0; j < n; j++) {
-        unsigned char x = j < alen ? (unsigned char)a[j] : 0;
-        unsigned char y = j < blen ? (unsigned char)b[j] : 0;
-        diff |= x ^ y;
-    }
-    return diff == 0;
-}
-
-/* 1 if user/pass is valid. Only "default" exists until ACLs land. */
-int checkPassword(const char *user, size_t userlen, const char *pass, size_t passlen) {
-    if (userlen != 7 || memcmp(user, "default", 7) != 0) return 0;
-    if (server.requirepass == NULL) return 1; /* nopass */
-    return timeIndependentEqual(pass, passlen, server.requirepass, strlen(server.requirepass));
-}
-
-/* Try to log the client in; on failure reply WRONGPASS (and return 0). */
+/* Log the client in as user (ACL users, acl.c); on failure reply WRONGPASS
+ * (and return 0). authRequired() lives in acl.c too. */
 static int authenticateClient(client *c, robj *user, robj *pass) {
-    if (!checkPassword(user->ptr, sdslen(user->ptr), pass->ptr, sdslen(pass->ptr))) {
+    if (ACLAuthenticateUser(c, user, pass) != C_OK) {
         addReplyError(c, "-WRONGPASS invalid username-password pair or user is disabled.");
         return 0;
     }
-    c->authenticated = 1;
-    sdsfree(c->user);
-    c->user = sdsnew(user->ptr);
     return 1;
 }
 
@@ -59,7 +29,7 @@ void authCommand(client *c) {
     }
     /* The one-argument form when no password is set is almost always a
      * configuration mistake: say so rather than silently succeed. */
-    if (c->argc == 2 && server.requirepass == NULL) {
+    if (c->argc == 2 && (DefaultUser->flags & USER_FLAG_NOPASS)) {
         addReplyError(c, "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
     } else {
         robj *user = c->argc == 2 ? shared.default_username : c->argv[1];
@@ -167,9 +137,7 @@ void resetCommand(client *c) {
         decrRefCount(c->name);
         c->name = NULL;
     }
-    sdsfree(c->user);
-    c->user = sdsnew("default");
-    c->authenticated = (server.requirepass == NULL);
+    ACLClientSetDefaultUser(c);
     addReplyStatus(c, "RESET");
 }
 
@@ -291,8 +259,7 @@ static int parseKillFilters(client *c, killFilter *f) {
         } else if (!strcasecmp(opt, "laddr")) {
             f->laddr = val;
         } else if (!strcasecmp(opt, "user")) {
-            /* Only the default user exists until ACLs land. */
-            if (strcmp(val, "default") != 0) {
+            if (!ACLGetUserByName(val, sdslen(c->argv[i+1]->ptr))) {
                 addReplyErrorFormat(c, "No such user '%s'", val);
                 return 0;
             }
@@ -317,7 +284,7 @@ static int clientMatchesKillFilter(client *c, client *target, killFilter *f) {
     if (f->laddr && strcmp(getClientSockname(target), f->laddr) != 0) return 0;
     if (f->type != -1 && getClientType(target) != f->type) return 0;
     if (f->id != 0 && target->id != (uint64_t)f->id) return 0;
-    if (f->user && (target->user == NULL || strcmp(target->user, f->user) != 0)) return 0;
+    if (f->user && (target->user == NULL || strcmp(target->user->name, f->user) != 0)) return 0;
     if (c == target && f->skipme) return 0;
     return 1;
 }

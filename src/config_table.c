@@ -947,6 +947,7 @@ int configFileDirective(sds *argv, int argc, const char **err, int *handled) {
         if (!strcmp(argv[0], deprecated[j])) return 1;
     if (!strcmp(argv[0], "rename-command") && argc == 3) return renameCommand(argv, err);
     if (!strcmp(argv[0], "user") && argc >= 2) {
+        if (!ACLValidateConfigUser(argv + 1, argc - 1, err)) return 0; /* acl_cmds.c */
         listAddNodeTail(server.config_users, joinArgs(argv + 1, argc - 1));
         return 1;
     }

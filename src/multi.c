@@ -141,7 +141,10 @@ void execCommand(client *c) {
         c->argv = c->mstate.commands[j].argv;
         c->argv_len = c->mstate.commands[j].argv_len;
         c->cmd = c->realcmd = c->mstate.commands[j].cmd;
-        call(c, CMD_CALL_FULL);
+        /* ACL rules may have changed since the command was queued. */
+        sds aclerr = ACLCheckQueuedCommandOrError(c);
+        if (aclerr) addReplyErrorSds(c, aclerr);
+        else call(c, CMD_CALL_FULL);
         /* What the slowlog saw of this command is no longer needed. */
         freeClientOriginalArgv(c);
         /* The command may have rewritten its argv (for propagation): keep

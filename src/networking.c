@@ -72,8 +72,7 @@ client *createClient(connection *conn) {
     c->reply = listCreate();
     listSetFreeMethod(c->reply, zfree);
     c->ctime = c->lastinteraction = server.unixtime;
-    c->user = sdsnew("default");
-    c->authenticated = (server.requirepass == NULL);
+    ACLClientSetDefaultUser(c);
     c->slot = -1;
     c->reqparser = zcalloc(sizeof(clientParser));
     respParserInit(&((clientParser *)c->reqparser)->p, server.proto_max_bulk_len);
@@ -177,7 +176,6 @@ void freeClient(client *c) {
     if (c->name) decrRefCount(c->name);
     if (c->lib_name) decrRefCount(c->lib_name);
     if (c->lib_ver) decrRefCount(c->lib_ver);
-    sdsfree(c->user);
     sdsfree(c->peerid);
     sdsfree(c->sockname);
     zfree(c->reqparser);
@@ -1276,7 +1274,7 @@ sds catClientInfoString(sds s, client *client) {
         (unsigned long long)total_mem,
         events,
         cmdname,
-        client->user ? client->user : "(superuser)",
+        client->user ? client->user->name : "(superuser)",
         (client->flags & CLIENT_TRACKING) ? (long long)client->client_tracking_redirection : -1LL,
         client->resp);
 }

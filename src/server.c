@@ -1143,6 +1143,12 @@ int processCommand(client *c) {
         return C_OK;
     }
 
+    sds aclerr = ACLCheckCommandOrError(c); /* acl.c; logs the denial */
+    if (aclerr) {
+        rejectCommandSds(c, aclerr);
+        return C_OK;
+    }
+
     /* Free memory first when over maxmemory; refuse commands that would
      * grow it if that does not help. */
     if (server.maxmemory) {
@@ -1342,6 +1348,7 @@ int main(int argc, char **argv) {
 
     initConfigValues();
     populateCommandTable();
+    ACLInit();
 
     sds options = sdsempty();
     if (argc >= 2) {
@@ -1374,6 +1381,7 @@ int main(int argc, char **argv) {
 
     if (server.daemonize) daemonize();
     initServer();
+    ACLLoadUsersAtStartup();
     if (server.daemonize || server.pidfile) createPidFile();
 
     serverLog(LL_NOTICE, "Running mode=%s, port=%d.", "standalone", server.port);

@@ -257,7 +257,7 @@ typedef struct client {
     time_t lastinteraction;
     time_t obuf_soft_limit_reached_time;
     int authenticated;
-    sds user;                 /* username, "default" for now */
+    struct aclUser *user;     /* acl.h; NULL: internal client, may run anything */
     void *reqparser;          /* request parser state (networking.c) */
     multiState mstate;        /* MULTI/EXEC state (multi.c) */
     list *watched_keys;       /* keys WATCHed (multi.c) */
@@ -1020,8 +1020,6 @@ void clientsCron(void);
 int clientsCronHandleTimeout(client *c, mstime_t now_ms);
 void replicationFeedMonitors(client *c, list *monitors, int dictid, robj **argv, int argc);
 void monitorCommand(client *c);
-int authRequired(client *c);
-int checkPassword(const char *user, size_t userlen, const char *pass, size_t passlen);
 void linkClient(client *c);
 void unlinkClient(client *c);
 void putClientInPendingWriteQueue(client *c);
@@ -1407,6 +1405,7 @@ void bitfieldroCommand(client *c);
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
 
 #include "t_set.h"      /* SET type API */
+#include "acl.h"   /* users and permissions (acl.c, acl_cmds.c) */
 
 #endif
 

@@ -5,7 +5,9 @@
 # Tcl list (so "quoted args", {braced args} and \x00 escapes work). Lines
 # starting with '#' and blank lines are ignored. A line starting with '!'
 # is sent to both servers but its replies are not compared (set-up steps
-# whose reply legitimately differs, e.g. HELLO's client id).
+# whose reply legitimately differs, e.g. HELLO's client id). A line starting
+# with '~' compares only the replies' lengths (random replies such as ACL
+# GENPASS).
 
 # A raw connection that returns each reply exactly as received.
 proc diff_connect {host port} {
@@ -80,11 +82,19 @@ proc diff_run_corpus {file ours stock} {
         if {[string index $line 0] eq "!"} {
             set compare 0
             set line [string range $line 1 end]
+        } elseif {[string index $line 0] eq "~"} {
+            set compare len
+            set line [string range $line 1 end]
         }
         set argv [subst -nocommands -novariables $line]
         set a [diff_send $ours $argv]
         set b [diff_send $stock $argv]
-        if {$compare && $a ne $b} {
+        if {$compare eq "len"} {
+            # Random replies (ACL GENPASS): only the size must match.
+            if {[string length $a] != [string length $b]} {
+                lappend mismatches [list $lineno $line $a $b]
+            }
+        } elseif {$compare && $a ne $b} {
             lappend mismatches [list $lineno $line $a $b]
         }
     }
