@@ -19,6 +19,7 @@ unit: all
 	$(MAKE) -C src unit
 
 test: all
+	@sh deps/npm.sh
 	$(MAKE) -C src unit
 	tclsh tests/test_helper.tcl $(TEST_ARGS)
 

@@ -1,5 +1,5 @@
 # Stock tools and client libraries against our server: redis-cli,
-# redis-benchmark and redis-py use it exactly as they use Redis.
+# redis-benchmark, redis-py and ioredis use it exactly as they use Redis.
 
 start_server {tags {clients}} {
     test {redis-cli: commands, RESP3, --pipe, --scan} {
@@ -33,5 +33,13 @@ start_server {tags {clients}} {
     test {redis-py (Debian python3-redis) works unchanged} {
         set script [file join $::tests_root helpers redis_py_smoke.py]
         assert_equal OK [exec /usr/bin/python3 $script [srv 0 port]]
+    }
+
+    test {ioredis (npm) works unchanged} {
+        set script [file join $::tests_root helpers node ioredis_smoke.js]
+        if {![file isdirectory [file join $::tests_root helpers node node_modules ioredis]]} {
+            skip "ioredis not installed (make test runs deps/npm.sh)"
+        }
+        assert_equal OK [exec node $script [srv 0 port]]
     }
 }
