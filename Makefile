@@ -3,11 +3,12 @@
 #   make                 build src/redis-server (installs Debian deps if missing)
 #   make test            unit tests + the Tcl integration suite
 #   make cluster         build and start a local cluster (see README.md)
+#   make fuzz            run the libFuzzer targets (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local
 #   make clean
 # Knobs (remembered between builds): MALLOC=jemalloc|libc SANITIZE=address|undefined V=1
 
-.PHONY: all test unit cluster cluster-stop install clean bench deps
+.PHONY: all test unit cluster cluster-stop install clean bench deps fuzz
 
 all: deps
 	$(MAKE) -C src
@@ -21,7 +22,15 @@ unit: all
 test: all
 	@sh deps/npm.sh
 	$(MAKE) -C src unit
+	@if command -v clang >/dev/null 2>&1; then $(MAKE) -s -C src/fuzz run FUZZ_SECONDS=$(TEST_FUZZ_SECONDS); \
+	 else echo "fuzz: skipped (no clang)"; fi
 	tclsh tests/test_helper.tcl $(TEST_ARGS)
+
+# libFuzzer targets (src/fuzz): FUZZ_SECONDS per target, corpus in tests/fuzz
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 5
+fuzz: deps
+	$(MAKE) -C src/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 cluster: all
 	@sh utils/local-cluster.sh start
@@ -37,3 +46,4 @@ install: all
 
 clean:
 	$(MAKE) -C src clean
+	$(MAKE) -C src/fuzz clean
