@@ -16,6 +16,11 @@ case "$1" in
     --build) WANT="$BUILD_PKGS" ;;
     *) WANT="$BUILD_PKGS $TEST_PKGS" ;;
 esac
+# kustomize (to render k8s/ in the manifest tests) comes with kubectl: take
+# Debian's kubernetes-client unless some kubectl is already installed.
+if [ "$1" != "--build" ] && ! command -v kubectl >/dev/null 2>&1; then
+    WANT="$WANT kubernetes-client"
+fi
 
 missing=""
 for p in $WANT; do

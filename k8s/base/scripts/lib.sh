@@ -1,0 +1,51 @@
+# lib.sh - helpers shared by the bootstrap, scale and preStop scripts
+# (sourced, not run). Pod i of the StatefulSet is reached by its stable DNS
+# name; addresses handed to redis-cli --cluster are the resolved IPs,
+# because CLUSTER MEET takes an IP.
+
+: "${STATEFULSET:=redis}"
+: "${SERVICE_NAME:=redis-headless}"
+: "${POD_NAMESPACE:=default}"
+: "${CLUSTER_DOMAIN:=cluster.local}"
+: "${REDIS_PORT:=6379}"
+
+log() { echo "$(date -u +%H:%M:%S) $*"; }
+
+pod_host() { echo "$STATEFULSET-$1.$SERVICE_NAME.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN"; }
+
+# The IPv4/IPv6 address of a name, empty if it does not resolve (yet).
+resolve() { getent hosts "$1" 2>/dev/null | awk 'NR == 1 {print $1}'; }
+
+rcli() {
+    host=$1; shift
+    redis-cli -h "$host" -p "$REDIS_PORT" ${REDIS_PASSWORD:+--no-auth-warning -a "$REDIS_PASSWORD"} "$@"
+}
+
+# A field of CLUSTER INFO of the node at $1.
+cluster_info_field() { rcli "$1" cluster info 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"; }
+
+# Waits (up to $2 seconds) until pod $1 resolves and answers PING; prints
+# its IP. Returns 1 on timeout.
+wait_pod() {
+    deadline=$(( $(date +%s) + $2 ))
+    while :; do
+        ip=$(resolve "$(pod_host "$1")")
+        if [ -n "$ip" ] && [ "$(rcli "$ip" ping 2>/dev/null)" = PONG ]; then
+            echo "$ip"
+            return 0
+        fi
+        [ "$(date +%s)" -ge "$deadline" ] && return 1
+        sleep 1
+    done
+}
+
+# Waits until every node in the list reports cluster_state:ok.
+wait_cluster_ok() {
+    deadline=$(( $(date +%s) + $1 )); shift
+    for ip in "$@"; do
+        until [ "$(cluster_info_field "$ip" cluster_state)" = ok ]; do
+            [ "$(date +%s)" -ge "$deadline" ] && { log "timeout waiting for cluster_state:ok on $ip"; return 1; }
+            sleep 1
+        done
+    done
+}

@@ -1,0 +1,86 @@
+#!/bin/sh
+# scale.sh up|down - grows or shrinks the cluster by one master+replica pair,
+# with the stock redis-cli --cluster only.
+#
+#   scale.sh up N     after `kubectl scale statefulset redis --replicas=N`:
+#                     pod N-2 joins as a master, pod N-1 as its replica, and
+#                     slots are rebalanced onto the new master.
+#   scale.sh down N   before scaling the StatefulSet down to N: the slots of
+#                     the masters among pods >= N are moved away, then those
+#                     pods are forgotten by the cluster (del-node).
+# Environment as for bootstrap.sh (STATEFULSET, SERVICE_NAME, ...).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+timeout=${SCALE_TIMEOUT:-600}
+cmd=${1:-}
+target=${2:-}
+[ -n "$cmd" ] && [ -n "$target" ] || { echo "usage: scale.sh up|down N" >&2; exit 2; }
+auth=${REDIS_PASSWORD:+--no-auth-warning -a $REDIS_PASSWORD}
+
+addr() { case "$1" in *:*) echo "[$1]:$REDIS_PORT" ;; *) echo "$1:$REDIS_PORT" ;; esac; }
+node_id() { rcli "$1" cluster myid; }
+
+seed=$(wait_pod 0 "$timeout")
+
+case "$cmd" in
+up)
+    m=$((target - 2)); r=$((target - 1))
+    mip=$(wait_pod $m "$timeout"); rip=$(wait_pod $r "$timeout")
+    mid=$(node_id "$mip")
+    if rcli "$seed" cluster nodes | grep -q "^$mid "; then
+        log "pod $m is already a member"
+    else
+        log "adding pod $m ($mip) as a master"
+        redis-cli $auth --cluster add-node "$(addr "$mip")" "$(addr "$seed")"
+    fi
+    rid=$(node_id "$rip")
+    if rcli "$seed" cluster nodes | grep -q "^$rid "; then
+        log "pod $r is already a member"
+    else
+        # The new master must be known everywhere before a replica can follow it.
+        until [ "$(cluster_info_field "$mip" cluster_state)" = ok ]; do sleep 1; done
+        log "adding pod $r ($rip) as a replica of $mid"
+        redis-cli $auth --cluster add-node "$(addr "$rip")" "$(addr "$seed")" \
+            --cluster-slave --cluster-master-id "$mid"
+    fi
+    redis-cli $auth --cluster check "$(addr "$seed")" >/dev/null 2>&1 || sleep 2
+    log "rebalancing"
+    redis-cli $auth --cluster rebalance "$(addr "$seed")" --cluster-use-empty-masters
+    ;;
+down)
+    pods=$(rcli "$seed" cluster nodes | wc -l)
+    i=$target
+    leaving=""
+    while [ $i -lt "$pods" ]; do
+        ip=$(resolve "$(pod_host $i)")
+        [ -n "$ip" ] && leaving="$leaving $ip"
+        i=$((i + 1))
+    done
+    weights=""
+    for ip in $leaving; do
+        if [ "$(rcli "$ip" role | head -1)" = master ]; then
+            weights="$weights $(node_id "$ip")=0"
+        fi
+    done
+    if [ -n "$weights" ]; then
+        log "moving slots off:$weights"
+        # shellcheck disable=SC2086
+        redis-cli $auth --cluster rebalance "$(addr "$seed")" --cluster-weight $weights
+    fi
+    # Replicas first, so that no master is left empty with a follower.
+    for pass in slave master; do
+        for ip in $leaving; do
+            [ "$(rcli "$ip" role | head -1)" = "$pass" ] || continue
+            id=$(node_id "$ip")
+            log "forgetting $id ($ip)"
+            redis-cli $auth --cluster del-node "$(addr "$seed")" "$id"
+        done
+    done
+    log "now scale the StatefulSet to $target"
+    ;;
+*)
+    echo "usage: scale.sh up|down N" >&2
+    exit 2
+    ;;
+esac
