@@ -10,7 +10,7 @@
 set -e
 
 BUILD_PKGS="gcc make pkg-config libjemalloc-dev libssl-dev liblua5.1-0-dev"
-TEST_PKGS="tcl tcl-tls libhiredis-dev redis-server redis-tools python3 python3-redis iproute2 iptables procps clang libclang-rt-14-dev"
+TEST_PKGS="tcl tcl-tls libhiredis-dev redis-server redis-tools python3 python3-redis iproute2 iptables procps clang libclang-rt-14-dev debootstrap buildah"
 
 case "$1" in
     --build) WANT="$BUILD_PKGS" ;;
