@@ -182,6 +182,44 @@ start_server {tags {acl}} {
         $c2 close
     }
 
+    test {SETUSER off or reset keeps connections (as 7.0): reset only revokes} {
+        r acl setuser keep on nopass +@all ~*
+        set c [redis_client]
+        $c auth keep x
+        r acl setuser keep off
+        assert_equal PONG [$c ping]
+        r acl setuser keep reset
+        assert_error {NOPERM*'ping' command} {$c ping}
+        assert_match "*user=keep*" [r client list]
+        $c close
+        r acl deluser keep
+    }
+
+    test {The default user off: new connections must AUTH as someone} {
+        r acl setuser admin on >adm +@all ~*
+        r acl setuser default off
+        set c [redis_client]
+        assert_error {NOAUTH Authentication required.} {$c ping}
+        assert_error {NOAUTH HELLO must be called with the client already authenticated*} {$c hello 3}
+        assert_error {WRONGPASS*} {$c auth default x}
+        assert_equal OK [$c auth admin adm]
+        assert_equal OK [$c acl setuser default on]
+        $c close
+        set c [redis_client]
+        assert_equal PONG [$c ping]
+        $c close
+        r acl deluser admin
+    }
+
+    test {SETUSER arguments are redacted in the slowlog} {
+        r config set slowlog-log-slower-than 0
+        r acl setuser hidden on >topsecret
+        set entry [lindex [r slowlog get 1] 0]
+        r config set slowlog-log-slower-than 10000
+        assert_equal {acl setuser (redacted) (redacted) (redacted)} [lindex $entry 3]
+        r acl deluser hidden
+    }
+
     test {CLIENT KILL USER kills that user's connections only} {
         r acl setuser ku on nopass +@all
         set c [redis_client]
