@@ -637,7 +637,9 @@ sds *ACLMergeSelectorArguments(sds *argv, int argc, int *merged_argc, int *inval
     for (int j = 0; j < argc; j++) {
         sds a = argv[j];
         size_t len = sdslen(a);
-        if (open == -1 && len && a[0] == '(' && a[len - 1] != ')') {
+        if (len && a[0] == '(' && a[len - 1] != ')') {
+            /* A new "(" while one is open starts over, as stock does. */
+            sdsfree(cur);
             cur = sdsdup(a);
             open = j;
         } else if (open != -1) {
