@@ -407,3 +407,47 @@ tags {acl} {
 }
 
 file delete -force $acldir
+
+# ------------------------------------------ the ACL log compared with stock
+
+proc acl_log_scenario {level} {
+    r $level acl log reset
+    r $level acl setuser sc on >pw +@all -get %R~r* ~k* {(+get ~g*)}
+    set c [redis_client $level]
+    catch {$c auth sc bad}
+    catch {$c auth nosuch bad}
+    catch {$c hello 3 auth sc bad}
+    $c hello 2 auth sc pw
+    catch {$c get k1}
+    catch {$c get k1}
+    catch {$c set r1 v}
+    catch {$c mset k1 v r2 v}
+    catch {$c get r1}
+    $c multi
+    catch {$c get k2}
+    catch {$c set x v}
+    catch {$c exec}
+    $c multi
+    $c set k1 v
+    r $level acl setuser sc resetkeys
+    catch {$c exec}
+    $c close
+    set out {}
+    foreach e [r $level acl log] {
+        dict unset e age-seconds
+        dict unset e client-info
+        lappend out $e
+    }
+    r $level acl deluser sc
+    return $out
+}
+
+start_server [list tags {acl} binary /usr/bin/redis-server] {
+    start_server {tags {acl}} {
+        test {ACL LOG entries match stock (ages and client details aside)} {
+            set stock [acl_log_scenario -1]
+            assert_morethan [llength $stock] 5
+            assert_equal $stock [acl_log_scenario 0]
+        }
+    }
+}
