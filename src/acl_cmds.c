@@ -500,8 +500,7 @@ sds ACLLoadFromFile(const char *filename) {
         dictDelete(loaded, dname);
     } else {
         newdef = ACLCreateUnlinkedUser();
-        static const char *rules[] = {"+@all", "~*", "&*", "on", "nopass", NULL};
-        for (int j = 0; rules[j]; j++) ACLSetUser(newdef, rules[j], -1);
+        ACLSetDefaultUserRules(newdef);
     }
     ACLCopyUser(DefaultUser, newdef);
     ACLFreeUser(newdef);
