@@ -451,3 +451,45 @@ start_server [list tags {acl} binary /usr/bin/redis-server] {
         }
     }
 }
+
+# Random rule lists applied to stock and to us: same replies, and the same
+# flags, passwords, keys and channels (command rules are compared in
+# tests/diff/acl.txt: their description depends on the whole command table).
+proc acl_user_shape {level name} {
+    set u [r $level acl getuser $name]
+    if {$u eq {}} {return {}}
+    set out [list [dict get $u flags] [dict get $u passwords] [dict get $u keys] [dict get $u channels]]
+    foreach s [dict get $u selectors] {lappend out [dict get $s keys] [dict get $s channels]}
+    return $out
+}
+
+start_server [list tags {acl} binary /usr/bin/redis-server] {
+    start_server {tags {acl}} {
+        test {Fuzzed SETUSER rule lists: replies and user shape match stock} {
+            set words {on off nopass reset resetpass resetkeys resetchannels allkeys
+                       allchannels clearselectors skip-sanitize-payload sanitize-payload
+                       ~* ~k ~k* %R~r %W~w %RW~b %R %~x % & &* &c &c* >p1 >p2 <p1 <p9
+                       #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8
+                       !5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8
+                       #abc (~s) (&z) (~q &q) ( ) {(~u} {v)} {} +get -get ON Off}
+            set mismatches {}
+            for {set i 0} {$i < 400} {incr i} {
+                set args {}
+                for {set j 0} {$j < 1 + int(rand()*5)} {incr j} {
+                    lappend args [lindex $words [expr {int(rand()*[llength $words])}]]
+                }
+                set a [catch {r -1 acl setuser fz {*}$args} ra]
+                set b [catch {r acl setuser fz {*}$args} rb]
+                if {$a != $b || $ra ne $rb} {lappend mismatches "$args: stock=$ra ours=$rb"}
+                set sa [acl_user_shape -1 fz]
+                set sb [acl_user_shape 0 fz]
+                if {$sa ne $sb} {lappend mismatches "$args: stock=$sa ours=$sb"}
+                if {rand() < 0.2} {
+                    r -1 acl deluser fz
+                    r acl deluser fz
+                }
+            }
+            assert_equal {} [lrange $mismatches 0 4]
+        }
+    }
+}
