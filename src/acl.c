@@ -637,7 +637,9 @@ sds *ACLMergeSelectorArguments(sds *argv, int argc, int *merged_argc, int *inval
     for (int j = 0; j < argc; j++) {
         sds a = argv[j];
         size_t len = sdslen(a);
-        if (open == -1 && len && a[0] == '(' && a[len - 1] != ')') {
+        if (len && a[0] == '(' && a[len - 1] != ')') {
+            /* A new "(" while one is open starts over, as stock does. */
+            sdsfree(cur);
             cur = sdsdup(a);
             open = j;
         } else if (open != -1) {
@@ -705,8 +707,7 @@ static sds describeSingleCommands(aclSelector *s, aclSelector *fake, sds rules, 
  * -@all; then repeatedly pick the category that shares the most commands
  * with what is still to describe while differing the least; then fix
  * single commands. */
-sds ACLDescribeSelectorCommandRules(void *selector) {
-    aclSelector *s = selector;
+static sds describeCommandRules(aclSelector *s) {
     int additive = !selectorGetBit(s, ACL_FUTURE_BIT);
     sds rules = sdsnew(additive ? "-@all " : "+@all ");
     aclSelector fake = {0}, todo = {0};
@@ -742,8 +743,7 @@ sds ACLDescribeSelectorCommandRules(void *selector) {
     return rules;
 }
 
-sds ACLDescribeSelector(void *selector) {
-    aclSelector *s = selector;
+static sds describeSelector(aclSelector *s) {
     listIter li;
     listNode *ln;
     sds res = sdsempty();
@@ -763,7 +763,7 @@ sds ACLDescribeSelector(void *selector) {
         listRewind(s->channels, &li);
         while ((ln = listNext(&li))) res = sdscatfmt(res, "&%S ", (sds)listNodeValue(ln));
     }
-    sds rules = ACLDescribeSelectorCommandRules(s);
+    sds rules = describeCommandRules(s);
     res = sdscatsds(res, rules);
     sdsfree(rules);
     return res;
@@ -780,7 +780,7 @@ sds ACLDescribeUser(aclUser *u) {
     listRewind(u->selectors, &li);
     while ((ln = listNext(&li))) {
         aclSelector *s = listNodeValue(ln);
-        sds d = ACLDescribeSelector(s);
+        sds d = describeSelector(s);
         if (s->flags & SEL_ROOT) res = sdscatsds(res, d);
         else res = sdscatfmt(res, " (%S)", d);
         sdsfree(d);
@@ -789,12 +789,11 @@ sds ACLDescribeUser(aclUser *u) {
 }
 
 /* commands, keys and channels of one selector, as ACL GETUSER shows them. */
-void ACLAddReplySelector(client *c, void *selector) {
-    aclSelector *s = selector;
+static void addReplySelector(client *c, aclSelector *s) {
     listIter li;
     listNode *ln;
     addReplyBulkCString(c, "commands");
-    addReplyBulkSds(c, ACLDescribeSelectorCommandRules(s));
+    addReplyBulkSds(c, describeCommandRules(s));
     addReplyBulkCString(c, "keys");
     sds keys = sdsempty();
     if (s->flags & SEL_ALLKEYS) {
@@ -837,14 +836,14 @@ void ACLAddReplyUser(client *c, aclUser *u) {
     listNode *ln;
     listRewind(u->passwords, &li);
     while ((ln = listNext(&li))) addReplyBulkSds(c, sdsdup(listNodeValue(ln)));
-    ACLAddReplySelector(c, rootSelector(u));
+    addReplySelector(c, rootSelector(u));
     addReplyBulkCString(c, "selectors");
     addReplyArrayLen(c, listLength(u->selectors) - 1);
     listRewind(u->selectors, &li);
     listNext(&li);
     while ((ln = listNext(&li))) {
         addReplyMapLen(c, 3);
-        ACLAddReplySelector(c, listNodeValue(ln));
+        addReplySelector(c, listNodeValue(ln));
     }
 }
 
@@ -852,18 +851,18 @@ void ACLAddReplyUser(client *c, aclUser *u) {
  * Authentication
  * ------------------------------------------------------------------------ */
 
-static aclUser *createDefaultUser(void) {
-    aclUser *u = ACLCreateUser("default", 7);
+/* What "default" is when nothing configures it. */
+void ACLSetDefaultUserRules(aclUser *u) {
     static const char *rules[] = {"+@all", "~*", "&*", "on", "nopass", NULL};
     for (int j = 0; rules[j]; j++) ACLSetUser(u, rules[j], -1);
-    return u;
 }
 
 void ACLInit(void) {
     if (commandTableMaxId() >= ACL_FUTURE_BIT)
         serverPanic("ACL: too many commands for the permission bitmaps");
     Users = dictCreate(&userDictType);
-    DefaultUser = createDefaultUser();
+    DefaultUser = ACLCreateUser("default", 7);
+    ACLSetDefaultUserRules(DefaultUser);
     ACLLogInit();
 }
 
@@ -1072,6 +1071,9 @@ int ACLCheckAllPerm(client *c, int *idxptr) {
 }
 
 sds ACLCheckCommandOrError(client *c) {
+    /* What our master sends is not subject to our ACLs (stock runs the
+     * master client without a user). */
+    if (c->flags & CLIENT_MASTER) return NULL;
     int idx = 0;
     int r = ACLCheckAllPerm(c, &idx);
     if (r == ACL_OK) return NULL;

@@ -48,6 +48,7 @@ void ACLInit(void);
 aclUser *ACLGetUserByName(const char *name, size_t namelen);
 aclUser *ACLCreateUser(const char *name, size_t namelen); /* NULL if it exists */
 aclUser *ACLCreateUnlinkedUser(void);
+void ACLSetDefaultUserRules(aclUser *u);         /* on nopass ~* &* +@all */
 void ACLFreeUser(aclUser *u);
 void ACLCopyUser(aclUser *dst, aclUser *src);
 void ACLFreeUserAndKillClients(aclUser *u);
@@ -56,9 +57,6 @@ const char *ACLSetUserStringError(void);
 sds *ACLMergeSelectorArguments(sds *argv, int argc, int *merged_argc, int *invalid_idx);
 int ACLStringHasSpaces(const char *s, size_t len);
 sds ACLDescribeUser(aclUser *u);
-sds ACLDescribeSelector(void *selector);
-sds ACLDescribeSelectorCommandRules(void *selector);
-void ACLAddReplySelector(client *c, void *selector);
 void ACLAddReplyUser(client *c, aclUser *u);
 dict *ACLUsers(void);                          /* name -> aclUser * */
 aclUser **ACLSortedUsers(size_t *count);       /* zfree the array */

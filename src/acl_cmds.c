@@ -500,8 +500,7 @@ sds ACLLoadFromFile(const char *filename) {
         dictDelete(loaded, dname);
     } else {
         newdef = ACLCreateUnlinkedUser();
-        static const char *rules[] = {"+@all", "~*", "&*", "on", "nopass", NULL};
-        for (int j = 0; rules[j]; j++) ACLSetUser(newdef, rules[j], -1);
+        ACLSetDefaultUserRules(newdef);
     }
     ACLCopyUser(DefaultUser, newdef);
     ACLFreeUser(newdef);
@@ -551,15 +550,42 @@ int ACLSaveToFile(const char *filename) {
  * Users declared in redis.conf, and start-up
  * ------------------------------------------------------------------------ */
 
+/* Was a "user <name>" line for this name already read from redis.conf? */
+static int isConfigUserDeclared(sds name) {
+    if (!server.config_users) return 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.config_users, &li);
+    while ((ln = listNext(&li))) {
+        int argc = 0;
+        sds *argv = sdssplitargs(listNodeValue(ln), &argc);
+        int same = argv && argc > 0 && sdscmp(argv[0], name) == 0;
+        if (argv) sdsfreesplitres(argv, argc);
+        if (same) return 1;
+    }
+    return 0;
+}
+
 /* Checked while redis.conf is parsed (argv: name rules...), so a bad line
  * is a FATAL config error. Unknown commands are accepted there (modules
  * may define them later), they fail at start-up instead. */
 int ACLValidateConfigUser(sds *argv, int argc, const char **err) {
     static char buf[256];
+    if (isConfigUserDeclared(argv[0])) {
+        errno = EALREADY;
+        snprintf(buf, sizeof(buf), "Error in user declaration '%s': %s", argv[0], ACLSetUserStringError());
+        *err = buf;
+        return 0;
+    }
     int merged = 0, bad = 0;
     sds *rules = ACLMergeSelectorArguments(argv + 1, argc - 1, &merged, &bad);
     if (!rules) {
-        snprintf(buf, sizeof(buf), "Error in user declaration '%s': %s", argv[bad], ACLSetUserStringError());
+        /* Stock names the line's word at the selector's index counted from
+         * the rules, and reports whatever errno was left: in practice the
+         * unknown-name text. */
+        errno = ENOENT;
+        snprintf(buf, sizeof(buf), "Error in user declaration '%s': %s",
+                 bad == 0 ? "user" : argv[bad - 1], ACLSetUserStringError());
         *err = buf;
         return 0;
     }
@@ -567,7 +593,7 @@ int ACLValidateConfigUser(sds *argv, int argc, const char **err) {
     int ok = 1;
     for (int j = 0; j < merged && ok; j++) {
         if (ACLSetUser(fake, rules[j], sdslen(rules[j])) == C_ERR && errno != ENOENT) {
-            /* Stock indexes the line's words with the rule's position. */
+            /* Same off-by-two indexing of the line's words as above. */
             const char *word = j == 0 ? "user" : argv[j - 1];
             snprintf(buf, sizeof(buf), "Error in user declaration '%s': %s", word, ACLSetUserStringError());
             *err = buf;
