@@ -23,7 +23,6 @@ tags {image} {
         file mkdir $work
         set archive [file join $work image.tar]
         set root [file join $work rootfs]
-        set port [find_available_port]
         set pid {}
         try {
             exec [file join [file dirname $::tests_root] utils build-image.sh] $archive 2>@1
@@ -36,6 +35,9 @@ tags {image} {
             # Started as root, the server runs as redis (999) in /data with
             # protected mode off.
             exec mount -t proc proc [file join $root proc]
+            # The port is taken only now, after the minute of building, so
+            # that nothing else has had time to grab it.
+            set port [find_available_port]
             set pid [exec chroot $root sh -c "cd /data && exec docker-entrypoint.sh --port $port --save ''" \
                 >& [file join $work server.log] &]
             wait_for_condition 100 50 {
@@ -43,9 +45,12 @@ tags {image} {
             } else {
                 fail "the server in the image did not start: [log_tail [file join $work server.log]]"
             }
+            # The server answering must be the one just started (pid of the
+            # chroot'ed process tree), not some other process on the port.
+            set spid [string trim [exec redis-cli -p $port info server | grep process_id | cut -d: -f2]]
+            assert_equal $pid $spid
             assert_equal {protected-mode no} [split [exec redis-cli -p $port config get protected-mode] \n]
             assert_equal {dir /data} [split [exec redis-cli -p $port config get dir] \n]
-            set spid [string trim [exec redis-cli -p $port info server | grep process_id | cut -d: -f2]]
             assert_match "*999*" [exec awk {/^Uid:/ {print $2}} /proc/$spid/status]
             # A config file that sets protected-mode keeps its choice.
             set fd [open [file join $root data my.conf] w]
