@@ -814,7 +814,8 @@ standardConfig configTable[] = {
     ENUM("cluster-preferred-endpoint-type", NULL, 0, cluster_preferred_endpoint_type, endpointTypeEnum, CLUSTER_ENDPOINT_TYPE_IP, NULL),
     ENUM("propagation-error-behavior", NULL, 0, propagation_error_behavior, propagationErrEnum, PROPAGATION_ERR_BEHAVIOR_IGNORE, NULL),
 #ifdef USE_OPENSSL
-    ENUM("tls-auth-clients", NULL, 0, tls_auth_clients, tlsAuthClientsEnum, TLS_CLIENT_AUTH_YES, tlsApplyConfig),
+    /* Read per accepted connection: changing it rebuilds nothing (as stock). */
+    ENUM("tls-auth-clients", NULL, 0, tls_auth_clients, tlsAuthClientsEnum, TLS_CLIENT_AUTH_YES, NULL),
 #endif
     ENUM("enable-protected-configs", NULL, IM, enable_protected_configs, protectedActionEnum, PROTECTED_ACTION_ALLOWED_NO, NULL),
     ENUM("enable-debug-command", NULL, IM, enable_debug_cmd, protectedActionEnum, PROTECTED_ACTION_ALLOWED_NO, NULL),
