@@ -308,11 +308,12 @@ static void tlsUpdateEvents(tlsConn *tc) {
     int fd = tc->c.fd;
     if (fd == -1) return;
     int want = 0;
-    if (tc->c.state == CONN_STATE_CONNECTED) {
+    if (tc->c.state == CONN_STATE_ACCEPTING || tc->c.state == CONN_STATE_CONNECTING) {
+        want = tc->hs_mask;
+    } else {
+        /* Also after an error: the handlers must run to find out. */
         if (tc->c.read_handler || (tc->flags & TLS_WRITE_WANTS_READ)) want |= AE_READABLE;
         if (tc->c.write_handler || (tc->flags & TLS_READ_WANTS_WRITE)) want |= AE_WRITABLE;
-    } else if (tc->c.state == CONN_STATE_ACCEPTING || tc->c.state == CONN_STATE_CONNECTING) {
-        want = tc->hs_mask;
     }
     int have = aeGetFileEvents(server.el, fd);
     int add = want & ~have, del = have & ~want;
