@@ -107,7 +107,7 @@ static int tlsParseProtocols(const char *spec) {
 static int tlsPassphraseCallback(char *buf, int size, int rwflag, void *u) {
     (void)rwflag;
     const char *pass = u;
-    if (pass == NULL) return 0;
+    if (pass == NULL) return -1; /* no passphrase: fail rather than try "" */
     int len = (int)strlen(pass);
     if (len > size) len = size;
     memcpy(buf, pass, len);

@@ -45,6 +45,8 @@ tls_gen_cert $::tlsdir ca server server
 tls_gen_cert $::tlsdir ca server2 server2
 tls_gen_cert $::tlsdir ca client client
 tls_gen_cert $::tlsdir otherca stranger stranger
+tls_openssl $::tlsdir rsa -in [file join $::tlsdir server.key] -aes256 -passout pass:sekret \
+    -out [file join $::tlsdir server.enc.key]
 
 proc tlsf {name} { file join $::tlsdir $name }
 
@@ -138,6 +140,16 @@ start_server [list tags {tls} overrides [list \
         assert_equal server2 [tls_server_cn $tls_port]
         verify_log_message 0 "*Failed to load certificate: /nonexistent.crt*" 0
         assert_equal {0 PONG} [tls_cli $tls_port client ping]
+    }
+
+    test {TLS: an encrypted key loads with tls-key-file-pass, not without} {
+        assert_error {*Unable to update TLS configuration*} {r config set tls-key-file [tlsf server.enc.key]}
+        r config set tls-cert-file [tlsf server.crt] tls-key-file [tlsf server.enc.key] tls-key-file-pass sekret
+        assert_equal server [tls_server_cn $tls_port]
+        assert_error {*Unable to update TLS configuration*} {r config set tls-key-file-pass wrong}
+        assert_equal {0 PONG} [tls_cli $tls_port client ping]
+        # CONFIG GET shows the passphrase, as stock does.
+        assert_equal sekret [lindex [r config get tls-key-file-pass] 1]
     }
 
     test {TLS: 1MB values with pipelining (SET/GET, reads spanning records)} {
