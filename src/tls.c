@@ -553,26 +553,14 @@ static void tlsEventHandler(struct aeEventLoop *el, int fd, void *clientData, in
         return;
     }
 
-    /* An operation stuck on the opposite direction runs when that
-     * direction fires; its flag is cleared first and set again by the
-     * operation if it is still stuck. */
-    int run_read = 0, run_write = 0;
-    if (mask & AE_READABLE) {
-        if (tc->flags & TLS_WRITE_WANTS_READ) {
-            tc->flags &= ~TLS_WRITE_WANTS_READ;
-            run_write = 1;
-        } else {
-            run_read = 1;
-        }
-    }
-    if (mask & AE_WRITABLE) {
-        if (tc->flags & TLS_READ_WANTS_WRITE) {
-            tc->flags &= ~TLS_READ_WANTS_WRITE;
-            run_read = 1;
-        } else {
-            run_write = 1;
-        }
-    }
+    /* Each handler runs for its own direction, and also for the opposite
+     * one when its last operation got stuck on that; the stuck flag is
+     * cleared first and set again by the operation if it still is. */
+    int r = mask & AE_READABLE, w = mask & AE_WRITABLE;
+    int run_read = (r && tc->c.read_handler) || (w && (tc->flags & TLS_READ_WANTS_WRITE));
+    int run_write = (w && tc->c.write_handler) || (r && (tc->flags & TLS_WRITE_WANTS_READ));
+    if (run_read) tc->flags &= ~TLS_READ_WANTS_WRITE;
+    if (run_write) tc->flags &= ~TLS_WRITE_WANTS_READ;
 
     int barrier = tc->c.flags & CONN_FLAG_WRITE_BARRIER;
     if (run_read && !barrier && !connCallHandler(&tc->c, tc->c.read_handler)) return;
