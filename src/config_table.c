@@ -200,7 +200,8 @@ static int applyBind(const char **err) {
         close(server.ipfd.fd[j]);
     }
     server.ipfd.count = 0;
-    return applyListeners(err, "Failed to bind to specified addresses.");
+    if (!applyListeners(err, "Failed to bind to specified addresses.")) return 0;
+    return tlsApplyBind(err); /* the TLS listener follows bind too */
 }
 
 /* hz outside [1,500] is accepted and silently clamped, as 7.0 does. */

@@ -282,6 +282,22 @@ int tlsApplyPort(const char **err) {
     return 1;
 }
 
+/* Same reasoning as for the TCP listener (config_table.c): the new
+ * addresses may overlap the old ones, so the old sockets close first. */
+int tlsApplyBind(const char **err) {
+    if (server.el == NULL || server.tls_port == 0) return 1;
+    for (int j = 0; j < server.tlsfd.count; j++) {
+        aeDeleteFileEvent(server.el, server.tlsfd.fd[j], AE_READABLE);
+        close(server.tlsfd.fd[j]);
+    }
+    server.tlsfd.count = 0;
+    if (changeListenPort(server.tls_port, &server.tlsfd, acceptTLSHandler) != C_OK) {
+        *err = "Failed to bind to specified addresses.";
+        return 0;
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------------------
  * Errors and event registration
  * ---------------------------------------------------------------------- */
@@ -826,6 +842,7 @@ int tlsIsConfigured(void) { return 0; }
 int tlsIsWanted(void) { return 0; }
 int tlsApplyConfig(const char **err) { (void)err; return 1; }
 int tlsApplyPort(const char **err) { (void)err; return 1; }
+int tlsApplyBind(const char **err) { (void)err; return 1; }
 void acceptTLSHandler(struct aeEventLoop *el, int fd, void *privdata, int mask) {
     (void)el; (void)fd; (void)privdata; (void)mask;
 }

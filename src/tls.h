@@ -31,6 +31,8 @@ int tlsIsWanted(void);
 /* CONFIG SET apply callbacks for the tls-* directives (config_table.c). */
 int tlsApplyConfig(const char **err);
 int tlsApplyPort(const char **err);
+/* CONFIG SET bind: reopen the tls-port listener on the new addresses. */
+int tlsApplyBind(const char **err);
 
 /* Listener callback for the tls-port sockets. */
 void acceptTLSHandler(struct aeEventLoop *el, int fd, void *privdata, int mask);

@@ -194,6 +194,18 @@ start_server [list tags {tls} overrides [list \
         r config set tls-port $tls_port
         assert_equal {0 PONG} [tls_cli $tls_port client ping]
     }
+
+    test {TLS: CONFIG SET bind moves the TLS listener too} {
+        r config set bind 127.0.0.2
+        set c [redis 127.0.0.2 [srv 0 port]]
+        assert_match {1 *} [tls_cli $tls_port client ping]
+        set rc [catch {exec redis-cli --tls -h 127.0.0.2 -p $tls_port --cacert [tlsf ca.crt] \
+                           --cert [tlsf client.crt] --key [tlsf client.key] ping 2>@1} out]
+        assert_equal {0 PONG} [list $rc $out]
+        $c config set bind 127.0.0.1
+        $c close
+        assert_equal {0 PONG} [tls_cli $tls_port client ping]
+    }
 }
 
 start_server {tags {tls}} {
