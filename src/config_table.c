@@ -44,9 +44,11 @@ static const configEnum replDisklessLoadEnum[] = {
     {"disabled", REPL_DISKLESS_LOAD_DISABLED},
     {"on-empty-db", REPL_DISKLESS_LOAD_WHEN_DB_EMPTY},
     {"swapdb", REPL_DISKLESS_LOAD_SWAPDB}, {NULL, 0}};
+#ifdef USE_OPENSSL
 static const configEnum tlsAuthClientsEnum[] = {
     {"no", TLS_CLIENT_AUTH_NO}, {"yes", TLS_CLIENT_AUTH_YES},
     {"optional", TLS_CLIENT_AUTH_OPTIONAL}, {NULL, 0}};
+#endif
 static const configEnum oomScoreAdjEnum[] = {
     {"no", OOM_SCORE_ADJ_NO}, {"yes", OOM_SCORE_RELATIVE},
     {"relative", OOM_SCORE_RELATIVE}, {"absolute", OOM_SCORE_IMPL_ABSOLUTE},
@@ -198,7 +200,8 @@ static int applyBind(const char **err) {
         close(server.ipfd.fd[j]);
     }
     server.ipfd.count = 0;
-    return applyListeners(err, "Failed to bind to specified addresses.");
+    if (!applyListeners(err, "Failed to bind to specified addresses.")) return 0;
+    return tlsApplyBind(err); /* the TLS listener follows bind too */
 }
 
 /* hz outside [1,500] is accepted and silently clamped, as 7.0 does. */
@@ -754,10 +757,12 @@ standardConfig configTable[] = {
     BOOL("latency-tracking", NULL, 0, latency_tracking_enabled, 1, NULL),
     BOOL("aof-disable-auto-gc", NULL, 0, aof_disable_auto_gc, 0, NULL),
     BOOL("replica-ignore-disk-write-errors", NULL, 0, repl_ignore_disk_write_error, 0, NULL),
-    BOOL("tls-cluster", NULL, 0, tls_cluster, 0, NULL),
-    BOOL("tls-replication", NULL, 0, tls_replication, 0, NULL),
-    BOOL("tls-prefer-server-ciphers", NULL, 0, tls_prefer_server_ciphers, 0, NULL),
-    BOOL("tls-session-caching", NULL, 0, tls_session_caching, 1, NULL),
+#ifdef USE_OPENSSL /* a server built without TLS knows no tls-* directive */
+    BOOL("tls-cluster", NULL, 0, tls_cluster, 0, tlsApplyConfig),
+    BOOL("tls-replication", NULL, 0, tls_replication, 0, tlsApplyConfig),
+    BOOL("tls-prefer-server-ciphers", NULL, 0, tls_prefer_server_ciphers, 0, tlsApplyConfig),
+    BOOL("tls-session-caching", NULL, 0, tls_session_caching, 1, tlsApplyConfig),
+#endif
 
     /* Strings */
     STR("aclfile", NULL, IM, acl_filename, "", NULL, NULL),
@@ -782,18 +787,20 @@ standardConfig configTable[] = {
     STR("proc-title-template", NULL, 0, proc_title_template, "{title} {listen-addr} {server-mode}", validateProcTitleTemplate, NULL),
     STR("bind-source-addr", NULL, NUL, bind_source_addr, NULL, NULL, NULL),
     STR("logfile", NULL, IM, logfile, "", NULL, NULL),
-    STR("tls-cert-file", NULL, NUL, tls_cert_file, NULL, NULL, NULL),
-    STR("tls-key-file", NULL, NUL, tls_key_file, NULL, NULL, NULL),
-    STR("tls-key-file-pass", NULL, CF_SENSITIVE | NUL, tls_key_file_pass, NULL, NULL, NULL),
-    STR("tls-client-cert-file", NULL, NUL, tls_client_cert_file, NULL, NULL, NULL),
-    STR("tls-client-key-file", NULL, NUL, tls_client_key_file, NULL, NULL, NULL),
-    STR("tls-client-key-file-pass", NULL, CF_SENSITIVE | NUL, tls_client_key_file_pass, NULL, NULL, NULL),
-    STR("tls-dh-params-file", NULL, NUL, tls_dh_params_file, NULL, NULL, NULL),
-    STR("tls-ca-cert-file", NULL, NUL, tls_ca_cert_file, NULL, NULL, NULL),
-    STR("tls-ca-cert-dir", NULL, NUL, tls_ca_cert_dir, NULL, NULL, NULL),
-    STR("tls-protocols", NULL, NUL, tls_protocols, NULL, NULL, NULL),
-    STR("tls-ciphers", NULL, NUL, tls_ciphers, NULL, NULL, NULL),
-    STR("tls-ciphersuites", NULL, NUL, tls_ciphersuites, NULL, NULL, NULL),
+#ifdef USE_OPENSSL
+    STR("tls-cert-file", NULL, NUL, tls_cert_file, NULL, NULL, tlsApplyConfig),
+    STR("tls-key-file", NULL, NUL, tls_key_file, NULL, NULL, tlsApplyConfig),
+    STR("tls-key-file-pass", NULL, CF_SENSITIVE | NUL, tls_key_file_pass, NULL, NULL, tlsApplyConfig),
+    STR("tls-client-cert-file", NULL, NUL, tls_client_cert_file, NULL, NULL, tlsApplyConfig),
+    STR("tls-client-key-file", NULL, NUL, tls_client_key_file, NULL, NULL, tlsApplyConfig),
+    STR("tls-client-key-file-pass", NULL, CF_SENSITIVE | NUL, tls_client_key_file_pass, NULL, NULL, tlsApplyConfig),
+    STR("tls-dh-params-file", NULL, NUL, tls_dh_params_file, NULL, NULL, tlsApplyConfig),
+    STR("tls-ca-cert-file", NULL, NUL, tls_ca_cert_file, NULL, NULL, tlsApplyConfig),
+    STR("tls-ca-cert-dir", NULL, NUL, tls_ca_cert_dir, NULL, NULL, tlsApplyConfig),
+    STR("tls-protocols", NULL, NUL, tls_protocols, NULL, NULL, tlsApplyConfig),
+    STR("tls-ciphers", NULL, NUL, tls_ciphers, NULL, NULL, tlsApplyConfig),
+    STR("tls-ciphersuites", NULL, NUL, tls_ciphersuites, NULL, NULL, tlsApplyConfig),
+#endif
 
     /* Enums */
     ENUM("supervised", NULL, IM, supervised_mode, supervisedEnum, SUPERVISED_NONE, NULL),
@@ -807,7 +814,10 @@ standardConfig configTable[] = {
     ENUM("sanitize-dump-payload", NULL, 0, sanitize_dump_payload, sanitizeDumpEnum, SANITIZE_DUMP_NO, NULL),
     ENUM("cluster-preferred-endpoint-type", NULL, 0, cluster_preferred_endpoint_type, endpointTypeEnum, CLUSTER_ENDPOINT_TYPE_IP, NULL),
     ENUM("propagation-error-behavior", NULL, 0, propagation_error_behavior, propagationErrEnum, PROPAGATION_ERR_BEHAVIOR_IGNORE, NULL),
+#ifdef USE_OPENSSL
+    /* Read per accepted connection: changing it rebuilds nothing (as stock). */
     ENUM("tls-auth-clients", NULL, 0, tls_auth_clients, tlsAuthClientsEnum, TLS_CLIENT_AUTH_YES, NULL),
+#endif
     ENUM("enable-protected-configs", NULL, IM, enable_protected_configs, protectedActionEnum, PROTECTED_ACTION_ALLOWED_NO, NULL),
     ENUM("enable-debug-command", NULL, IM, enable_debug_cmd, protectedActionEnum, PROTECTED_ACTION_ALLOWED_NO, NULL),
     ENUM("enable-module-command", NULL, IM, enable_module_cmd, protectedActionEnum, PROTECTED_ACTION_ALLOWED_NO, NULL),
@@ -850,9 +860,11 @@ standardConfig configTable[] = {
     NUM("cluster-announce-bus-port", NULL, CT_INT, 0, cluster_announce_bus_port, 0, 65535, 0, NULL),
     NUM("cluster-announce-port", NULL, CT_INT, 0, cluster_announce_port, 0, 65535, 0, NULL),
     NUM("cluster-announce-tls-port", NULL, CT_INT, 0, cluster_announce_tls_port, 0, 65535, 0, NULL),
-    NUM("tls-port", NULL, CT_INT, 0, tls_port, 0, 65535, 0, NULL),
-    NUM("tls-session-cache-size", NULL, CT_INT, 0, tls_session_cache_size, 0, INT_MAX, 20*1024, NULL),
-    NUM("tls-session-cache-timeout", NULL, CT_INT, 0, tls_session_cache_timeout, 0, INT_MAX, 300, NULL),
+#ifdef USE_OPENSSL
+    NUM("tls-port", NULL, CT_INT, 0, tls_port, 0, 65535, 0, tlsApplyPort),
+    NUM("tls-session-cache-size", NULL, CT_INT, 0, tls_session_cache_size, 0, INT_MAX, 20*1024, tlsApplyConfig),
+    NUM("tls-session-cache-timeout", NULL, CT_INT, 0, tls_session_cache_timeout, 0, INT_MAX, 300, tlsApplyConfig),
+#endif
     NUM("replica-announce-port", "slave-announce-port", CT_INT, 0, slave_announce_port, 0, 65535, 0, NULL),
     NUM("tcp-backlog", NULL, CT_INT, IM, tcp_backlog, 0, INT_MAX, 511, NULL),
     NUM("loading-process-events-interval-bytes", NULL, CT_INT, CF_HIDDEN, loading_process_events_interval_bytes, 1024, INT_MAX, 2*MB, NULL),

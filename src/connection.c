@@ -9,10 +9,10 @@
  * for both directions, and that handler dispatches to the connection's
  * conn_handler (pending connect), read_handler and write_handler.
  *
- * Lifetime: every user callback is invoked through callHandler(), which pins
+ * Lifetime: every user callback is invoked through connCallHandler(), which pins
  * the connection (refs++) for the duration. connClose() inside a callback
  * therefore only releases the fd and marks CONN_FLAG_CLOSE_SCHEDULED; the
- * memory is freed when the outermost callback returns, and callHandler()
+ * memory is freed when the outermost callback returns, and connCallHandler()
  * reports that so the dispatcher stops touching the connection.
  */
 #include "connection.h"
@@ -76,7 +76,7 @@ connection *connCreateAcceptedUnix(int fd) {
 /* Run a user callback with the connection pinned. Returns 0 when the callback
  * (or something it called) closed the connection and it has now been freed:
  * the caller must not touch conn again. Returns 1 otherwise. */
-static int callHandler(connection *conn, ConnectionCallbackFunc handler) {
+int connCallHandler(connection *conn, ConnectionCallbackFunc handler) {
     if (!handler) return 1;
     conn->refs++;
     handler(conn);
@@ -130,7 +130,7 @@ static int connSocketFinishConnect(connection *conn) {
 
     ConnectionCallbackFunc handler = conn->conn_handler;
     conn->conn_handler = NULL;
-    return callHandler(conn, handler);
+    return connCallHandler(conn, handler);
 }
 
 static void connSocketEventHandler(struct aeEventLoop *el, int fd, void *clientData, int mask) {
@@ -151,13 +151,13 @@ static void connSocketEventHandler(struct aeEventLoop *el, int fd, void *clientD
     int writable = mask & AE_WRITABLE;
 
     if (!barrier && readable) {
-        if (!callHandler(conn, conn->read_handler)) return;
+        if (!connCallHandler(conn, conn->read_handler)) return;
     }
     if (writable) {
-        if (!callHandler(conn, conn->write_handler)) return;
+        if (!connCallHandler(conn, conn->write_handler)) return;
     }
     if (barrier && readable) {
-        if (!callHandler(conn, conn->read_handler)) return;
+        if (!connCallHandler(conn, conn->read_handler)) return;
     }
 }
 
@@ -277,7 +277,7 @@ static int connUnixBlockingConnect(connection *conn, const char *addr, int port,
 static int connSocketAccept(connection *conn, ConnectionCallbackFunc accept_handler) {
     if (conn->state != CONN_STATE_ACCEPTING) return CONN_ERR;
     conn->state = CONN_STATE_CONNECTED;
-    if (!callHandler(conn, accept_handler)) return CONN_ERR;
+    if (!connCallHandler(conn, accept_handler)) return CONN_ERR;
     return CONN_OK;
 }
 

@@ -136,6 +136,11 @@ static inline void *connGetPrivateData(connection *conn) { return conn->private_
 static inline int connHasWriteHandler(connection *conn) { return conn->write_handler != NULL; }
 static inline int connHasReadHandler(connection *conn) { return conn->read_handler != NULL; }
 
+/* Run a user callback with the connection pinned, for connection types
+ * (connection.c, tls.c). Returns 0 when the connection was closed inside
+ * and is now freed: the caller must not touch it again. */
+int connCallHandler(connection *conn, ConnectionCallbackFunc handler);
+
 int connBlock(connection *conn);
 int connNonBlock(connection *conn);
 int connEnableTcpNoDelay(connection *conn);

@@ -281,7 +281,7 @@ static void clientAcceptHandler(connection *conn) {
     server.stat_numconnections++;
 }
 
-static void acceptCommonHandler(connection *conn, int flags, char *ip) {
+void acceptCommonHandler(connection *conn, int flags, char *ip) {
     client *c;
     (void)ip;
 

@@ -463,12 +463,16 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
 
 static void beforeSleep(struct aeEventLoop *eventLoop) {
     (void)eventLoop;
+    /* Input OpenSSL already decrypted raises no socket event: serve it. */
+    tlsProcessPendingData();
     /* Unpause clients whose pause ended, then serve their buffered input. */
     checkClientPauseTimeoutAndReturnIfPaused();
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
     handleClientsWithPendingWrites();
     freeClientsInAsyncFreeQueue();
+    /* Still some left (a reader took only part): don't block in poll. */
+    aeSetDontWait(server.el, tlsHasPendingData());
 }
 
 static void afterSleep(struct aeEventLoop *eventLoop) {
@@ -845,6 +849,15 @@ static void initServer(void) {
         serverLog(LL_WARNING, "Failed listening on port %u (TCP), aborting.", server.port);
         exit(1);
     }
+    tlsInit();
+    if (tlsIsWanted() && tlsConfigure() == C_ERR) {
+        serverLog(LL_WARNING, "Failed to configure TLS. Check logs for more info.");
+        exit(1);
+    }
+    if (server.tls_port != 0 && listenToPort(server.tls_port, &server.tlsfd) == C_ERR) {
+        serverLog(LL_WARNING, "Failed listening on port %u (TLS), aborting.", server.tls_port);
+        exit(1);
+    }
     if (server.unixsocket != NULL) {
         char err[ANET_ERR_LEN];
         unlink(server.unixsocket);
@@ -857,7 +870,7 @@ static void initServer(void) {
         anetNonBlock(NULL, server.sofd);
         anetCloexec(server.sofd);
     }
-    if (server.ipfd.count == 0 && server.sofd < 0) {
+    if (server.ipfd.count == 0 && server.tlsfd.count == 0 && server.sofd < 0) {
         serverLog(LL_WARNING, "Configured to not listen anywhere, exiting.");
         exit(1);
     }
@@ -877,6 +890,8 @@ static void initServer(void) {
     }
     if (createSocketAcceptHandler(&server.ipfd, acceptTcpHandler) != C_OK)
         serverPanic("Unrecoverable error creating TCP socket accept handler.");
+    if (createSocketAcceptHandler(&server.tlsfd, acceptTLSHandler) != C_OK)
+        serverPanic("Unrecoverable error creating TLS socket accept handler.");
     if (server.sofd > 0 &&
         aeCreateFileEvent(server.el, server.sofd, AE_READABLE, acceptUnixHandler, NULL) == AE_ERR)
         serverPanic("Unrecoverable error creating server.sofd file event.");

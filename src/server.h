@@ -937,6 +937,7 @@ void redactClientCommandArgument(client *c, int argc);
 int isInsideYieldingLongCommand(void);
 void acceptTcpHandler(aeEventLoop *el, int fd, void *privdata, int mask);
 void acceptUnixHandler(aeEventLoop *el, int fd, void *privdata, int mask);
+void acceptCommonHandler(connection *conn, int flags, char *ip);
 void pingCommand(client *c);
 void echoCommand(client *c);
 void timeCommand(client *c);
@@ -1406,6 +1407,7 @@ void bitfieldroCommand(client *c);
 
 #include "t_set.h"      /* SET type API */
 #include "acl.h"   /* users and permissions (acl.c, acl_cmds.c) */
+#include "tls.h"   /* TLS connection type and contexts (tls.c) */
 
 #endif
 

@@ -10,6 +10,8 @@
 #   $c channel                        ;# underlying Tcl socket
 #   $c attributes                     ;# last RESP3 attribute seen (flat list)
 #   $c close
+#   set t [redis 127.0.0.1 6380 0 {-cafile ca.crt -certfile c.crt -keyfile c.key}]
+#                                     ;# TLS (Debian tcl-tls): options go to tls::socket
 #
 # Reply mapping: status/integer/double/big number -> plain string, null -> {},
 # boolean -> 1/0, bulk/verbatim -> string (verbatim without its "txt:" format
@@ -31,8 +33,14 @@ namespace eval ::redis {
     variable open
 }
 
-proc redis {{host 127.0.0.1} {port 6379} {defer 0}} {
-    set fd [socket $host $port]
+proc redis {{host 127.0.0.1} {port 6379} {defer 0} {tlsopts {}}} {
+    if {[llength $tlsopts]} {
+        package require tls
+        set fd [tls::socket {*}$tlsopts $host $port]
+        tls::handshake $fd
+    } else {
+        set fd [socket $host $port]
+    }
     fconfigure $fd -translation binary -buffering full -blocking 1
     set id [incr ::redis::next_id]
     set ::redis::fd($id) $fd

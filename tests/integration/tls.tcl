@@ -1,0 +1,246 @@
+# TLS on tls-port (src/tls.c), driven by stock tools: redis-cli --tls,
+# redis-benchmark --tls, openssl s_client, and the framework's own client in
+# TLS mode (tcl-tls). The certificates are made here with the openssl CLI:
+# one CA that signs the server and client certificates, a second server
+# certificate for the reload test, and a client certificate from another CA
+# that the server must not trust.
+
+proc tls_openssl {dir args} {
+    # openssl chats on stderr even when all is well; exec fails on a bad exit.
+    exec openssl {*}$args >/dev/null 2>@1
+}
+
+# Key + certificate `name` signed by the CA `ca` (both in dir).
+proc tls_gen_cert {dir ca name cn} {
+    set k [file join $dir $name.key]
+    set csr [file join $dir $name.csr]
+    tls_openssl $dir genrsa -out $k 2048
+    tls_openssl $dir req -new -sha256 -subj "/O=Redis Test/CN=$cn" -key $k -out $csr
+    tls_openssl $dir x509 -req -sha256 -in $csr -days 2 -set_serial [clock microseconds] \
+        -CA [file join $dir $ca.crt] -CAkey [file join $dir $ca.key] -out [file join $dir $name.crt]
+}
+
+proc tls_gen_ca {dir name} {
+    set k [file join $dir $name.key]
+    tls_openssl $dir genrsa -out $k 2048
+    tls_openssl $dir req -x509 -new -nodes -sha256 -key $k -days 2 \
+        -subj "/O=Redis Test/CN=$name" -out [file join $dir $name.crt]
+}
+
+# A server built with BUILD_TLS=no has no tls-* directives: nothing to test.
+set ::tls_supported 0
+start_server {tags {tls}} {
+    set ::tls_supported [llength [r config get tls-port]]
+}
+if {!$::tls_supported} {
+    test {TLS: not compiled in (BUILD_TLS=no)} { skip "server built without TLS" }
+    return
+}
+
+set ::tlsdir [file normalize [file join $::tests_root tmp tls.[pid]]]
+file mkdir $::tlsdir
+tls_gen_ca $::tlsdir ca
+tls_gen_ca $::tlsdir otherca
+tls_gen_cert $::tlsdir ca server server
+tls_gen_cert $::tlsdir ca server2 server2
+tls_gen_cert $::tlsdir ca client client
+tls_gen_cert $::tlsdir otherca stranger stranger
+tls_openssl $::tlsdir rsa -in [file join $::tlsdir server.key] -aes256 -passout pass:sekret \
+    -out [file join $::tlsdir server.enc.key]
+
+proc tlsf {name} { file join $::tlsdir $name }
+
+# redis-cli over TLS; `cert` is a certificate basename or "" for none.
+# Returns {exitcode output}.
+proc tls_cli {port cert args} {
+    set cmd [list redis-cli --tls -p $port --cacert [tlsf ca.crt]]
+    if {$cert ne ""} {lappend cmd --cert [tlsf $cert.crt] --key [tlsf $cert.key]}
+    set rc [catch {exec {*}$cmd {*}$args 2>@1} out]
+    list $rc [string trim $out]
+}
+
+# The subject CN of the certificate the server presents, via s_client.
+proc tls_server_cn {port {proto {}}} {
+    set cmd [list openssl s_client -connect 127.0.0.1:$port -brief -CAfile [tlsf ca.crt] \
+                 -cert [tlsf client.crt] -key [tlsf client.key]]
+    if {$proto ne ""} {lappend cmd $proto}
+    catch {exec {*}$cmd < /dev/null 2>@1} out
+    if {[regexp {Peer certificate:[^\n]*CN ?= ?([^,\n]+)} $out -> cn]} {return [string trim $cn]}
+    return "handshake failed"
+}
+
+set tls_port [find_available_port]
+start_server [list tags {tls} overrides [list \
+        tls-port $tls_port \
+        tls-cert-file [tlsf server.crt] tls-key-file [tlsf server.key] \
+        tls-ca-cert-file [tlsf ca.crt] loglevel verbose]] {
+
+    test {TLS: redis-cli --tls with a client certificate; plain port still works} {
+        assert_equal {0 PONG} [tls_cli $tls_port client ping]
+        assert_equal {0 OK} [tls_cli $tls_port client set tlskey hello]
+        assert_equal hello [r get tlskey]
+        r set plainkey world
+        assert_equal {0 world} [tls_cli $tls_port client get plainkey]
+        # INFO reports the TCP port as tcp_port, as stock does.
+        lassign [tls_cli $tls_port client info server] rc out
+        assert_match "*tcp_port:[srv 0 port]*" $out
+    }
+
+    test {TLS: CLIENT LIST shows a TLS client like a TCP one} {
+        lassign [tls_cli $tls_port client client list] rc out
+        assert_equal 0 $rc
+        assert_match "*laddr=127.0.0.1:$tls_port *flags=N*cmd=client|list*" $out
+    }
+
+    test {TLS: tls-auth-clients yes rejects a client without a certificate} {
+        set from [count_log_lines 0]
+        lassign [tls_cli $tls_port "" ping] rc out
+        assert_not_equal {0 PONG} [list $rc $out]
+        wait_for_log_messages 0 {"*Error accepting a client connection*peer did not return a certificate*"} $from 100 20
+    }
+
+    test {TLS: tls-auth-clients optional accepts no certificate but not an untrusted one} {
+        r config set tls-auth-clients optional
+        assert_equal {0 PONG} [tls_cli $tls_port "" ping]
+        assert_equal {0 PONG} [tls_cli $tls_port client ping]
+        assert_not_equal {0 PONG} [tls_cli $tls_port stranger ping]
+        r config set tls-auth-clients no
+        assert_equal {0 PONG} [tls_cli $tls_port "" ping]
+        r config set tls-auth-clients yes
+        assert_not_equal {0 PONG} [tls_cli $tls_port "" ping]
+    }
+
+    test {TLS: tls-protocols restricts the protocol versions} {
+        assert_equal server [tls_server_cn $tls_port -tls1_2]
+        r config set tls-protocols TLSv1.3
+        assert_equal "handshake failed" [tls_server_cn $tls_port -tls1_2]
+        assert_equal server [tls_server_cn $tls_port -tls1_3]
+        r config set tls-protocols "TLSv1.2"
+        assert_equal "handshake failed" [tls_server_cn $tls_port -tls1_3]
+        assert_equal server [tls_server_cn $tls_port -tls1_2]
+        assert_error {*Unable to update TLS configuration*} {r config set tls-protocols SSLv2}
+        assert_equal TLSv1.2 [lindex [r config get tls-protocols] 1]
+        r config set tls-protocols ""
+        assert_equal server [tls_server_cn $tls_port -tls1_3]
+    }
+
+    test {TLS: CONFIG SET tls-cert-file reloads; a failed reload keeps the old context} {
+        set opts [list -cafile [tlsf ca.crt] -certfile [tlsf client.crt] -keyfile [tlsf client.key]]
+        set old [redis 127.0.0.1 $tls_port 0 $opts]
+        assert_equal PONG [$old ping]
+        r config set tls-cert-file [tlsf server2.crt] tls-key-file [tlsf server2.key]
+        assert_equal server2 [tls_server_cn $tls_port]
+        assert_equal PONG [$old ping] ;# established sessions are not affected
+        $old close
+        # A key that does not match the certificate, a missing file: errors,
+        # values rolled back, and the server2 certificate still served.
+        assert_error {*Unable to update TLS configuration*} {r config set tls-key-file [tlsf server.key]}
+        assert_error {*Unable to update TLS configuration*} {r config set tls-cert-file /nonexistent.crt}
+        assert_equal [tlsf server2.crt] [lindex [r config get tls-cert-file] 1]
+        assert_equal server2 [tls_server_cn $tls_port]
+        verify_log_message 0 "*Failed to load certificate: /nonexistent.crt*" 0
+        assert_equal {0 PONG} [tls_cli $tls_port client ping]
+    }
+
+    test {TLS: an encrypted key loads with tls-key-file-pass, not without} {
+        assert_error {*Unable to update TLS configuration*} {r config set tls-key-file [tlsf server.enc.key]}
+        r config set tls-cert-file [tlsf server.crt] tls-key-file [tlsf server.enc.key] tls-key-file-pass sekret
+        assert_equal server [tls_server_cn $tls_port]
+        assert_error {*Unable to update TLS configuration*} {r config set tls-key-file-pass wrong}
+        assert_equal {0 PONG} [tls_cli $tls_port client ping]
+        # CONFIG GET shows the passphrase, as stock does.
+        assert_equal sekret [lindex [r config get tls-key-file-pass] 1]
+    }
+
+    test {TLS: 1MB values with pipelining (SET/GET, reads spanning records)} {
+        set opts [list -cafile [tlsf ca.crt] -certfile [tlsf client.crt] -keyfile [tlsf client.key]]
+        set c [redis 127.0.0.1 $tls_port 1 $opts]
+        set v [string repeat "0123456789abcdef" 65536]
+        for {set i 0} {$i < 4} {incr i} {
+            $c set big:$i "$i$v"
+            $c get big:$i
+        }
+        $c ping
+        for {set i 0} {$i < 4} {incr i} {
+            assert_equal OK [$c read]
+            assert_equal "$i$v" [$c read]
+        }
+        assert_equal PONG [$c read]
+        $c close
+        # And a stock client reading a big reply.
+        lassign [tls_cli $tls_port client strlen big:3] rc out
+        assert_equal {0 1048577} [list $rc $out]
+    }
+
+    test {TLS: redis-benchmark --tls runs without errors} {
+        set out [exec redis-benchmark --tls -p $tls_port --cacert [tlsf ca.crt] \
+                     --cert [tlsf client.crt] --key [tlsf client.key] \
+                     -q -n 2000 -c 10 -P 8 -t ping,set,get --csv 2>@1]
+        assert_no_match "*rror*" $out
+        set lines [lrange [split [string trim $out] "\n"] 1 end]
+        assert_equal 4 [llength $lines] ;# PING_INLINE, PING_MBULK, SET, GET
+        foreach line $lines {
+            assert_morethan [string trim [lindex [split $line ,] 1] \"] 0
+        }
+    }
+
+    test {TLS: CONFIG SET tls-port moves the listener, 0 closes it} {
+        set newport [find_available_port]
+        r config set tls-port $newport
+        assert_equal {0 PONG} [tls_cli $newport client ping]
+        assert_not_equal {0 PONG} [tls_cli $tls_port client ping]
+        r config set tls-port 0
+        assert_not_equal {0 PONG} [tls_cli $newport client ping]
+        r config set tls-port $tls_port
+        assert_equal {0 PONG} [tls_cli $tls_port client ping]
+    }
+
+    test {TLS: CONFIG SET bind moves the TLS listener too} {
+        r config set bind 127.0.0.2
+        set c [redis 127.0.0.2 [srv 0 port]]
+        assert_match {1 *} [tls_cli $tls_port client ping]
+        set rc [catch {exec redis-cli --tls -h 127.0.0.2 -p $tls_port --cacert [tlsf ca.crt] \
+                           --cert [tlsf client.crt] --key [tlsf client.key] ping 2>@1} out]
+        assert_equal {0 PONG} [list $rc $out]
+        $c config set bind 127.0.0.1
+        $c close
+        assert_equal {0 PONG} [tls_cli $tls_port client ping]
+    }
+}
+
+start_server {tags {tls}} {
+    test {TLS: enabled at run time with CONFIG SET; a CA is needed once clients are verified} {
+        set p [find_available_port]
+        # No certificate yet: the port cannot be opened.
+        assert_error {*Unable to update TLS configuration*} {r config set tls-port $p}
+        assert_equal 0 [lindex [r config get tls-port] 1]
+        r config set tls-cert-file [tlsf server.crt] tls-key-file [tlsf server.key] tls-auth-clients no
+        r config set tls-port $p
+        assert_equal {0 PONG} [tls_cli $p "" ping]
+        # tls-auth-clients applies to the next connections only and is
+        # accepted without a CA (stock too): nobody can then be verified.
+        r config set tls-auth-clients yes
+        assert_not_equal {0 PONG} [tls_cli $p "" ping]
+        assert_not_equal {0 PONG} [tls_cli $p client ping]
+        # With tls-auth-clients on, other changes now need a CA.
+        assert_error {*Unable to update TLS configuration*} {r config set tls-protocols TLSv1.3}
+        r config set tls-ca-cert-file [tlsf ca.crt]
+        assert_equal {0 PONG} [tls_cli $p client ping]
+    }
+}
+
+test {TLS: start-up fails like stock on missing or bad TLS files} {
+    set port [find_available_port]
+    set tport [find_available_port]
+    catch {exec $::server_binary --port $port --tls-port $tport --save {} 2>@1} out
+    assert_match "*No tls-cert-file configured!*Failed to configure TLS. Check logs for more info.*" $out
+    catch {exec $::server_binary --port $port --tls-port $tport --save {} \
+               --tls-cert-file /nonexistent.crt --tls-key-file [tlsf server.key] \
+               --tls-ca-cert-file [tlsf ca.crt] 2>@1} out
+    assert_match "*Failed to load certificate: /nonexistent.crt:*" $out
+    catch {exec $::server_binary --port $port --tls-port $tport --save {} \
+               --tls-cert-file [tlsf server.crt] --tls-key-file [tlsf server.key] 2>@1} out
+    assert_match "*Either tls-ca-cert-file or tls-ca-cert-dir must be specified*" $out
+}
+
+file delete -force $::tlsdir
