@@ -303,7 +303,7 @@ proc wait_for_sync {r {maxtries 200} {delay 25}} {
 }
 
 proc wait_done_loading {r} {
-    wait_for_condition 200 20 {
+    wait_for_condition 1000 20 {
         [catch {$r ping} e] == 0
     } else {
         fail "server still loading: $e"
