@@ -919,6 +919,7 @@ static void clusterProcessGossipSection(const unsigned char *buf, const cbusHead
             n->pport = g.pport;
             n->cport = g.cport;
             clusterAddNode(n);
+            clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG);
         }
     }
 }
