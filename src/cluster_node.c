@@ -1426,6 +1426,7 @@ void clusterCron(void) {
 void clusterInit(void) {
     cluster = zcalloc(sizeof(*cluster));
     cluster->state = CLUSTER_FAIL;
+    cluster->size = 1;  /* as stock, until the first state update counts */
     cluster->nodes = dictCreate(&clusterNodesDictType);
     cluster->nodes_black_list = dictCreate(&clusterBlacklistDictType);
 

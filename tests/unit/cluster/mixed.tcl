@@ -39,6 +39,13 @@ start_cluster_nodes [list ours $::stock_server ours $::stock_server] {
         }
     }
 
+    test {CLUSTER SLOTS and SHARDS are the same from ours and from stock} {
+        assert_equal [R 1 cluster slots] [R 0 cluster slots]
+        assert_equal [R 3 cluster slots] [R 2 cluster slots]
+        assert_equal [lsort [R 1 cluster shards]] [lsort [R 0 cluster shards]]
+        assert_equal [R 1 cluster countkeysinslot 0] [R 0 cluster countkeysinslot 0]
+    }
+
     test {redis-cli --cluster check is clean on a mixed cluster} {
         foreach i {0 1} {
             set out [redis_cli --cluster check 127.0.0.1:[lindex $::cluster_ports $i]]
