@@ -969,6 +969,72 @@ static void clusterProcessPingExt(const unsigned char *buf, clusterNode *sender)
     }
 }
 
+/* ---------------------------------------------------------------------------
+ * Failover votes
+ * ------------------------------------------------------------------------ */
+
+static void clusterSendFailoverAuth(clusterNode *node) {
+    if (!node->link) return;
+    cbusHeader h;
+    clusterBuildHeader(&h);
+    size_t len;
+    unsigned char *msg = cbusBuildEmpty(&h, CBUS_AUTH_ACK, &len);
+    clusterSendMessage(node->link, msg, len);
+    zfree(msg);
+}
+
+/* A replica asks the masters to vote for its promotion. As a master
+ * serving slots we grant at most one vote per epoch, only for a replica
+ * whose master has FAILed (or with FORCEACK, a manual failover), not twice
+ * for the same master within 2 x node timeout, and only if none of the
+ * slots it claims is held with a newer config epoch. Granting is what lets
+ * a stock replica of one of our masters take over when that master dies. */
+static void clusterSendFailoverAuthIfNeeded(clusterNode *node, const cbusHeader *req) {
+    clusterNode *master = node->slaveof;
+    int force_ack = req->mflags[0] & CBUS_MFLAG_FORCEACK;
+    if (nodeIsSlave(myself) || myself->numslots == 0) return;
+    if (req->current_epoch < cluster->currentEpoch) {
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: reqEpoch (%llu) < curEpoch(%llu)",
+                  node->name, (unsigned long long)req->current_epoch,
+                  (unsigned long long)cluster->currentEpoch);
+        return;
+    }
+    if (cluster->lastVoteEpoch == cluster->currentEpoch) {
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: already voted for epoch %llu",
+                  node->name, (unsigned long long)cluster->currentEpoch);
+        return;
+    }
+    if (nodeIsMaster(node) || master == NULL || (!nodeFailed(master) && !force_ack)) {
+        if (nodeIsMaster(node))
+            serverLog(LL_WARNING, "Failover auth denied to %.40s: it is a master node", node->name);
+        else if (master == NULL)
+            serverLog(LL_WARNING, "Failover auth denied to %.40s: I don't know its master", node->name);
+        else
+            serverLog(LL_WARNING, "Failover auth denied to %.40s: its master is up", node->name);
+        return;
+    }
+    mstime_t since = mstime() - master->voted_time;
+    if (since < server.cluster_node_timeout * 2) {
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: can't vote about this master before %lld milliseconds",
+                  node->name, (long long)(server.cluster_node_timeout * 2 - since));
+        return;
+    }
+    for (int j = 0; j < CLUSTER_SLOTS; j++) {
+        if (!cbusSlotIsSet(req->myslots, j)) continue;
+        if (cluster->slots[j] == NULL || cluster->slots[j]->configEpoch <= req->config_epoch) continue;
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: slot %d epoch (%llu) > reqEpoch (%llu)",
+                  node->name, j, (unsigned long long)cluster->slots[j]->configEpoch,
+                  (unsigned long long)req->config_epoch);
+        return;
+    }
+    cluster->lastVoteEpoch = cluster->currentEpoch;
+    master->voted_time = mstime();
+    clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_FSYNC_CONFIG);
+    clusterSendFailoverAuth(node);
+    serverLog(LL_NOTICE, "Failover auth granted to %.40s for epoch %llu",
+              node->name, (unsigned long long)cluster->currentEpoch);
+}
+
 /* Handles one validated packet. Returns 0 when the link was freed. */
 static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
     cbusHeader h;
@@ -1153,10 +1219,11 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
         if (nodeIsSlave(n)) clusterSetNodeAsMaster(n);
         n->configEpoch = epoch;
         clusterUpdateSlotsConfigWith(n, epoch, slots);
-    } else if (type == CBUS_AUTH_REQUEST || type == CBUS_AUTH_ACK || type == CBUS_MFSTART ||
-               type == CBUS_MODULE) {
-        /* Failover votes, manual failover and module messages need
-         * replication and modules: accepted and ignored for now. */
+    } else if (type == CBUS_AUTH_REQUEST) {
+        if (sender) clusterSendFailoverAuthIfNeeded(sender, &h);
+    } else if (type == CBUS_AUTH_ACK || type == CBUS_MFSTART || type == CBUS_MODULE) {
+        /* Collecting votes and manual failover are the replica's side (they
+         * need replication); module messages need modules: ignored. */
     } else {
         serverLog(LL_WARNING, "Received unknown packet type: %d", type);
     }

@@ -1,0 +1,61 @@
+# Failover votes: a stock replica of one of our masters is promoted by the
+# votes of our other masters when its master fails, and the old master,
+# back on the bus, accepts the new configuration and turns into a replica
+# (the role; data replication is another module's job).
+source [file join $::tests_root helpers cluster.tcl]
+
+if {![file executable $::stock_server]} {
+    puts "skipping failover tests: no $::stock_server"
+    return
+}
+
+start_cluster_nodes [list ours ours ours $::stock_server] {
+    test {A stock replica joins our master} {
+        cluster_meet_all 4
+        cluster_assign_slots 3
+        cluster_wait_known 4
+        set ::ids {}
+        for {set i 0} {$i < 4} {incr i} {lappend ::ids [R $i cluster myid]}
+        # The replica never gets data from us: let it fail over anyway.
+        R 3 config set cluster-replica-validity-factor 0
+        assert_equal OK [R 3 cluster replicate [lindex $::ids 0]]
+        wait_for_condition 100 100 {
+            [cluster_flags_of 0 [lindex $::ids 3]] eq "slave" &&
+            [cluster_flags_of 1 [lindex $::ids 3]] eq "slave"
+        } else {
+            fail "replica not seen"
+        }
+        cluster_wait_ok 4
+    }
+
+    test {Our masters vote the stock replica in when its master fails} {
+        set pid [srv [cluster_level 0] pid]
+        exec kill -STOP $pid
+        wait_for_condition 200 100 {
+            [cluster_flags_of 1 [lindex $::ids 3]] eq "master" &&
+            [cluster_flags_of 2 [lindex $::ids 3]] eq "master" &&
+            [R 1 cluster countkeysinslot 0] == 0 &&
+            [lindex [lindex [R 1 cluster slots] 0] 2 2] eq [lindex $::ids 3]
+        } else {
+            exec kill -CONT $pid
+            fail "no failover: [R 1 cluster nodes]"
+        }
+        exec kill -CONT $pid
+        assert {[string match "*Failover auth granted to [lindex $::ids 3]*" [exec cat [srv [cluster_level 1] stdout]]] ||
+                [string match "*Failover auth granted to [lindex $::ids 3]*" [exec cat [srv [cluster_level 2] stdout]]]}
+    }
+
+    test {The old master comes back as a replica of the new one} {
+        wait_for_condition 200 100 {
+            [cluster_flags_of 0 [lindex $::ids 0]] eq "myself,slave" &&
+            [cluster_flags_of 1 [lindex $::ids 0]] eq "slave" &&
+            [cluster_flags_of 3 [lindex $::ids 0]] eq "slave"
+        } else {
+            fail "old master: [cluster_flags_of 0 [lindex $::ids 0]] / [cluster_flags_of 1 [lindex $::ids 0]]"
+        }
+        cluster_wait_ok 4
+        wait_for_condition 100 100 {[cluster_views_agree 4]} else {
+            fail "views differ after the failover"
+        }
+    }
+}
