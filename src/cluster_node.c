@@ -1045,6 +1045,11 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
     if (type < CBUS_TYPE_COUNT) cluster->stats_bus_messages_received[type]++;
 
     clusterNode *sender = clusterLookupNode(h.sender, CLUSTER_NAMELEN);
+    if (sender == myself) {
+        /* Our own id from someone else: a loop or a forged packet. */
+        serverLog(LL_VERBOSE, "Ignoring %s packet carrying my own node id", cbusTypeName(type));
+        return 1;
+    }
     if (sender && link->inbound && !nodeInHandshake(sender)) clusterSetInboundLink(sender, link);
     if (sender) sender->data_received = now;
     if (sender && !nodeInHandshake(sender)) {
