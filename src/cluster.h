@@ -24,6 +24,8 @@
 #define CLUSTER_PORT_INCR 10000
 #define CLUSTER_WRITABLE_DELAY 2000
 #define CLUSTER_BLACKLIST_TTL 60     /* seconds a FORGET keeps a node out */
+#define CLUSTER_MF_TIMEOUT 5000      /* manual failover time limit */
+#define CLUSTER_MF_PAUSE_MULT 2
 
 /* Node flags: the wire values (cluster_bus.h). */
 #define CLUSTER_NODE_MASTER CBUS_NODE_MASTER
@@ -125,6 +127,8 @@ typedef struct clusterState {
     unsigned long long stat_cluster_links_buffer_limit_exceeded;
     mstime_t among_minority_time;
     mstime_t first_call_time;
+    mstime_t mf_end;             /* manual failover of a replica of ours: deadline */
+    struct clusterNode *mf_slave;
 } clusterState;
 
 extern clusterState *cluster;

@@ -41,6 +41,7 @@ static void clusterProcessLinkBuffer(clusterLink *link);
 static void clusterSendPing(clusterLink *link, int type);
 static void clusterLinkWriteHandler(connection *conn);
 static void clusterLinkReadHandler(connection *conn);
+static void resetManualFailover(void);
 
 /* ---------------------------------------------------------------------------
  * Dict types
@@ -114,6 +115,7 @@ int clusterCountNodeSlaves(clusterNode *n) {
 }
 
 void freeClusterNode(clusterNode *n) {
+    if (cluster->mf_slave == n) resetManualFailover();
     /* Replicas of this node now have an unknown master. */
     for (int j = 0; j < n->numslaves; j++) n->slaves[j]->slaveof = NULL;
     if (nodeIsSlave(n) && n->slaveof) clusterNodeRemoveSlave(n->slaveof, n);
@@ -293,6 +295,24 @@ void clusterSetNodeAsMaster(clusterNode *n) {
     clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
 }
 
+/* ---- manual failover, master side ----
+ * A replica of ours sent MFSTART (CLUSTER FAILOVER on it): we stop writes,
+ * ping it with the PAUSED flag and our offset so it knows when it has all
+ * our data, and it then asks the masters for votes with FORCEACK. */
+
+static void resetManualFailover(void) {
+    if (cluster->mf_slave && nodeIsMaster(myself)) unpauseClients();
+    cluster->mf_end = 0;
+    cluster->mf_slave = NULL;
+}
+
+static void manualFailoverCheckTimeout(void) {
+    if (cluster->mf_end && cluster->mf_end < mstime()) {
+        serverLog(LL_WARNING, "Manual failover timed out.");
+        resetManualFailover();
+    }
+}
+
 /* Makes myself a replica of n: the cluster role changes here; the data
  * replication itself belongs to replication.c, reached through the weak
  * replicationSetMaster() when it is linked in. */
@@ -308,6 +328,7 @@ void clusterSetMaster(clusterNode *n) {
     }
     myself->slaveof = n;
     clusterNodeAddSlave(n, myself);
+    resetManualFailover();
     if (replicationSetMaster) replicationSetMaster(n->ip, n->port);
     clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_FSYNC_CONFIG);
 }
@@ -574,6 +595,7 @@ static void clusterBuildHeader(cbusHeader *h) {
     h->state = (uint8_t)cluster->state;
     h->current_epoch = cluster->currentEpoch;
     h->config_epoch = master->configEpoch;
+    if (nodeIsMaster(myself) && cluster->mf_end) h->mflags[0] |= CBUS_MFLAG_PAUSED;
     if (nodeIsMaster(myself)) h->offset = (uint64_t)server.master_repl_offset;
     else if (replicationGetSlaveOffset) h->offset = (uint64_t)replicationGetSlaveOffset();
 }
@@ -1226,9 +1248,18 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
         clusterUpdateSlotsConfigWith(n, epoch, slots);
     } else if (type == CBUS_AUTH_REQUEST) {
         if (sender) clusterSendFailoverAuthIfNeeded(sender, &h);
-    } else if (type == CBUS_AUTH_ACK || type == CBUS_MFSTART || type == CBUS_MODULE) {
-        /* Collecting votes and manual failover are the replica's side (they
-         * need replication); module messages need modules: ignored. */
+    } else if (type == CBUS_MFSTART) {
+        if (!sender || sender->slaveof != myself) return 1;
+        resetManualFailover();
+        cluster->mf_end = now + CLUSTER_MF_TIMEOUT;
+        cluster->mf_slave = sender;
+        pauseClients(now + CLUSTER_MF_TIMEOUT * CLUSTER_MF_PAUSE_MULT, PAUSE_WRITE);
+        serverLog(LL_NOTICE, "Manual failover requested by replica %.40s.", sender->name);
+        /* Tell it our (now frozen) offset right away. */
+        clusterSendPing(link, CBUS_PING);
+    } else if (type == CBUS_AUTH_ACK || type == CBUS_MODULE) {
+        /* Collecting votes is the replica's side (it needs replication);
+         * module messages need modules: ignored. */
     } else {
         serverLog(LL_WARNING, "Received unknown packet type: %d", type);
     }
@@ -1422,6 +1453,7 @@ void clusterCron(void) {
     int update_state = 0;
 
     clusterAddrUpdateMyselfAnnounced();
+    manualFailoverCheckTimeout();
 
     mstime_t handshake_timeout = server.cluster_node_timeout;
     if (handshake_timeout < 1000) handshake_timeout = 1000;
@@ -1471,6 +1503,11 @@ void clusterCron(void) {
             node->ping_sent && ping_delay > server.cluster_node_timeout / 2 &&
             data_delay > server.cluster_node_timeout / 2) {
             freeClusterLink(node->link);
+        }
+        /* During a manual failover, the replica hears from us often. */
+        if (cluster->mf_end && nodeIsMaster(myself) && cluster->mf_slave == node && node->link) {
+            clusterSendPing(node->link, CBUS_PING);
+            continue;
         }
         if (node->link && node->ping_sent == 0 &&
             (now - node->pong_received) > server.cluster_node_timeout / 2) {

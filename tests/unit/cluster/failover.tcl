@@ -1,7 +1,9 @@
 # Failover votes: a stock replica of one of our masters is promoted by the
 # votes of our other masters when its master fails, and the old master,
 # back on the bus, accepts the new configuration and turns into a replica
-# (the role; data replication is another module's job).
+# (the role; data replication is another module's job). Then a manual
+# CLUSTER FAILOVER on a stock replica of ours: we pause, tell it our offset
+# (MFSTART / PAUSED pings) and vote with FORCEACK.
 source [file join $::tests_root helpers cluster.tcl]
 
 if {![file executable $::stock_server]} {
@@ -9,13 +11,13 @@ if {![file executable $::stock_server]} {
     return
 }
 
-start_cluster_nodes [list ours ours ours $::stock_server] {
+start_cluster_nodes [list ours ours ours $::stock_server $::stock_server] {
     test {A stock replica joins our master} {
-        cluster_meet_all 4
+        cluster_meet_all 5
         cluster_assign_slots 3
-        cluster_wait_known 4
+        cluster_wait_known 5
         set ::ids {}
-        for {set i 0} {$i < 4} {incr i} {lappend ::ids [R $i cluster myid]}
+        for {set i 0} {$i < 5} {incr i} {lappend ::ids [R $i cluster myid]}
         # The replica never gets data from us: let it fail over anyway.
         R 3 config set cluster-replica-validity-factor 0
         assert_equal OK [R 3 cluster replicate [lindex $::ids 0]]
@@ -25,7 +27,7 @@ start_cluster_nodes [list ours ours ours $::stock_server] {
         } else {
             fail "replica not seen"
         }
-        cluster_wait_ok 4
+        cluster_wait_ok 5
     }
 
     test {Our masters vote the stock replica in when its master fails} {
@@ -53,9 +55,32 @@ start_cluster_nodes [list ours ours ours $::stock_server] {
         } else {
             fail "old master: [cluster_flags_of 0 [lindex $::ids 0]] / [cluster_flags_of 1 [lindex $::ids 0]]"
         }
-        cluster_wait_ok 4
-        wait_for_condition 100 100 {[cluster_views_agree 4]} else {
+        cluster_wait_ok 5
+        wait_for_condition 100 100 {[cluster_views_agree 5]} else {
             fail "views differ after the failover"
+        }
+    }
+
+    test {CLUSTER FAILOVER on a stock replica of our master} {
+        R 4 config set cluster-replica-validity-factor 0
+        assert_equal OK [R 4 cluster replicate [lindex $::ids 1]]
+        wait_for_condition 100 100 {
+            [cluster_flags_of 1 [lindex $::ids 4]] eq "slave" &&
+            [cluster_flags_of 2 [lindex $::ids 4]] eq "slave"
+        } else {
+            fail "second replica not seen"
+        }
+        assert_equal OK [R 4 cluster failover]
+        wait_for_condition 100 100 {
+            [cluster_flags_of 2 [lindex $::ids 4]] eq "master" &&
+            [cluster_flags_of 1 [lindex $::ids 1]] eq "myself,slave"
+        } else {
+            fail "manual failover did not happen: [cluster_flags_of 2 [lindex $::ids 4]]"
+        }
+        verify_log_message [cluster_level 1] "*Manual failover requested by replica [lindex $::ids 4]*" 0
+        cluster_wait_ok 5
+        wait_for_condition 100 100 {[cluster_views_agree 5]} else {
+            fail "views differ after the manual failover"
         }
     }
 }
