@@ -1453,6 +1453,7 @@ void clusterCron(void) {
     int update_state = 0;
 
     clusterAddrUpdateMyselfAnnounced();
+    clusterUpdateMyselfFlags();
     manualFailoverCheckTimeout();
 
     mstime_t handshake_timeout = server.cluster_node_timeout;

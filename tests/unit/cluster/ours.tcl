@@ -97,6 +97,17 @@ start_cluster_nodes {ours ours ours} {
         assert_error {*Invalid slot or number of keys*} {R $owner cluster getkeysinslot 0 -1}
     }
 
+    test {nodes.conf is locked: a second node on the same file refuses to start} {
+        set dir [srv [cluster_level 0] dir]
+        set port [find_available_port]
+        catch {exec timeout 10 $::server_binary --port $port --cluster-enabled yes \
+                   --dir $dir --save "" --appendonly no --bind 127.0.0.1} out
+        assert_match "*Sorry, the cluster configuration file nodes.conf is already used by a different Redis Cluster node*" $out
+        # The running node is unaffected and its file intact.
+        assert_match "*myself*" [R 0 cluster nodes]
+        assert_equal OK [R 0 cluster saveconfig]
+    }
+
     test {Garbage on the bus port does not crash a node} {
         set bport [expr {[srv [cluster_level 2] port] + 10000}]
         # Not a bus stream at all.
