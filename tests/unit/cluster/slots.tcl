@@ -55,6 +55,21 @@ start_cluster_nodes [list ours ours $third] {
         }
     }
 
+    test {cluster-replica-no-failover shows as nofailover everywhere} {
+        R 0 config set cluster-replica-no-failover yes
+        wait_for_condition 100 100 {
+            [cluster_flags_of 0 $::id0] eq "myself,master,nofailover" &&
+            [cluster_flags_of 1 $::id0] eq "master,nofailover" &&
+            [cluster_flags_of 2 $::id0] eq "master,nofailover"
+        } else {
+            fail "nofailover not seen: [cluster_flags_of 2 $::id0]"
+        }
+        R 0 config set cluster-replica-no-failover no
+        wait_for_condition 100 100 {[cluster_flags_of 2 $::id0] eq "master"} else {
+            fail "nofailover not cleared"
+        }
+    }
+
     test {IMPORTING / MIGRATING: ASK, ASKING and TRYAGAIN} {
         set slot [R 0 cluster keyslot foo]
         assert_equal $::id1 [owner_of 0 $slot]
