@@ -13,6 +13,7 @@
 #define myself (cluster->myself)
 
 #pragma weak replicationGetSlaveOffset
+#pragma weak replicationSetMaster
 
 /* ---------------------------------------------------------------------------
  * Key slots
@@ -814,7 +815,6 @@ static void clusterFailoverCommand(client *c) {
         addReplyErrorObject(c, shared.syntaxerr);
         return;
     }
-    (void)takeover;
     if (nodeIsMaster(myself)) {
         addReplyError(c, "You should send CLUSTER FAILOVER to a replica");
         return;
@@ -825,8 +825,14 @@ static void clusterFailoverCommand(client *c) {
         addReplyError(c, "Master is down or failed, please use CLUSTER FAILOVER FORCE");
         return;
     }
-    /* Promotion needs the replication stream (offsets, PSYNC): not built. */
-    addReplyError(c, "CLUSTER FAILOVER is not supported by this server yet: replication is not available");
+    /* A promotion without the replication stream would serve empty
+     * slots: refuse until replication.c is linked in. */
+    if (!replicationSetMaster) {
+        addReplyError(c, "CLUSTER FAILOVER is not supported by this server yet: replication is not available");
+        return;
+    }
+    clusterStartManualFailover(c, force, takeover);
+    addReply(c, shared.ok);
 }
 
 void clusterCommand(client *c) {

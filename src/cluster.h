@@ -5,6 +5,7 @@
  *                   client commands (MOVED/ASK/...), the CLUSTER commands
  *   cluster_node.c  the node table and the bus: links, MEET/PING/PONG,
  *                   gossip, failure detection, epochs, UPDATE, FAIL
+ *   cluster_failover.c  votes, replica elections, manual failover
  *   cluster_config.c  nodes.conf load/save (7.0 format, fsync'd, locked)
  *   cluster_addr.c  which address we announce and which one we record for
  *                   a peer (the place the NAT-aware logic goes)
@@ -61,6 +62,8 @@
 #define CLUSTER_TODO_UPDATE_STATE (1<<0)
 #define CLUSTER_TODO_SAVE_CONFIG (1<<1)
 #define CLUSTER_TODO_FSYNC_CONFIG (1<<2)
+#define CLUSTER_TODO_HANDLE_FAILOVER (1<<3)
+#define CLUSTER_TODO_HANDLE_MANUALFAILOVER (1<<4)
 
 struct clusterNode;
 
@@ -127,8 +130,18 @@ typedef struct clusterState {
     unsigned long long stat_cluster_links_buffer_limit_exceeded;
     mstime_t among_minority_time;
     mstime_t first_call_time;
-    mstime_t mf_end;             /* manual failover of a replica of ours: deadline */
-    struct clusterNode *mf_slave;
+    mstime_t mf_end;             /* manual failover in progress: deadline */
+    struct clusterNode *mf_slave;  /* master side: the replica taking over */
+    int mf_can_start;            /* replica side: may start the election */
+    long long mf_master_offset;  /* replica side: paused master's offset, -1 */
+    /* Replica side of a failover election */
+    mstime_t failover_auth_time; /* when the election starts (or started) */
+    int failover_auth_count;     /* votes received so far */
+    int failover_auth_sent;      /* we asked for votes */
+    int failover_auth_rank;      /* our rank among our master's replicas */
+    uint64_t failover_auth_epoch;
+    int cant_failover_reason;
+    mstime_t cant_failover_lastlog;
 } clusterState;
 
 extern clusterState *cluster;
@@ -187,6 +200,24 @@ unsigned long clusterConnectionsCount(void);
 size_t clusterLinksMemory(void);
 void clusterGenerateName(char *name);
 void clusterUpdateMyselfFlags(void);
+int clusterStartManualFailover(client *c, int force, int takeover);
+
+/* cluster_node.c, shared with cluster_failover.c: messages */
+void clusterBuildHeader(cbusHeader *h);
+void clusterSendMessage(clusterLink *link, unsigned char *msg, size_t len);
+void clusterBroadcastMessage(unsigned char *msg, size_t len);
+void clusterSendPing(clusterLink *link, int type);
+
+/* cluster_failover.c */
+void resetManualFailover(void);
+void manualFailoverCheckTimeout(void);
+void clusterProcessMFStart(clusterLink *link, clusterNode *sender);
+void clusterNoteMasterPausedOffset(clusterNode *sender, const cbusHeader *h);
+void clusterHandleManualFailover(void);
+void clusterSendFailoverAuthIfNeeded(clusterNode *node, const cbusHeader *req);
+void clusterProcessFailoverAuthAck(clusterNode *sender, const cbusHeader *h);
+void clusterFailoverReplaceYourMaster(void);
+void clusterHandleSlaveFailover(void);
 
 /* cluster_config.c */
 int clusterLoadConfig(char *filename);
@@ -208,6 +239,9 @@ int clusterAddrNodeClientPort(clusterNode *n, int use_tls);
 
 /* Optional hooks owned by other modules (weak). */
 void replicationSetMaster(char *ip, int port);
+/* ms since we last heard from our master (connected) or since the link
+ * went down; without replication the data is as old as it gets. */
+long long replicationMasterDataAgeMs(void);
 void replicationUnsetMaster(void);
 long long replicationGetSlaveOffset(void);
 int pubsubPublishMessage(robj *channel, robj *message, int sharded);

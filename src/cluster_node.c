@@ -38,10 +38,8 @@ clusterState *cluster = NULL;
 static socketFds cluster_fds;
 
 static void clusterProcessLinkBuffer(clusterLink *link);
-static void clusterSendPing(clusterLink *link, int type);
 static void clusterLinkWriteHandler(connection *conn);
 static void clusterLinkReadHandler(connection *conn);
-static void resetManualFailover(void);
 
 /* ---------------------------------------------------------------------------
  * Dict types
@@ -295,24 +293,6 @@ void clusterSetNodeAsMaster(clusterNode *n) {
     clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
 }
 
-/* ---- manual failover, master side ----
- * A replica of ours sent MFSTART (CLUSTER FAILOVER on it): we stop writes,
- * ping it with the PAUSED flag and our offset so it knows when it has all
- * our data, and it then asks the masters for votes with FORCEACK. */
-
-static void resetManualFailover(void) {
-    if (cluster->mf_slave && nodeIsMaster(myself)) unpauseClients();
-    cluster->mf_end = 0;
-    cluster->mf_slave = NULL;
-}
-
-static void manualFailoverCheckTimeout(void) {
-    if (cluster->mf_end && cluster->mf_end < mstime()) {
-        serverLog(LL_WARNING, "Manual failover timed out.");
-        resetManualFailover();
-    }
-}
-
 /* Makes myself a replica of n: the cluster role changes here; the data
  * replication itself belongs to replication.c, reached through the weak
  * replicationSetMaster() when it is linked in. */
@@ -535,7 +515,7 @@ static void clusterLinkWriteHandler(connection *conn) {
 }
 
 /* Queues a packet on a link; it is written before the loop sleeps. */
-static void clusterSendMessage(clusterLink *link, unsigned char *msg, size_t len) {
+void clusterSendMessage(clusterLink *link, unsigned char *msg, size_t len) {
     if (!link || !link->conn) return;
     if (sdslen(link->sndbuf) == 0 && connGetState(link->conn) == CONN_STATE_CONNECTED)
         connSetWriteHandlerWithBarrier(link->conn, clusterLinkWriteHandler, 1);
@@ -544,7 +524,7 @@ static void clusterSendMessage(clusterLink *link, unsigned char *msg, size_t len
     if (type < CBUS_TYPE_COUNT) cluster->stats_bus_messages_sent[type]++;
 }
 
-static void clusterBroadcastMessage(unsigned char *msg, size_t len) {
+void clusterBroadcastMessage(unsigned char *msg, size_t len) {
     dictIterator *di = dictGetSafeIterator(cluster->nodes);
     dictEntry *de;
     while ((de = dictNext(di)) != NULL) {
@@ -584,7 +564,7 @@ static void clusterLinkReadHandler(connection *conn) {
  * Building messages
  * ------------------------------------------------------------------------ */
 
-static void clusterBuildHeader(cbusHeader *h) {
+void clusterBuildHeader(cbusHeader *h) {
     clusterNode *master = (nodeIsSlave(myself) && myself->slaveof) ? myself->slaveof : myself;
     memset(h, 0, sizeof(*h));
     memcpy(h->sender, myself->name, CLUSTER_NAMELEN);
@@ -615,7 +595,7 @@ static void clusterSetGossipEntry(cbusGossip *g, clusterNode *n) {
 /* PING, PONG or MEET: our header, gossip about max(3, N/10) random healthy
  * peers plus every node we see as PFAIL (so failures spread fast), and our
  * hostname as an extension when we have one. */
-static void clusterSendPing(clusterLink *link, int type) {
+void clusterSendPing(clusterLink *link, int type) {
     if (!link) return;
     int known = (int)dictSize(cluster->nodes);
     int freshnodes = known - 2;
@@ -991,72 +971,6 @@ static void clusterProcessPingExt(const unsigned char *buf, clusterNode *sender)
     }
 }
 
-/* ---------------------------------------------------------------------------
- * Failover votes
- * ------------------------------------------------------------------------ */
-
-static void clusterSendFailoverAuth(clusterNode *node) {
-    if (!node->link) return;
-    cbusHeader h;
-    clusterBuildHeader(&h);
-    size_t len;
-    unsigned char *msg = cbusBuildEmpty(&h, CBUS_AUTH_ACK, &len);
-    clusterSendMessage(node->link, msg, len);
-    zfree(msg);
-}
-
-/* A replica asks the masters to vote for its promotion. As a master
- * serving slots we grant at most one vote per epoch, only for a replica
- * whose master has FAILed (or with FORCEACK, a manual failover), not twice
- * for the same master within 2 x node timeout, and only if none of the
- * slots it claims is held with a newer config epoch. Granting is what lets
- * a stock replica of one of our masters take over when that master dies. */
-static void clusterSendFailoverAuthIfNeeded(clusterNode *node, const cbusHeader *req) {
-    clusterNode *master = node->slaveof;
-    int force_ack = req->mflags[0] & CBUS_MFLAG_FORCEACK;
-    if (nodeIsSlave(myself) || myself->numslots == 0) return;
-    if (req->current_epoch < cluster->currentEpoch) {
-        serverLog(LL_WARNING, "Failover auth denied to %.40s: reqEpoch (%llu) < curEpoch(%llu)",
-                  node->name, (unsigned long long)req->current_epoch,
-                  (unsigned long long)cluster->currentEpoch);
-        return;
-    }
-    if (cluster->lastVoteEpoch == cluster->currentEpoch) {
-        serverLog(LL_WARNING, "Failover auth denied to %.40s: already voted for epoch %llu",
-                  node->name, (unsigned long long)cluster->currentEpoch);
-        return;
-    }
-    if (nodeIsMaster(node) || master == NULL || (!nodeFailed(master) && !force_ack)) {
-        if (nodeIsMaster(node))
-            serverLog(LL_WARNING, "Failover auth denied to %.40s: it is a master node", node->name);
-        else if (master == NULL)
-            serverLog(LL_WARNING, "Failover auth denied to %.40s: I don't know its master", node->name);
-        else
-            serverLog(LL_WARNING, "Failover auth denied to %.40s: its master is up", node->name);
-        return;
-    }
-    mstime_t since = mstime() - master->voted_time;
-    if (since < server.cluster_node_timeout * 2) {
-        serverLog(LL_WARNING, "Failover auth denied to %.40s: can't vote about this master before %lld milliseconds",
-                  node->name, (long long)(server.cluster_node_timeout * 2 - since));
-        return;
-    }
-    for (int j = 0; j < CLUSTER_SLOTS; j++) {
-        if (!cbusSlotIsSet(req->myslots, j)) continue;
-        if (cluster->slots[j] == NULL || cluster->slots[j]->configEpoch <= req->config_epoch) continue;
-        serverLog(LL_WARNING, "Failover auth denied to %.40s: slot %d epoch (%llu) > reqEpoch (%llu)",
-                  node->name, j, (unsigned long long)cluster->slots[j]->configEpoch,
-                  (unsigned long long)req->config_epoch);
-        return;
-    }
-    cluster->lastVoteEpoch = cluster->currentEpoch;
-    master->voted_time = mstime();
-    clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_FSYNC_CONFIG);
-    clusterSendFailoverAuth(node);
-    serverLog(LL_NOTICE, "Failover auth granted to %.40s for epoch %llu",
-              node->name, (unsigned long long)cluster->currentEpoch);
-}
-
 /* Handles one validated packet. Returns 0 when the link was freed. */
 static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
     cbusHeader h;
@@ -1081,6 +995,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
             clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_FSYNC_CONFIG);
         }
         sender->repl_offset = (long long)h.offset;
+        clusterNoteMasterPausedOffset(sender, &h);
     }
 
     int is_ping = (type == CBUS_PING || type == CBUS_PONG || type == CBUS_MEET);
@@ -1249,17 +1164,11 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
     } else if (type == CBUS_AUTH_REQUEST) {
         if (sender) clusterSendFailoverAuthIfNeeded(sender, &h);
     } else if (type == CBUS_MFSTART) {
-        if (!sender || sender->slaveof != myself) return 1;
-        resetManualFailover();
-        cluster->mf_end = now + CLUSTER_MF_TIMEOUT;
-        cluster->mf_slave = sender;
-        pauseClients(now + CLUSTER_MF_TIMEOUT * CLUSTER_MF_PAUSE_MULT, PAUSE_WRITE);
-        serverLog(LL_NOTICE, "Manual failover requested by replica %.40s.", sender->name);
-        /* Tell it our (now frozen) offset right away. */
-        clusterSendPing(link, CBUS_PING);
-    } else if (type == CBUS_AUTH_ACK || type == CBUS_MODULE) {
-        /* Collecting votes is the replica's side (it needs replication);
-         * module messages need modules: ignored. */
+        if (sender) clusterProcessMFStart(link, sender);
+    } else if (type == CBUS_AUTH_ACK) {
+        if (sender) clusterProcessFailoverAuthAck(sender, &h);
+    } else if (type == CBUS_MODULE) {
+        /* Module messages need modules: ignored. */
     } else {
         serverLog(LL_WARNING, "Received unknown packet type: %d", type);
     }
@@ -1418,6 +1327,14 @@ void clusterDoBeforeSleep(int flags) {
 void clusterBeforeSleep(void) {
     int flags = cluster->todo_before_sleep;
     cluster->todo_before_sleep = 0;
+    if (flags & CLUSTER_TODO_HANDLE_MANUALFAILOVER) {
+        if (nodeIsSlave(myself)) {
+            clusterHandleManualFailover();
+            clusterHandleSlaveFailover();
+        }
+    } else if (flags & CLUSTER_TODO_HANDLE_FAILOVER) {
+        clusterHandleSlaveFailover();
+    }
     if (flags & CLUSTER_TODO_UPDATE_STATE) clusterUpdateState();
     if (flags & CLUSTER_TODO_SAVE_CONFIG) clusterSaveConfigOrDie(flags & CLUSTER_TODO_FSYNC_CONFIG);
     /* Flush what the links have to say. */
@@ -1526,6 +1443,10 @@ void clusterCron(void) {
     }
     dictReleaseIterator(di);
 
+    if (nodeIsSlave(myself)) {
+        clusterHandleManualFailover();
+        clusterHandleSlaveFailover();
+    }
     if (update_state || cluster->state == CLUSTER_FAIL) clusterUpdateState();
 }
 
@@ -1537,6 +1458,7 @@ void clusterInit(void) {
     cluster = zcalloc(sizeof(*cluster));
     cluster->state = CLUSTER_FAIL;
     cluster->size = 1;  /* as stock, until the first state update counts */
+    cluster->mf_master_offset = -1;
     cluster->nodes = dictCreate(&clusterNodesDictType);
     cluster->nodes_black_list = dictCreate(&clusterBlacklistDictType);
 

@@ -84,3 +84,46 @@ start_cluster_nodes [list ours ours ours $::stock_server $::stock_server] {
         }
     }
 }
+
+# Our replica of a stock master runs the election among stock masters.
+start_cluster_nodes [list $::stock_server $::stock_server $::stock_server ours] {
+    test {Our replica is elected by stock masters when its master fails} {
+        cluster_meet_all 4
+        cluster_assign_slots 3
+        cluster_wait_known 4
+        set ids {}
+        for {set i 0} {$i < 4} {incr i} {lappend ids [R $i cluster myid]}
+        # Without replication our data counts as infinitely old: only a
+        # validity factor of 0 lets us take over (as for a stock replica
+        # that never synced).
+        R 3 config set cluster-replica-validity-factor 0
+        assert_equal OK [R 3 cluster replicate [lindex $ids 0]]
+        wait_for_condition 100 100 {[cluster_flags_of 1 [lindex $ids 3]] eq "slave"} else {
+            fail "our replica not seen"
+        }
+        assert_error {*replication is not available*} {R 3 cluster failover}
+        cluster_wait_ok 4
+        set pid [srv [cluster_level 0] pid]
+        exec kill -STOP $pid
+        wait_for_condition 200 100 {
+            [cluster_flags_of 1 [lindex $ids 3]] eq "master" &&
+            [cluster_flags_of 3 [lindex $ids 3]] eq "myself,master" &&
+            [lindex [lindex [R 1 cluster slots] 0] 2 2] eq [lindex $ids 3]
+        } else {
+            exec kill -CONT $pid
+            fail "our replica was not elected: [R 1 cluster nodes]"
+        }
+        exec kill -CONT $pid
+        verify_log_message [cluster_level 3] "*Failover election won: I'm the new master.*" 0
+        wait_for_condition 200 100 {
+            [cluster_flags_of 0 [lindex $ids 0]] eq "myself,slave" &&
+            [cluster_flags_of 3 [lindex $ids 0]] eq "slave"
+        } else {
+            fail "old stock master did not follow: [cluster_flags_of 0 [lindex $ids 0]]"
+        }
+        cluster_wait_ok 4
+        wait_for_condition 100 100 {[cluster_views_agree 4]} else {
+            fail "views differ after our election"
+        }
+    }
+}
