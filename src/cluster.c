@@ -311,10 +311,6 @@ sds clusterGenNodesDescription(int filter, int use_pport) {
     return ci;
 }
 
-const char *clusterGetMessageTypeString(int type) {
-    return cbusTypeName(type);
-}
-
 /* ---------------------------------------------------------------------------
  * CLUSTER INFO / SLOTS / SHARDS
  * ------------------------------------------------------------------------ */

@@ -160,7 +160,6 @@ void readonlyCommand(client *c);
 void readwriteCommand(client *c);
 sds clusterGenNodesDescription(int filter, int use_pport);
 sds clusterGenNodeDescription(clusterNode *node, int use_pport);
-const char *clusterGetMessageTypeString(int type);
 
 /* cluster_node.c */
 void clusterInit(void);
@@ -194,13 +193,13 @@ void clusterPropagatePublish(robj *channel, robj *message, int sharded);
 void freeClusterLink(clusterLink *link);
 void freeClusterNode(clusterNode *n);
 void clusterRenderLinks(client *c);
-int clusterCountNodeSlaves(clusterNode *n);
-unsigned long clusterLinkCount(void);
 unsigned long clusterConnectionsCount(void);
 size_t clusterLinksMemory(void);
 void clusterGenerateName(char *name);
 void clusterUpdateMyselfFlags(void);
 int clusterStartManualFailover(client *c, int force, int takeover);
+extern long cluster_drop_packet_filter;   /* DEBUG DROP-CLUSTER-PACKET-FILTER, -1 none */
+void clusterDebugKillLink(client *c);     /* DEBUG CLUSTERLINK KILL to|from|all <id> */
 
 /* cluster_node.c, shared with cluster_failover.c: messages */
 void clusterBuildHeader(cbusHeader *h);

@@ -35,6 +35,7 @@
 #pragma weak pubsubPublishMessage
 
 clusterState *cluster = NULL;
+long cluster_drop_packet_filter = -1;
 static socketFds cluster_fds;
 
 static void clusterProcessLinkBuffer(clusterLink *link);
@@ -106,10 +107,6 @@ int clusterNodeAddSlave(clusterNode *master, clusterNode *slave) {
     master->slaves[master->numslaves++] = slave;
     master->flags |= CLUSTER_NODE_MIGRATE_TO;
     return C_OK;
-}
-
-int clusterCountNodeSlaves(clusterNode *n) {
-    return n->numslaves;
 }
 
 void freeClusterNode(clusterNode *n) {
@@ -365,20 +362,6 @@ void freeClusterLink(clusterLink *link) {
         else if (link->node->inbound_link == link) link->node->inbound_link = NULL;
     }
     zfree(link);
-}
-
-unsigned long clusterLinkCount(void) {
-    if (!cluster) return 0;
-    unsigned long n = 0;
-    dictIterator *di = dictGetIterator(cluster->nodes);
-    dictEntry *de;
-    while ((de = dictNext(di)) != NULL) {
-        clusterNode *node = dictGetVal(de);
-        if (node->link) n++;
-        if (node->inbound_link) n++;
-    }
-    dictReleaseIterator(di);
-    return n;
 }
 
 /* INFO cluster_connections, as 7.0 counts it: two descriptors (in and
@@ -979,6 +962,10 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
     mstime_t now = mstime();
 
     if (type < CBUS_TYPE_COUNT) cluster->stats_bus_messages_received[type]++;
+    if (type == cluster_drop_packet_filter) {
+        serverLog(LL_WARNING, "Dropping packet that matches debug drop filter");
+        return 1;
+    }
 
     clusterNode *sender = clusterLookupNode(h.sender, CLUSTER_NAMELEN);
     if (sender == myself) {
@@ -1563,6 +1550,30 @@ void clusterRenderLinks(client *c) {
     }
     dictReleaseIterator(di);
     setDeferredArrayLen(c, len, n);
+}
+
+/* DEBUG CLUSTERLINK KILL to|from|all <node-id>: drop our links with a node
+ * (the cron reconnects), for tests of link handling. */
+void clusterDebugKillLink(client *c) {
+    if (!server.cluster_enabled) {
+        addReplyError(c, "Debug option only available for cluster mode enabled setup!");
+        return;
+    }
+    clusterNode *n = clusterLookupNode(c->argv[4]->ptr, (int)sdslen(c->argv[4]->ptr));
+    if (!n) {
+        addReplyErrorFormat(c, "Unknown node %s", (char *)c->argv[4]->ptr);
+        return;
+    }
+    const char *dir = c->argv[3]->ptr;
+    int to = !strcasecmp(dir, "to") || !strcasecmp(dir, "all");
+    int from = !strcasecmp(dir, "from") || !strcasecmp(dir, "all");
+    if (!to && !from) {
+        addReplyErrorFormat(c, "Unknown direction %s", dir);
+        return;
+    }
+    if (to && n->link) freeClusterLink(n->link);
+    if (from && n->inbound_link) freeClusterLink(n->inbound_link);
+    addReply(c, shared.ok);
 }
 
 /* After loading nodes.conf or a role change by command. */

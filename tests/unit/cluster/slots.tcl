@@ -129,6 +129,23 @@ start_cluster_nodes [list ours ours $third] {
         assert_equal {from from to to} [lsort $dirs]
     }
 
+    test {DEBUG CLUSTERLINK KILL and DROP-CLUSTER-PACKET-FILTER} {
+        assert_error {*Unknown node nosuch*} {R 0 debug clusterlink kill to nosuch}
+        assert_error {*Unknown direction sideways*} {R 0 debug clusterlink kill sideways $::id1}
+        assert_equal OK [R 0 debug clusterlink kill all $::id1]
+        # Links come back by themselves.
+        wait_for_condition 50 100 {[llength [R 0 cluster links]] == 4} else {
+            fail "links not re-established"
+        }
+        # Dropped PONGs never count (the node stays reachable through the
+        # pings it sends us, as with stock).
+        assert_equal OK [R 0 debug drop-cluster-packet-filter 1]
+        wait_for_log_messages [cluster_level 0] {"*Dropping packet that matches debug drop filter*"} 0 50 100
+        assert_equal OK [R 0 debug drop-cluster-packet-filter -1]
+        assert_equal master [cluster_flags_of 0 $::id1]
+        cluster_wait_ok 3
+    }
+
     test {REPLICATE makes an empty node a replica, seen by every node} {
         assert_error {*Can't replicate myself*} {R 0 cluster replicate $::id0}
         assert_error {*Unknown node*} {R 0 cluster replicate 0000000000000000000000000000000000000000}
