@@ -392,6 +392,9 @@ size_t clusterLinksMemory(void) {
  * the new one replaces it. */
 static void clusterSetInboundLink(clusterNode *node, clusterLink *link) {
     if (node->inbound_link == link) return;
+    /* The link spoke for another node before (its id changed, e.g. after
+     * CLUSTER RESET HARD): that node no longer owns it. */
+    if (link->node && link->node->inbound_link == link) link->node->inbound_link = NULL;
     if (node->inbound_link) {
         serverLog(LL_DEBUG, "Replacing inbound link fd %d from node %.40s with fd %d",
                   node->inbound_link->conn ? node->inbound_link->conn->fd : -1,
@@ -884,8 +887,10 @@ static void clusterProcessGossipSection(const unsigned char *buf, const cbusHead
                     node->pong_received = pongtime;
             }
             /* We think it is down but the sender talks to it at another
-             * address: try that one. */
-            if ((node->flags & (CLUSTER_NODE_FAIL | CLUSTER_NODE_PFAIL)) &&
+             * address: try that one. (Never about the sender itself or us:
+             * a forged entry must not drop the link we are reading.) */
+            if (node != sender && node != myself &&
+                (node->flags & (CLUSTER_NODE_FAIL | CLUSTER_NODE_PFAIL)) &&
                 !(flags & CLUSTER_NODE_NOADDR) && !(flags & (CLUSTER_NODE_FAIL | CLUSTER_NODE_PFAIL)) &&
                 (strcasecmp(node->ip, g.ip) || node->port != g.port || node->cport != g.cport)) {
                 if (node->link) freeClusterLink(node->link);
@@ -911,7 +916,7 @@ static void clusterProcessGossipSection(const unsigned char *buf, const cbusHead
 
 /* Extensions: the hostname (7.0); 7.2's forgotten node is honoured, the
  * human node name and shard id are skipped. */
-static void clusterProcessPingExt(const unsigned char *buf, clusterNode *sender) {
+static void clusterProcessPingExt(const unsigned char *buf, clusterNode *sender, clusterLink *link) {
     cbusExtIter it;
     cbusExt ext;
     const char *hostname = NULL;
@@ -928,7 +933,9 @@ static void clusterProcessPingExt(const unsigned char *buf, clusterNode *sender)
             uint64_t ttl;
             if (!cbusParseForgotten(&ext, name, &ttl)) break;
             clusterNode *n = clusterLookupNode(name, CLUSTER_NAMELEN);
-            if (n && n != myself && n != sender && !(nodeIsSlave(myself) && myself->slaveof == n)) {
+            /* Never the node whose link we are reading. */
+            if (n && n != myself && n != sender && n->link != link && n->inbound_link != link &&
+                !(nodeIsSlave(myself) && myself->slaveof == n)) {
                 sds id = sdsnewlen(name, CLUSTER_NAMELEN);
                 dictEntry *de = dictAddOrFind(cluster->nodes_black_list, id);
                 if (dictGetKey(de) != id) sdsfree(id);
@@ -1107,7 +1114,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
 
         if (sender) {
             clusterProcessGossipSection(buf, &h, link, sender);
-            clusterProcessPingExt(buf, sender);
+            clusterProcessPingExt(buf, sender, link);
         }
     } else if (type == CBUS_FAIL) {
         if (sender) {
