@@ -118,13 +118,16 @@ void dbAdd(redisDb *db, robj *key, robj *val) {
     sds copy = sdsdup(key->ptr);
     int retval = dictAdd(db->dict, copy, val);
     serverAssert(retval == DICT_OK);
+    if (server.cluster_enabled) clusterSlotKeyAdded(db, copy);  /* keys-per-slot index */
     signalKeyAsReady(db, key, val->type);
     notifyKeyspaceEvent(NOTIFY_NEW, "new", key, db->id);
 }
 
 /* RDB loading: the caller hands over the sds. Returns 0 if the key existed. */
 int dbAddRDBLoad(redisDb *db, sds key, robj *val) {
-    return dictAdd(db->dict, key, val) == DICT_OK;
+    if (dictAdd(db->dict, key, val) != DICT_OK) return 0;
+    if (server.cluster_enabled) clusterSlotKeyAdded(db, key);  /* keys-per-slot index */
+    return 1;
 }
 
 /* Replace the value of an existing key, keeping its expire. The old value
@@ -186,6 +189,7 @@ static int dbGenericDelete(redisDb *db, robj *key, int async) {
     /* Detach the value from the entry so the dict does not free it: we
      * free it ourselves, maybe in the background (lazyfree). */
     if (dictSize(db->expires) > 0) dictDelete(db->expires, de->key);
+    if (server.cluster_enabled) clusterSlotKeyDeleted(db, de->key);  /* keys-per-slot index */
     dictGetVal(de) = NULL;
     dictFreeUnlinkedEntry(db->dict, de);
     if (async) freeObjAsync(key, val, db->id);
@@ -232,6 +236,7 @@ long long emptyData(int dbnum, int flags, void(callback)(dict*)) {
         redisDb *db = &server.db[j];
         removed += dictSize(db->dict);
         signalFlushedDb(j, async);
+        if (server.cluster_enabled) clusterSlotKeysFlush(db);  /* keys-per-slot index */
         if (async) {
             emptyDbAsync(db);
         } else {

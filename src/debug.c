@@ -770,6 +770,7 @@ static int debugSimpleSubcommand(client *c, const char *sub) {
     } else if (!strcasecmp(sub, "drop-cluster-packet-filter") && argc == 3) {
         long v;
         if (getLongFromObjectOrReply(c, c->argv[2], &v, NULL) != C_OK) return 1;
+        cluster_drop_packet_filter = v;  /* cluster_node.c */
     } else if (!strcasecmp(sub, "log") && argc == 3) {
         serverLog(LL_WARNING, "DEBUG LOG: %s", (char *)c->argv[2]->ptr);
     } else if (!strcasecmp(sub, "leak") && argc == 3) {
@@ -826,6 +827,9 @@ void debugCommand(client *c) {
         debugProtocol(c);
     } else if (!strcasecmp(sub, "error") && argc == 3) {
         debugError(c);
+    } else if (!strcasecmp(sub, "clusterlink") && argc == 5 &&
+               !strcasecmp(c->argv[2]->ptr, "kill")) {
+        clusterDebugKillLink(c);  /* cluster_node.c */
     } else if (!strcasecmp(sub, "htstats") && argc == 3) {
         debugHtstats(c);
     } else if (!strcasecmp(sub, "htstats-key") && argc == 3) {

@@ -200,7 +200,7 @@ static sds infoClients(sds info) {
         "tracking_clients:%lu\r\n"
         "clients_in_timeout_table:%lu\r\n",
         listLength(server.clients) - listLength(server.slaves),
-        0UL,
+        clusterConnectionsCount(),
         server.maxclients,
         max_in, max_out,
         blocked, tracking,

@@ -118,7 +118,7 @@ memOverhead *getMemoryOverheadData(void) {
     mh->startup_allocated = server.initial_memory_usage;
     mh->repl_backlog = 0;
     sumClientsMemory(&mh->clients_slaves, &mh->clients_normal);
-    mh->cluster_links = 0;
+    mh->cluster_links = clusterLinksMemory();
     mh->aof_buffer = 0;
     getScriptingMemoryInfo(&smi);
     mh->lua_caches = smi.lua_caches;

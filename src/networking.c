@@ -393,12 +393,13 @@ static void setProtocolError(client *c, const char *errstr) {
 
 void resetClient(client *c) {
     trackingAfterCommand(c); /* client_cmds.c: CLIENT CACHING lasts one command */
+    int was_asking = c->cmd && c->cmd->proc == askingCommand; /* cluster.c */
     freeClientArgv(c);
     c->reqtype = 0;
     c->multibulklen = 0;
     c->bulklen = -1;
     c->slot = -1;
-    if (!(c->flags & CLIENT_MULTI)) c->flags &= ~CLIENT_ASKING;
+    if (!(c->flags & CLIENT_MULTI) && !was_asking) c->flags &= ~CLIENT_ASKING;
     c->flags &= ~CLIENT_REPLY_SKIP;
     if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
         c->flags |= CLIENT_REPLY_SKIP;

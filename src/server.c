@@ -454,6 +454,9 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
     clientsCron();
     databasesCron();
     persistenceCron();
+    run_with_period(100) {
+        if (server.cluster_enabled) clusterCron();  /* cluster_node.c */
+    }
     freeClientsInAsyncFreeQueue();
     checkClientPauseTimeoutAndReturnIfPaused();
 
@@ -467,6 +470,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     tlsProcessPendingData();
     /* Unpause clients whose pause ended, then serve their buffered input. */
     checkClientPauseTimeoutAndReturnIfPaused();
+    if (server.cluster_enabled) clusterBeforeSleep();  /* cluster_node.c */
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
     handleClientsWithPendingWrites();
@@ -877,6 +881,7 @@ static void initServer(void) {
 
     initDbs();
     lazyfreeInit();
+    if (server.cluster_enabled) clusterInit();  /* cluster_node.c: nodes.conf, bus port */
     server.lastsave = time(NULL);
     server.lastbgsave_status = C_OK;
     server.stat_starttime = time(NULL);
@@ -1163,6 +1168,8 @@ int processCommand(client *c) {
         rejectCommandSds(c, aclerr);
         return C_OK;
     }
+    /* Cluster: keyed commands for slots served elsewhere are redirected. */
+    if (server.cluster_enabled && clusterRedirectIfNeeded(c)) return C_OK;
 
     /* Free memory first when over maxmemory; refuse commands that would
      * grow it if that does not help. */
@@ -1399,7 +1406,8 @@ int main(int argc, char **argv) {
     ACLLoadUsersAtStartup();
     if (server.daemonize || server.pidfile) createPidFile();
 
-    serverLog(LL_NOTICE, "Running mode=%s, port=%d.", "standalone", server.port);
+    serverLog(LL_NOTICE, "Running mode=%s, port=%d.",
+              server.cluster_enabled ? "cluster" : "standalone", server.port);
     serverLog(LL_WARNING, "Server initialized");
     if (!server.sentinel_mode) loadDataFromDisk();
     if (server.ipfd.count > 0 || server.sofd > 0)

@@ -1402,6 +1402,9 @@ void bitopCommand(client *c);
 void bitfieldCommand(client *c);
 void bitfieldroCommand(client *c);
 
+/* cluster.c, cluster_node.c, cluster_config.c, cluster_addr.c */
+#include "cluster.h"
+
 /* Logging helpers used everywhere */
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
 

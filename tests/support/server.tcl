@@ -183,16 +183,23 @@ proc spawn_server {info} {
             fconfigure $s -translation binary -blocking 1
             set ok 0
             if {![catch {
-                puts -nonewline $s "*1\r\n\$4\r\nPING\r\n"
+                puts -nonewline $s "*2\r\n\$4\r\nINFO\r\n\$6\r\nserver\r\n"
                 flush $s
                 gets $s line
             }]} {
                 # Any reply but LOADING means the server is serving
-                # (e.g. NOAUTH when a password is configured).
+                # (e.g. NOAUTH when a password is configured). When INFO
+                # answers, it must be our process: on a shared machine
+                # another test run may own the port we lost a race for.
                 if {$line ne {} && (![string match "-LOADING*" $line] ||
                                     ([dict exists $info accept_loading] &&
                                      [dict get $info accept_loading]))} {
                     set ok 1
+                    if {[string index $line 0] eq "\$" &&
+                        ![catch {read $s [expr {[string range $line 1 end-1] + 2}]} body] &&
+                        [regexp {process_id:(\d+)} $body -> rpid] && $rpid != $pid} {
+                        set ok 0
+                    }
                 }
             }
             close $s

@@ -1,0 +1,148 @@
+# Cluster test helpers: start N cluster nodes (ours, stock, or a mix),
+# join them, and wait on cluster-wide conditions with bounded time.
+#
+#   start_cluster_nodes {binaries} {code}
+#       one nested start_server per entry of binaries ("ours" or a path),
+#       each with cluster-enabled and a short cluster-node-timeout; inside
+#       code, node i is at level -(N-1-i) (use [cluster_level i]).
+#   cluster_meet_all n        MEET every node with node 0
+#   cluster_assign_slots n    split the 16384 slots evenly, in node order
+#   cluster_wait_ok n         all nodes report cluster_state:ok
+#   cluster_wait_known n      every node knows every other (no handshake)
+#   cluster_view i            node i's CLUSTER NODES, normalized for comparison
+
+set ::cluster_node_timeout 1500
+set ::stock_server /usr/bin/redis-server
+
+proc start_cluster_nodes {binaries code {extra {}}} {
+    set ::cluster_n [llength $binaries]
+    set opts {}
+    _start_cluster_nodes $binaries $extra $code
+}
+
+proc _start_cluster_nodes {binaries extra code} {
+    if {[llength $binaries] == 0} {
+        set ::cluster_ports {}
+        for {set i 0} {$i < $::cluster_n} {incr i} {
+            lappend ::cluster_ports [srv [cluster_level $i] port]
+        }
+        return [uplevel 2 $code]
+    }
+    set bin [lindex $binaries 0]
+    set options [list tags {cluster} overrides [concat [list cluster-enabled yes \
+        cluster-node-timeout $::cluster_node_timeout] $extra]]
+    if {$bin ne "ours"} {lappend options binary $bin}
+    start_server $options [list _start_cluster_nodes [lrange $binaries 1 end] $extra $code]
+}
+
+# Level of node i (0-based, in start order) for r/srv.
+proc cluster_level {i} {
+    return [expr {$i - ($::cluster_n - 1)}]
+}
+
+# Command to node i, by its port (so nodes replaced later by a server
+# started elsewhere stay addressable as i: set ::cluster_ports).
+proc R {i args} {
+    set port [lindex $::cluster_ports $i]
+    if {![info exists ::cluster_clients($port)]} {
+        set ::cluster_clients($port) [redis 127.0.0.1 $port]
+    }
+    set c $::cluster_clients($port)
+    if {[catch {$c {*}$args} res opts]} {
+        if {![string match "*closed*" $res] && ![string match "*connection*" $res] &&
+            ![string match "*broken pipe*" $res]} {
+            return -options $opts $res
+        }
+        catch {$c close}
+        unset ::cluster_clients($port)
+        return -options $opts $res
+    }
+    return $res
+}
+
+proc cluster_forget_client {i} {
+    set port [lindex $::cluster_ports $i]
+    if {[info exists ::cluster_clients($port)]} {
+        catch {$::cluster_clients($port) close}
+        unset ::cluster_clients($port)
+    }
+}
+
+proc cluster_meet_all {n} {
+    for {set i 1} {$i < $n} {incr i} {
+        R $i cluster meet 127.0.0.1 [lindex $::cluster_ports 0]
+    }
+}
+
+proc cluster_assign_slots {n} {
+    set per [expr {16384 / $n}]
+    for {set i 0} {$i < $n} {incr i} {
+        set start [expr {$i * $per}]
+        set end [expr {$i == $n - 1 ? 16383 : $start + $per - 1}]
+        R $i cluster addslotsrange $start $end
+    }
+}
+
+proc cluster_state_ok {n} {
+    for {set i 0} {$i < $n} {incr i} {
+        if {![string match "*cluster_state:ok*" [R $i cluster info]]} {return 0}
+    }
+    return 1
+}
+
+proc cluster_wait_ok {n} {
+    wait_for_condition 150 100 {[cluster_state_ok $n]} else {
+        fail "cluster did not reach state ok"
+    }
+}
+
+proc cluster_all_known {n} {
+    for {set i 0} {$i < $n} {incr i} {
+        set nodes [R $i cluster nodes]
+        if {[llength [split [string trim $nodes] \n]] != $n} {return 0}
+        if {[string match "*handshake*" $nodes] || [string match "*noaddr*" $nodes]} {return 0}
+        if {[string match "*disconnected*" $nodes]} {return 0}
+    }
+    return 1
+}
+
+proc cluster_wait_known {n} {
+    wait_for_condition 150 100 {[cluster_all_known $n]} else {
+        fail "nodes did not all learn each other"
+    }
+}
+
+# CLUSTER NODES of node i without what legitimately differs between
+# observers (myself flag, ping/pong times, link state), sorted.
+proc cluster_view {i} {
+    set out {}
+    foreach line [split [string trim [R $i cluster nodes]] \n] {
+        set f [split $line " "]
+        set flags [join [lsearch -all -inline -not [split [lindex $f 2] ,] myself] ,]
+        lappend out [concat [lrange $f 0 1] [list $flags] [lindex $f 3] [lindex $f 6] [lrange $f 8 end]]
+    }
+    return [lsort $out]
+}
+
+proc cluster_views_agree {n} {
+    set v0 [cluster_view 0]
+    for {set i 1} {$i < $n} {incr i} {
+        if {[cluster_view $i] ne $v0} {return 0}
+    }
+    return 1
+}
+
+# Flags node i shows for the node with id.
+proc cluster_flags_of {i id} {
+    foreach line [split [string trim [R $i cluster nodes]] \n] {
+        set f [split $line " "]
+        if {[lindex $f 0] eq $id} {return [lindex $f 2]}
+    }
+    return {}
+}
+
+# redis-cli from the stock package: --cluster create/check are the real
+# client tooling a drop-in must satisfy.
+proc redis_cli {args} {
+    exec redis-cli {*}$args 2>@1
+}

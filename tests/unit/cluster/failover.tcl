@@ -1,0 +1,129 @@
+# Failover votes: a stock replica of one of our masters is promoted by the
+# votes of our other masters when its master fails, and the old master,
+# back on the bus, accepts the new configuration and turns into a replica
+# (the role; data replication is another module's job). Then a manual
+# CLUSTER FAILOVER on a stock replica of ours: we pause, tell it our offset
+# (MFSTART / PAUSED pings) and vote with FORCEACK.
+source [file join $::tests_root helpers cluster.tcl]
+
+if {![file executable $::stock_server]} {
+    puts "skipping failover tests: no $::stock_server"
+    return
+}
+
+start_cluster_nodes [list ours ours ours $::stock_server $::stock_server] {
+    test {A stock replica joins our master} {
+        cluster_meet_all 5
+        cluster_assign_slots 3
+        cluster_wait_known 5
+        set ::ids {}
+        for {set i 0} {$i < 5} {incr i} {lappend ::ids [R $i cluster myid]}
+        # The replica never gets data from us: let it fail over anyway.
+        R 3 config set cluster-replica-validity-factor 0
+        assert_equal OK [R 3 cluster replicate [lindex $::ids 0]]
+        wait_for_condition 100 100 {
+            [cluster_flags_of 0 [lindex $::ids 3]] eq "slave" &&
+            [cluster_flags_of 1 [lindex $::ids 3]] eq "slave"
+        } else {
+            fail "replica not seen"
+        }
+        cluster_wait_ok 5
+    }
+
+    test {Our masters vote the stock replica in when its master fails} {
+        set pid [srv [cluster_level 0] pid]
+        exec kill -STOP $pid
+        wait_for_condition 200 100 {
+            [cluster_flags_of 1 [lindex $::ids 3]] eq "master" &&
+            [cluster_flags_of 2 [lindex $::ids 3]] eq "master" &&
+            [R 1 cluster countkeysinslot 0] == 0 &&
+            [lindex [lindex [R 1 cluster slots] 0] 2 2] eq [lindex $::ids 3]
+        } else {
+            exec kill -CONT $pid
+            fail "no failover: [R 1 cluster nodes]"
+        }
+        exec kill -CONT $pid
+        assert {[string match "*Failover auth granted to [lindex $::ids 3]*" [exec cat [srv [cluster_level 1] stdout]]] ||
+                [string match "*Failover auth granted to [lindex $::ids 3]*" [exec cat [srv [cluster_level 2] stdout]]]}
+    }
+
+    test {The old master comes back as a replica of the new one} {
+        wait_for_condition 200 100 {
+            [cluster_flags_of 0 [lindex $::ids 0]] eq "myself,slave" &&
+            [cluster_flags_of 1 [lindex $::ids 0]] eq "slave" &&
+            [cluster_flags_of 3 [lindex $::ids 0]] eq "slave"
+        } else {
+            fail "old master: [cluster_flags_of 0 [lindex $::ids 0]] / [cluster_flags_of 1 [lindex $::ids 0]]"
+        }
+        cluster_wait_ok 5
+        wait_for_condition 100 100 {[cluster_views_agree 5]} else {
+            fail "views differ after the failover"
+        }
+    }
+
+    test {CLUSTER FAILOVER on a stock replica of our master} {
+        R 4 config set cluster-replica-validity-factor 0
+        assert_equal OK [R 4 cluster replicate [lindex $::ids 1]]
+        wait_for_condition 100 100 {
+            [cluster_flags_of 1 [lindex $::ids 4]] eq "slave" &&
+            [cluster_flags_of 2 [lindex $::ids 4]] eq "slave"
+        } else {
+            fail "second replica not seen"
+        }
+        assert_equal OK [R 4 cluster failover]
+        wait_for_condition 100 100 {
+            [cluster_flags_of 2 [lindex $::ids 4]] eq "master" &&
+            [cluster_flags_of 1 [lindex $::ids 1]] eq "myself,slave"
+        } else {
+            fail "manual failover did not happen: [cluster_flags_of 2 [lindex $::ids 4]]"
+        }
+        verify_log_message [cluster_level 1] "*Manual failover requested by replica [lindex $::ids 4]*" 0
+        cluster_wait_ok 5
+        wait_for_condition 100 100 {[cluster_views_agree 5]} else {
+            fail "views differ after the manual failover"
+        }
+    }
+}
+
+# Our replica of a stock master runs the election among stock masters.
+start_cluster_nodes [list $::stock_server $::stock_server $::stock_server ours] {
+    test {Our replica is elected by stock masters when its master fails} {
+        cluster_meet_all 4
+        cluster_assign_slots 3
+        cluster_wait_known 4
+        set ids {}
+        for {set i 0} {$i < 4} {incr i} {lappend ids [R $i cluster myid]}
+        # Without replication our data counts as infinitely old: only a
+        # validity factor of 0 lets us take over (as for a stock replica
+        # that never synced).
+        R 3 config set cluster-replica-validity-factor 0
+        assert_equal OK [R 3 cluster replicate [lindex $ids 0]]
+        wait_for_condition 100 100 {[cluster_flags_of 1 [lindex $ids 3]] eq "slave"} else {
+            fail "our replica not seen"
+        }
+        assert_error {*replication is not available*} {R 3 cluster failover}
+        cluster_wait_ok 4
+        set pid [srv [cluster_level 0] pid]
+        exec kill -STOP $pid
+        wait_for_condition 200 100 {
+            [cluster_flags_of 1 [lindex $ids 3]] eq "master" &&
+            [cluster_flags_of 3 [lindex $ids 3]] eq "myself,master" &&
+            [lindex [lindex [R 1 cluster slots] 0] 2 2] eq [lindex $ids 3]
+        } else {
+            exec kill -CONT $pid
+            fail "our replica was not elected: [R 1 cluster nodes]"
+        }
+        exec kill -CONT $pid
+        verify_log_message [cluster_level 3] "*Failover election won: I'm the new master.*" 0
+        wait_for_condition 200 100 {
+            [cluster_flags_of 0 [lindex $ids 0]] eq "myself,slave" &&
+            [cluster_flags_of 3 [lindex $ids 0]] eq "slave"
+        } else {
+            fail "old stock master did not follow: [cluster_flags_of 0 [lindex $ids 0]]"
+        }
+        cluster_wait_ok 4
+        wait_for_condition 100 100 {[cluster_views_agree 4]} else {
+            fail "views differ after our election"
+        }
+    }
+}
