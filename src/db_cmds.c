@@ -214,8 +214,8 @@ static void collectKeyName(void *privdata, const dictEntry *de) {
  * were collected, the table is exhausted, or count*10+1 buckets were
  * visited (a sparse table must not turn one call into a full walk; the
  * exact budget shows in the cursor stock returns for a sparse table). */
-static unsigned long scanDictStep(dict *d, unsigned long cursor, long count,
-                                  dictScanFunction *fn, list *out) {
+unsigned long scanDictStep(dict *d, unsigned long cursor, long count,
+                           dictScanFunction *fn, list *out) {
     long extra_buckets = count > LONG_MAX / 10 ? LONG_MAX : count * 10;
     do {
         cursor = dictScan(d, cursor, fn, out);
@@ -237,10 +237,14 @@ static unsigned long scanCollect(client *c, robj *o, unsigned long cursor,
         return scanDictStep(c->db->dict, cursor, count, collectKeyName, out);
 
     switch (o->type) {
-    case OBJ_SET:
     case OBJ_HASH:
+        *pairs = 1;
+        return hashScanCollect(o, cursor, count, out);
     case OBJ_ZSET:
-        /* SSCAN, HSCAN, ZSCAN arrive with t_set.c, t_hash.c, t_zset.c. */
+        *pairs = 1;
+        return zsetScanCollect(o, cursor, count, out);
+    case OBJ_SET:
+        /* SSCAN arrives with t_set.c. */
         serverPanic("SCAN of a %s (encoding %d) needs its type module",
                     valueTypeName(o), (int)o->encoding);
     default:
@@ -552,6 +556,10 @@ robj *dupObjectForCopy(robj *o) {
     switch (o->type) {
     case OBJ_STRING:
         return dupStringObject(o);
+    case OBJ_HASH:
+        return hashTypeDup(o);
+    case OBJ_ZSET:
+        return zsetDup(o);
     default:
         serverPanic("COPY of a %s value needs its type module", valueTypeName(o));
     }

@@ -157,6 +157,8 @@ void freeStringObject(robj *o) {
 static void freeObjectValue(robj *o) {
     switch (o->type) {
     case OBJ_STRING: freeStringObject(o); break;
+    case OBJ_HASH: freeHashObject(o); break;
+    case OBJ_ZSET: freeZsetObject(o); break;
     default: serverPanic("Unknown object type %d", o->type);
     }
 }
