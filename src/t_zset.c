@@ -491,6 +491,19 @@ void zsetForEach(robj *zobj, void (*fn)(void *, const char *, size_t, double, un
     }
 }
 
+void zsetForEachInScoreRange(robj *zobj, const zrangespec *range,
+                             void (*fn)(void *, const char *, size_t, double), void *priv,
+                             unsigned long limit, const size_t *counter) {
+    zpos p;
+    for (zposFirstInScore(&p, zobj, range, 0); zposValid(&p) && zposInScoreEnd(&p, range, 0);
+         zposNext(&p)) {
+        size_t len;
+        const char *m = zposMember(&p, &len);
+        fn(priv, m, len, zposScore(&p));
+        if (limit && *counter >= limit) break;
+    }
+}
+
 /* ===========================================================================
  * Hooks: DEBUG DIGEST, MEMORY USAGE, ZSCAN
  * ======================================================================== */

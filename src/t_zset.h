@@ -83,6 +83,7 @@ int zslCompareLex(const char *a, size_t alen, const char *b, size_t blen);
 #define ZADD_OUT_NAN (1<<1)
 #define ZADD_OUT_ADDED (1<<2)
 #define ZADD_OUT_UPDATED (1<<3)
+void zaddCommand(client *c);   /* GEOADD ends as a ZADD */
 robj *createZsetObject(void);
 robj *createZsetListpackObject(void);
 robj *zsetTypeCreate(size_t size_hint, size_t value_len_hint);
@@ -97,6 +98,11 @@ int zsetDel(robj *zobj, sds ele);
 long zsetRank(robj *zobj, sds ele, int reverse);
 /* Calls fn(priv, member, len, score, index) for each member in score order. */
 void zsetForEach(robj *zobj, void (*fn)(void *, const char *, size_t, double, unsigned long), void *priv);
+/* Calls fn(priv, member, len, score) for members with a score in range,
+ * lowest first, stopping early once limit > 0 and *counter >= limit. */
+void zsetForEachInScoreRange(robj *zobj, const zrangespec *range,
+                             void (*fn)(void *, const char *, size_t, double), void *priv,
+                             unsigned long limit, const size_t *counter);
 unsigned long zsetScanCollect(robj *o, unsigned long cursor, long count, list *out);
 
 #endif
