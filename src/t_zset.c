@@ -16,6 +16,10 @@
  *
  * Range commands walk a `zpos`, a position that hides the encoding: rank
  * seeks, steps forward and back, member and score reads.
+ *
+ * The blocking forms (BZPOPMIN, BZPOPMAX, BZMPOP) are not here yet: they
+ * belong on top of the generic blocking layer (blocked.c); dbAdd already
+ * signals new sorted set keys as ready for it.
  */
 #include "server.h"
 #include "listpack.h"
