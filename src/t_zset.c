@@ -9,8 +9,8 @@
  * zset_skiplist.c.)
  *
  * A small sorted set is a listpack of member, score, member, score... in
- * (score, member) order; scores are stored as text the way d2string writes
- * them (integral values as integers, so the listpack packs them). It turns
+ * (score, member) order; scores are stored as text (integral values within
+ * +-2^62 as integers, which the listpack packs; see zzlFormatScore). It turns
  * into a skiplist + dict when it gets more than zset-max-listpack-entries
  * members or a member longer than zset-max-listpack-value bytes.
  *
@@ -71,10 +71,22 @@ static unsigned char *zzlFind(unsigned char *lp, sds ele, double *score) {
     return NULL;
 }
 
+/* The text a score is stored as: an integral value within +-2^62 as an
+ * integer (the listpack then packs it as one), anything else the way
+ * d2string prints it. As stock, so listpack bytes and ZSCAN agree. */
+static int zzlFormatScore(char *buf, size_t len, double score) {
+    const double limit = (double)(LLONG_MAX / 2);
+    if (score >= -limit && score <= limit) {
+        long long ll = (long long)score;
+        if ((double)ll == score) return ll2string(buf, len, ll);
+    }
+    return d2string(buf, len, score);
+}
+
 /* Insert (ele, score) keeping the order. */
 static unsigned char *zzlInsert(unsigned char *lp, const char *ele, size_t elen, double score) {
     char sbuf[128];
-    int slen = d2string(sbuf, sizeof(sbuf), score);
+    int slen = zzlFormatScore(sbuf, sizeof(sbuf), score);
     unsigned char *eptr = lpFirst(lp);
     while (eptr) {
         unsigned char *sptr = lpNext(lp, eptr);
@@ -165,7 +177,7 @@ void zsetConvert(robj *zobj, int encoding) {
     char sbuf[128];
     for (zskiplistNode *n = zs->zsl->header->level[0].forward; n; n = n->level[0].forward) {
         lp = lpAppend(lp, (unsigned char *)n->ele, (uint32_t)sdslen(n->ele));
-        int slen = d2string(sbuf, sizeof(sbuf), n->score);
+        int slen = zzlFormatScore(sbuf, sizeof(sbuf), n->score);
         lp = lpAppend(lp, (unsigned char *)sbuf, (uint32_t)slen);
     }
     dictRelease(zs->dict);
