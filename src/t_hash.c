@@ -587,6 +587,25 @@ static void hrandDistinct(client *c, robj *o, unsigned long count, int withvalue
         zfree(idx);
         return;
     }
+    if (count * 3 > hashTypeLength(o)) {
+        /* Most of the hash: shuffle a table of the entries. */
+        unsigned long size = hashTypeLength(o), i = 0;
+        dictEntry **all = zmalloc(sizeof(dictEntry *) * size);
+        dictIterator *di = dictGetIterator(o->ptr);
+        dictEntry *de;
+        while ((de = dictNext(di)) != NULL) all[i++] = de;
+        dictReleaseIterator(di);
+        for (i = 0; i < count; i++) {
+            unsigned long j = i + (unsigned long)random() % (size - i);
+            dictEntry *t = all[i];
+            all[i] = all[j];
+            all[j] = t;
+            sds f = dictGetKey(all[i]), v = dictGetVal(all[i]);
+            hrandReplyPair(c, f, sdslen(f), v, sdslen(v), withvalues);
+        }
+        zfree(all);
+        return;
+    }
     dict *seen = dictCreate(&keyptrDictType);
     unsigned long emitted = 0;
     while (emitted < count) {

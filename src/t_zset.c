@@ -401,6 +401,10 @@ static double zposScore(zpos *p) {
 
 /* Member compared as an sds for the lex predicates. */
 static int zposInLex(zpos *p, const zlexrangespec *r, int check_min, int check_max) {
+    if (p->zobj->encoding == OBJ_ENCODING_SKIPLIST) {
+        sds e = p->node->ele;
+        return (!check_min || zslLexValueGteMin(e, r)) && (!check_max || zslLexValueLteMax(e, r));
+    }
     size_t len;
     const char *m = zposMember(p, &len);
     sds s = sdsnewlen(m, len);
@@ -1275,18 +1279,41 @@ static void zrandmemberWithCount(client *c, long l, int withscores) {
             zrandReply(c, &p, withscores);
         return;
     }
-    /* Distinct ranks: a partial Fisher-Yates shuffle of the rank space. */
-    long *idx = zmalloc(sizeof(long) * size);
-    for (unsigned long i = 0; i < size; i++) idx[i] = (long)i;
-    for (unsigned long i = 0; i < count; i++) {
-        unsigned long j = i + (unsigned long)random() % (size - i);
-        long t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-        zposAtRank(&p, zobj, idx[i]);
-        zrandReply(c, &p, withscores);
+    if (count * 3 > size) {
+        /* Most of the set: a partial Fisher-Yates shuffle of the ranks. */
+        long *idx = zmalloc(sizeof(long) * size);
+        for (unsigned long i = 0; i < size; i++) idx[i] = (long)i;
+        for (unsigned long i = 0; i < count; i++) {
+            unsigned long j = i + (unsigned long)random() % (size - i);
+            long t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+            zposAtRank(&p, zobj, idx[i]);
+            zrandReply(c, &p, withscores);
+        }
+        zfree(idx);
+        return;
     }
-    zfree(idx);
+    /* A small part of a big set: draw ranks, skipping repeats. */
+    dict *seen = dictCreate(&keyptrDictType);
+    unsigned long emitted = 0;
+    while (emitted < count) {
+        zposAtRank(&p, zobj, (long)((unsigned long)random() % size));
+        size_t len;
+        const char *m = zposMember(&p, &len);
+        sds key = sdsnewlen(m, len);
+        if (dictAdd(seen, key, NULL) != DICT_OK) {
+            sdsfree(key);
+            continue;
+        }
+        zrandReply(c, &p, withscores);
+        emitted++;
+    }
+    dictIterator *di = dictGetIterator(seen);
+    dictEntry *de;
+    while ((de = dictNext(di)) != NULL) sdsfree(dictGetKey(de));
+    dictReleaseIterator(di);
+    dictRelease(seen);
 }
 
 void zrandmemberCommand(client *c) {

@@ -99,6 +99,18 @@ start_server {tags {zset}} {
         assert_equal $seen(m42) 42
     }
 
+    test {ZRANDMEMBER with a positive count gives distinct members} {
+        # z is the 500 member skiplist of the ZSCAN test.
+        foreach n {5 100 400 500 900} {
+            set got [r zrandmember z $n]
+            set want [expr {$n > 500 ? 500 : $n}]
+            assert_equal [llength [lsort -unique $got]] $want
+        }
+        set pairs [r zrandmember z 20 withscores]
+        foreach {m s} $pairs { assert_equal [r zscore z $m] $s }
+        assert_equal [llength [r zrandmember z -1000]] 1000
+    }
+
     test {Popping the last member deletes the key} {
         r del z
         r zadd z 1 a
