@@ -686,3 +686,45 @@ void hrandfieldCommand(client *c) {
     const char *f = randField(&at, &flen);
     addReplyBulkCBuffer(c, f, flen);
 }
+
+/* ===========================================================================
+ * Untrusted listpacks (RESTORE, RDB loading)
+ * ======================================================================== */
+
+typedef struct {
+    unsigned long count;
+    dict *fields;       /* seen keys, deep checks only */
+} pairsCheck;
+
+static dictType pairsCheckDictType = {
+    dictSdsHash, NULL, NULL, dictSdsKeyCompare, dictSdsDestructor, NULL, NULL
+};
+
+/* Every even entry is a key (field or member): no key may repeat. */
+static int pairsCheckEntry(unsigned char *p, unsigned int head_count, void *userdata) {
+    pairsCheck *pc = userdata;
+    (void)head_count;
+    if ((pc->count++ & 1) == 0) {
+        unsigned char buf[LP_INTBUF_SIZE];
+        size_t len;
+        const char *s = lpView(p, &len, buf);
+        sds key = sdsnewlen(s, len);
+        if (dictAdd(pc->fields, key, NULL) != DICT_OK) {
+            sdsfree(key);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Is this blob a well formed key/value listpack (hash, or sorted set when
+ * called from t_zset.c)? Shallow checks only the header; deep walks it all,
+ * requiring an even count and unique keys, as stock. */
+int listpackPairsValidateIntegrity(unsigned char *lp, size_t size, int deep) {
+    if (!deep) return lpValidateIntegrity(lp, size, 0, NULL, NULL);
+    pairsCheck pc = {0, dictCreate(&pairsCheckDictType)};
+    int ok = lpValidateIntegrity(lp, size, 1, pairsCheckEntry, &pc);
+    if (pc.count & 1) ok = 0;
+    dictRelease(pc.fields);
+    return ok;
+}

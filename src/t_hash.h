@@ -32,6 +32,8 @@ int hashTypeNext(hashTypeIterator *it);
 const char *hashTypeIterField(hashTypeIterator *it, size_t *len);
 const char *hashTypeIterValue(hashTypeIterator *it, size_t *len);
 void hashTypeReleaseIterator(hashTypeIterator *it);
+/* RESTORE / RDB: is an untrusted hash (or zset) listpack well formed? */
+int listpackPairsValidateIntegrity(unsigned char *lp, size_t size, int deep);
 unsigned long hashScanCollect(robj *o, unsigned long cursor, long count, list *out);
 
 #endif
