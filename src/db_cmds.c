@@ -240,10 +240,11 @@ static unsigned long scanCollect(client *c, robj *o, unsigned long cursor,
     case OBJ_SET:
         return setScanCollect(o, cursor, count, out);
     case OBJ_HASH:
+        *pairs = 1;
+        return hashScanCollect(o, cursor, count, out);
     case OBJ_ZSET:
-        /* HSCAN, ZSCAN arrive with t_hash.c, t_zset.c. */
-        serverPanic("SCAN of a %s (encoding %d) needs its type module",
-                    valueTypeName(o), (int)o->encoding);
+        *pairs = 1;
+        return zsetScanCollect(o, cursor, count, out);
     default:
         serverPanic("SCAN of a value of type %d is not supported", (int)o->type);
     }
@@ -555,6 +556,10 @@ robj *dupObjectForCopy(robj *o) {
         return dupStringObject(o);
     case OBJ_SET:
         return setTypeDup(o);
+    case OBJ_HASH:
+        return hashTypeDup(o);
+    case OBJ_ZSET:
+        return zsetDup(o);
     default:
         serverPanic("COPY of a %s value needs its type module", valueTypeName(o));
     }

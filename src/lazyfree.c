@@ -85,6 +85,10 @@ static size_t lazyfreeGetFreeEffort(robj *obj) {
     switch (obj->type) {
     case OBJ_STRING: return 1;
     case OBJ_SET: return obj->encoding == OBJ_ENCODING_HT ? dictSize((dict *)obj->ptr) : 1;
+    case OBJ_HASH:
+        return obj->encoding == OBJ_ENCODING_HT ? dictSize((dict *)obj->ptr) : 1;
+    case OBJ_ZSET:
+        return obj->encoding == OBJ_ENCODING_SKIPLIST ? zsetLength(obj) : 1;
     default: return 1;
     }
 }

@@ -1143,6 +1143,8 @@ void scanGenericCommand(client *c, robj *o, unsigned long cursor);
 unsigned long scanDictStep(dict *d, unsigned long cursor, long count,
                            dictScanFunction *fn, list *out);
 int parseScanCursorOrReply(client *c, robj *o, unsigned long *cursor);
+unsigned long scanDictStep(dict *d, unsigned long cursor, long count,
+                           dictScanFunction *fn, list *out);
 /* keyspecs.c (key positions; declared with db.c, their historical home) */
 #define GET_KEYSPEC_DEFAULT 0
 #define GET_KEYSPEC_INCLUDE_NOT_KEYS (1<<0) /* also channels (not_key specs) */
@@ -1404,6 +1406,9 @@ void bitfieldroCommand(client *c);
 
 /* cluster.c, cluster_node.c, cluster_config.c, cluster_addr.c */
 #include "cluster.h"
+/* Hashes and sorted sets (t_hash.c, t_zset.c, zset_skiplist.c) */
+#include "t_hash.h"
+#include "t_zset.h"
 
 /* Logging helpers used everywhere */
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
