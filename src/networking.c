@@ -174,6 +174,7 @@ void freeClient(client *c) {
     listRelease(c->reply);
     zfree(c->buf);
     disableTracking(c); /* client_cmds.c: CLIENT TRACKING state */
+    pubsubFreeClient(c);
     if (c->name) decrRefCount(c->name);
     if (c->lib_name) decrRefCount(c->lib_name);
     if (c->lib_ver) decrRefCount(c->lib_ver);

@@ -1407,6 +1407,7 @@ void bitfieldroCommand(client *c);
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
 
 #include "t_set.h"      /* SET type API */
+#include "pubsub.h"     /* publishing, per-client cleanup */
 
 #endif
 
