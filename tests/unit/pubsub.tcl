@@ -216,4 +216,48 @@ start_server {tags {pubsub}} {
         $a close
         r config set notify-keyspace-events ""
     }
+
+    # The events (and their order) of a command sequence, compared with
+    # stock: both servers run the same commands with every class enabled.
+    start_server {tags {pubsub differential} binary /usr/bin/redis-server} {
+        proc collect_events {level cmds} {
+            set sub [redis_deferring_client $level]
+            $sub psubscribe *
+            $sub read
+            set cli [redis_client $level]
+            $cli flushall
+            $cli config set notify-keyspace-events KEAmn
+            foreach cmd $cmds { catch {$cli {*}$cmd} }
+            $cli publish marker end
+            set events {}
+            while 1 {
+                set m [$sub read]
+                if {[lindex $m 2] eq "marker"} break
+                lappend events [lrange $m 2 3]
+            }
+            $cli config set notify-keyspace-events ""
+            $cli flushall
+            $sub close
+            $cli close
+            return $events
+        }
+
+        test {Keyspace events match stock, in order} {
+            set cmds {
+                {set a 1} {set a 2 get} {incr a} {incrbyfloat a 1.5} {append a x}
+                {setrange a 0 zz} {get nokey} {getdel a} {set b v ex 100}
+                {persist b} {expire b 100} {pexpire b 0} {set c v} {rename c d}
+                {move d 1} {set e v} {copy e f} {getex e px 100000} {getex e persist}
+                {del e f nokey} {unlink nokey} {sadd s 1 2 3} {srem s 1} {sadd s 1}
+                {smove s s2 2} {sinterstore s3 s s2} {sunionstore s4 s s2} {sdiffstore s5 s s2}
+                {sinterstore s5 nokey s} {srem s2 2} {spop s 10} {sadd one x} {spop one}
+                {mset m1 a m2 b} {msetnx m1 a m3 c} {setnx m4 d} {setex m5 100 e}
+                {psetex m6 100000 f} {getset m6 g} {setbit bits 7 1} {bitop or dest bits bits}
+                {flushdb} {set z 1} {swapdb 0 1} {expire z -1} {type nokey} {exists nokey}
+            }
+            set ours [collect_events -1 $cmds]
+            set stock [collect_events 0 $cmds]
+            assert_equal $stock $ours
+        }
+    }
 }
