@@ -232,6 +232,8 @@ long long emptyData(int dbnum, int flags, void(callback)(dict*)) {
         redisDb *db = &server.db[j];
         removed += dictSize(db->dict);
         signalFlushedDb(j, async);
+        /* Once per flush, not per db: one null invalidation per client. */
+        if (j == startdb) trackingInvalidateKeysOnFlush(async);
         if (async) {
             emptyDbAsync(db);
         } else {
@@ -333,8 +335,8 @@ void signalKeyAsReady(redisDb *db, robj *key, int type) {
 /* Every key modification ends here: WATCH invalidation now, client-side
  * caching invalidation when tracking lands. */
 void signalModifiedKey(client *c, redisDb *db, robj *key) {
-    (void)c;
     touchWatchedKey(db, key);
+    trackingInvalidateKey(c, key, 1);
 }
 
 void signalFlushedDb(int dbid, int async) {

@@ -1408,6 +1408,7 @@ void bitfieldroCommand(client *c);
 
 #include "t_set.h"      /* SET type API */
 #include "pubsub.h"     /* publishing, per-client cleanup */
+#include "tracking.h"   /* client side caching invalidations */
 
 #endif
 
