@@ -143,6 +143,11 @@ static listNode *findClientPattern(client *c, robj *pattern) {
  * Replies
  * ======================================================================== */
 
+/* Pub/sub replies reach the client even under CLIENT REPLY OFF/SKIP (as
+ * in stock): they are flagged as pushes while being written. */
+#define BEGIN_PUSH(c) uint64_t _old_flags = (c)->flags; (c)->flags |= CLIENT_PUSHING
+#define END_PUSH(c) do { if (!(_old_flags & CLIENT_PUSHING)) (c)->flags &= ~CLIENT_PUSHING; } while (0)
+
 /* A pub/sub "message" is a 3 (or 4) element array in RESP2 and a push in
  * RESP3: kind, then name(s), then a count or the payload. */
 static void addReplyPubsubHeader(client *c, int len) {
@@ -153,26 +158,32 @@ static void addReplyPubsubHeader(client *c, int len) {
 /* (un)subscribe confirmation: kind, name (null when there was nothing to
  * unsubscribe from), subscriptions left. */
 static void addReplySubscription(client *c, robj *kind, robj *name, long count) {
+    BEGIN_PUSH(c);
     addReplyPubsubHeader(c, 3);
     addReply(c, kind);
     if (name) addReplyBulk(c, name);
     else addReplyNull(c);
     addReplyLongLong(c, count);
+    END_PUSH(c);
 }
 
 static void addReplyMessage(client *c, robj *kind, robj *channel, robj *msg) {
+    BEGIN_PUSH(c);
     addReplyPubsubHeader(c, 3);
     addReply(c, kind);
     addReplyBulk(c, channel);
     addReplyBulk(c, msg);
+    END_PUSH(c);
 }
 
 static void addReplyPatternMessage(client *c, robj *pattern, robj *channel, robj *msg) {
+    BEGIN_PUSH(c);
     addReplyPubsubHeader(c, 4);
     addReply(c, shared.pmessagebulk);
     addReplyBulk(c, pattern);
     addReplyBulk(c, channel);
     addReplyBulk(c, msg);
+    END_PUSH(c);
 }
 
 /* ===========================================================================

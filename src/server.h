@@ -169,6 +169,7 @@ typedef struct redisObject {
 #define CLIENT_AUTHENTICATED (1ULL<<46)
 #define CLIENT_NAME_SET (1ULL<<47)
 #define CLIENT_NOINTERACT (1ULL<<48) /* fake clients (AOF loading, scripts) */
+#define CLIENT_PUSHING (1ULL<<50)    /* pub/sub and tracking messages: sent even with CLIENT REPLY OFF */
 #define CLIENT_PREVENT_PROP_ANY (CLIENT_PREVENT_AOF_PROP|CLIENT_PREVENT_REPL_PROP)
 
 /* Client classes for client-output-buffer-limit */

@@ -166,7 +166,7 @@ void trackingRememberKeys(client *c) {
 /* Send an invalidation to c (or to its redirection). `payload` is either a
  * key name (raw=0: sent as a one element array) or ready protocol (raw=1:
  * an array of keys, or a null). */
-static void sendTrackingMessage(client *c, const char *payload, size_t len, int raw) {
+static void writeTrackingMessage(client *c, const char *payload, size_t len, int raw) {
     client *to = c;
     int redirected = 0;
     if (c->client_tracking_redirection) {
@@ -183,6 +183,8 @@ static void sendTrackingMessage(client *c, const char *payload, size_t len, int 
         }
         redirected = 1;
     }
+    uint64_t old_flags = to->flags;
+    to->flags |= CLIENT_PUSHING;
     if (to->resp > 2) {
         addReplyPushLen(to, 2);
         addReplyBulkCBuffer(to, "invalidate", 10);
@@ -192,7 +194,9 @@ static void sendTrackingMessage(client *c, const char *payload, size_t len, int 
         addReply(to, shared.messagebulk);
         addReplyBulkCBuffer(to, "__redis__:invalidate", 20);
     } else {
-        return; /* a plain RESP2 connection cannot receive anything */
+        /* A plain RESP2 connection cannot receive anything. */
+        if (!(old_flags & CLIENT_PUSHING)) to->flags &= ~CLIENT_PUSHING;
+        return;
     }
     if (raw) {
         addReplyProto(to, payload, len);
@@ -200,6 +204,15 @@ static void sendTrackingMessage(client *c, const char *payload, size_t len, int 
         addReplyArrayLen(to, 1);
         addReplyBulkCBuffer(to, payload, len);
     }
+    if (!(old_flags & CLIENT_PUSHING)) to->flags &= ~CLIENT_PUSHING;
+}
+
+/* Messages to a client are pushes: CLIENT REPLY OFF does not stop them. */
+static void sendTrackingMessage(client *c, const char *payload, size_t len, int raw) {
+    uint64_t old_flags = c->flags;
+    c->flags |= CLIENT_PUSHING;
+    writeTrackingMessage(c, payload, len, raw);
+    if (!(old_flags & CLIENT_PUSHING)) c->flags &= ~CLIENT_PUSHING;
 }
 
 static void sendFlushMessage(client *c) {

@@ -99,6 +99,16 @@ start_server {tags {pubsub}} {
         $a close
     }
 
+    test {CLIENT REPLY OFF does not silence pub/sub replies and messages} {
+        set a [redis_deferring_client]
+        $a client reply off
+        $a subscribe quiet
+        assert_equal [$a read] {subscribe quiet 1}
+        assert_equal [r publish quiet hi] 1
+        assert_equal [$a read] {message quiet hi}
+        $a close
+    }
+
     test {RESET leaves every channel and subscribed mode} {
         set a [redis_deferring_client]
         subscribed $a subscribe c1

@@ -96,6 +96,22 @@ start_server {tags {tracking}} {
         $c close
     }
 
+    test {Invalidations reach a client with CLIENT REPLY OFF} {
+        set c [redis_deferring_client]
+        $c hello 3
+        $c read
+        $c client tracking on
+        $c read
+        $c client reply off
+        $c get quietkey
+        $c client reply on   ;# its OK tells the GET was processed
+        assert_equal [$c read] OK
+        $c client reply off
+        r set quietkey 1
+        assert_equal [$c read] {invalidate quietkey}
+        $c close
+    }
+
     test {NOLOOP: no invalidation for the client's own writes} {
         set c [resp3_tracking noloop]
         $c get nl
