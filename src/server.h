@@ -13,6 +13,9 @@
  *   db.c          keyspace: lookup/add/delete, expires, keyspace commands
  *   expire.c      EXPIRE family and the active expiry cycle
  *   t_string.c    string commands; bitops.c bitmaps
+ *   t_set.c       the SET type (t_set.h); hyperloglog.c HyperLogLogs
+ *   pubsub.c      Pub/Sub (pubsub.h); notify.c keyspace notifications
+ *   tracking.c    client side caching invalidations (tracking.h)
  *   config.c      the declarative config table, redis.conf, CONFIG
  *   commands.c    the command table and COMMAND
  */
