@@ -263,6 +263,7 @@ start_server {tags {pubsub}} {
                 {sinterstore s5 nokey s} {srem s2 2} {spop s 10} {sadd one x} {spop one}
                 {mset m1 a m2 b} {msetnx m1 a m3 c} {setnx m4 d} {setex m5 100 e}
                 {psetex m6 100000 f} {getset m6 g} {setbit bits 7 1} {bitop or dest bits bits}
+                {pfadd hl a b} {pfadd hl a} {pfcount hl} {pfmerge hl2 hl} {pfadd hl}
                 {flushdb} {set z 1} {swapdb 0 1} {expire z -1} {type nokey} {exists nokey}
             }
             set ours [collect_events -1 $cmds]
