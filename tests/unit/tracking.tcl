@@ -81,6 +81,35 @@ start_server {tags {tracking}} {
         $t close
     }
 
+    test {REDIRECT to a RESP3 client: pushes there, nothing on the tracking one} {
+        set t [redis_client]
+        $t hello 3
+        set tid [$t client id]
+        r client tracking on redirect $tid
+        r get r3k
+        set other [redis_client]
+        $other set r3k 1
+        assert_equal [$t read] {invalidate r3k}
+        assert_equal [r ping] PONG
+        r client tracking off
+        $other close
+        $t close
+    }
+
+    test {Evicted keys are invalidated} {
+        r flushall
+        set c [resp3_tracking]
+        r set ev1 [string repeat x 1000]
+        $c get ev1
+        r config set maxmemory-policy allkeys-random
+        r config set maxmemory 1
+        catch {r set ev2 y}
+        r config set maxmemory 0
+        r config set maxmemory-policy noeviction
+        assert_equal [$c read] {invalidate ev1}
+        $c close
+    }
+
     test {A broken redirection is reported to a RESP3 client} {
         set t [redis_client]
         set tid [$t client id]
