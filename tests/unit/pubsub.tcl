@@ -271,4 +271,72 @@ start_server {tags {pubsub}} {
             assert_equal $stock $ours
         }
     }
+
+    # Several subscribers doing random (un)subscriptions while messages are
+    # published: every byte each one receives must match stock. One pattern
+    # per client at most (stock tries patterns in hash order).
+    start_server {tags {pubsub differential} binary /usr/bin/redis-server} {
+        source [file join $::tests_root support diff.tcl]
+        test {Random subscriber traffic is byte-identical to stock} {
+            set targets [list [list [srv -1 host] [srv -1 port]] [list [srv 0 host] [srv 0 port]]]
+            set streams {}
+            set seed [randomInt 1000000]
+            foreach hp $targets {
+                expr {srand($seed)}
+                array unset stream
+                lassign $hp host port
+                set pub [diff_connect $host $port]
+                set subs {}
+                for {set i 0} {$i < 4} {incr i} { lappend subs [diff_connect $host $port] }
+                set pubreplies {}
+                set pattern [lrepeat 4 {}]
+                for {set op 0} {$op < 300} {incr op} {
+                    set i [expr {int(rand() * 4)}]
+                    set fd [lindex $subs $i]
+                    set ch "c[expr {int(rand() * 5)}]"
+                    switch [expr {int(rand() * 6)}] {
+                        0 { puts -nonewline $fd [diff_encode [list subscribe $ch]] }
+                        1 { puts -nonewline $fd [diff_encode [list unsubscribe $ch]] }
+                        2 {
+                            if {[lindex $pattern $i] ne {}} {
+                                puts -nonewline $fd [diff_encode [list punsubscribe [lindex $pattern $i]]]
+                            }
+                            set p [lindex {c* c\[0-2\] * x*} [expr {int(rand() * 4)}]]
+                            lset pattern $i $p
+                            puts -nonewline $fd [diff_encode [list psubscribe $p]]
+                        }
+                        3 { puts -nonewline $fd [diff_encode [list ssubscribe $ch]] }
+                        default {
+                            # Let the subscribers' commands land first.
+                            foreach s $subs { flush $s; puts -nonewline $s [diff_encode {ping sync}]; flush $s }
+                            foreach s $subs {
+                                while 1 { set r [diff_read_reply $s]; if {[string match "*sync*" $r]} break; append stream($s) $r }
+                            }
+                            set verb [expr {rand() < 0.2 ? "spublish" : "publish"}]
+                            lappend pubreplies [diff_send $pub [list $verb $ch "m$op"]]
+                        }
+                    }
+                    flush $fd
+                }
+                set all $pubreplies
+                foreach s $subs {
+                    puts -nonewline $s [diff_encode {ping end}]
+                    flush $s
+                    while 1 { set r [diff_read_reply $s]; if {[string match "*end*" $r]} break; append stream($s) $r }
+                    lappend all [expr {[info exists stream($s)] ? $stream($s) : ""}]
+                    close $s
+                }
+                close $pub
+                lappend streams $all
+            }
+            lassign $streams ours stock
+            assert_equal [llength $stock] [llength $ours]
+            assert_morethan [string length [join $ours]] 2000   ;# real traffic
+            for {set i 0} {$i < [llength $stock]} {incr i} {
+                if {[lindex $ours $i] ne [lindex $stock $i]} {
+                    fail "stream $i differs (seed $seed):\nours:  [string range [lindex $ours $i] 0 300]\nstock: [string range [lindex $stock $i] 0 300]"
+                }
+            }
+        }
+    }
 }
