@@ -256,9 +256,16 @@ static void sparseMergeAdjacent(robj *o, unsigned char *from) {
 static int hllSparseSet(robj *o, long reg, int val) {
     if (val > SPARSE_VAL_MAX_VALUE) goto promote;
 
-    /* Room for the worst split (XZERO -> XZERO VAL XZERO: 3 more bytes),
-     * so the pointers below stay valid. */
-    if (sdsavail(o->ptr) < 3) o->ptr = sdsMakeRoomFor(o->ptr, 3);
+    /* Room for the worst split (XZERO -> XZERO VAL XZERO: 3 more bytes)
+     * before taking pointers. Growth is greedy (doubling, by at most 300
+     * bytes) but capped at hll-sparse-max-bytes, as stock sizes it: past
+     * that the HLL goes dense anyway. */
+    if (sdsalloc(o->ptr) < server.hll_sparse_max_bytes && sdsavail(o->ptr) < 3) {
+        size_t newlen = sdslen(o->ptr) + 3;
+        newlen += newlen < 300 ? newlen : 300;
+        if (newlen > server.hll_sparse_max_bytes) newlen = server.hll_sparse_max_bytes;
+        o->ptr = sdsResize(o->ptr, newlen);
+    }
 
     unsigned char *start = (unsigned char *)o->ptr + HLL_HDR_SIZE;
     unsigned char *end = (unsigned char *)o->ptr + sdslen(o->ptr);
@@ -315,7 +322,9 @@ static int hllSparseSet(robj *o, long reg, int val) {
     int seqlen = (int)(n - seq);
     int oldlen = is_xzero ? 2 : 1;
     int delta = seqlen - oldlen;
-    if (delta > 0 && sdslen(o->ptr) + delta > server.hll_sparse_max_bytes) goto promote;
+    if (delta > 0 && (sdslen(o->ptr) + delta > server.hll_sparse_max_bytes ||
+                      sdsavail(o->ptr) < (size_t)delta))
+        goto promote;
     if (delta && next) memmove(next + delta, next, end - next);
     sdsIncrLen(o->ptr, delta);
     memcpy(p, seq, seqlen);
