@@ -1329,6 +1329,9 @@ int main(int argc, char **argv) {
     uint8_t hashseed[16];
     getRandomBytes(hashseed, sizeof(hashseed));
     dictSetHashFunctionSeed(hashseed);
+    /* random() drives SPOP/SRANDMEMBER/RANDOMKEY and eviction sampling:
+     * a different sequence per run, as stock seeds it. */
+    srandom((unsigned)(time(NULL) ^ getpid()));
     crc64_init();
 
     server.executable = getAbsolutePath(argv[0]);
