@@ -332,8 +332,8 @@ void signalKeyAsReady(redisDb *db, robj *key, int type) {
  * Modification signals
  * ------------------------------------------------------------------------ */
 
-/* Every key modification ends here: WATCH invalidation now, client-side
- * caching invalidation when tracking lands. */
+/* Every key modification ends here: WATCH and client side caching
+ * (tracking.c) invalidation. */
 void signalModifiedKey(client *c, redisDb *db, robj *key) {
     touchWatchedKey(db, key);
     trackingInvalidateKey(c, key, 1);
