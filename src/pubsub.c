@@ -399,17 +399,26 @@ void sunsubscribeCommand(client *c) {
     updatePubsubFlag(c);
 }
 
+#pragma weak clusterPropagatePublish
+
 /* Replicas see PUBLISH too (their own subscribers get the message); in a
- * cluster the bus broadcasts it instead, once cluster mode exists. */
+ * cluster the bus carries it to the other nodes instead. */
+static void propagatePublish(client *c, int sharded) {
+    if (server.cluster_enabled && clusterPropagatePublish)
+        clusterPropagatePublish(c->argv[1], c->argv[2], sharded);
+    else
+        c->flags |= CLIENT_FORCE_REPL;
+}
+
 void publishCommand(client *c) {
     int receivers = pubsubPublishMessage(c->argv[1], c->argv[2], 0);
-    c->flags |= CLIENT_FORCE_REPL;
+    propagatePublish(c, 0);
     addReplyLongLong(c, receivers);
 }
 
 void spublishCommand(client *c) {
     int receivers = pubsubPublishMessage(c->argv[1], c->argv[2], 1);
-    c->flags |= CLIENT_FORCE_REPL;
+    propagatePublish(c, 1);
     addReplyLongLong(c, receivers);
 }
 

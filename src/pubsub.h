@@ -13,6 +13,12 @@
  * this for messages other nodes broadcast. */
 int pubsubPublishMessage(robj *channel, robj *message, int sharded);
 
+/* Optional (weak), for the cluster bus: send a PUBLISH (sharded=0: to
+ * every node) or SPUBLISH (sharded=1: to the shard of the channel's slot)
+ * over the bus. When it exists and cluster mode is on, PUBLISH/SPUBLISH
+ * call it instead of propagating the command to replicas. */
+void clusterPropagatePublish(robj *channel, robj *message, int sharded);
+
 /* freeClient(): drop every subscription without replying. */
 void pubsubFreeClient(client *c);
 
