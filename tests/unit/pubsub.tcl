@@ -109,6 +109,21 @@ start_server {tags {pubsub}} {
         $a close
     }
 
+    test {CLIENT LIST/KILL TYPE pubsub select subscribed clients} {
+        set a [redis_deferring_client]
+        subscribed $a subscribe k1
+        set b [redis_deferring_client]
+        subscribed $b ssubscribe k2
+        assert_equal [llength [split [string trim [r client list type pubsub]] "\n"]] 2
+        assert_equal [r client kill type pubsub] 2
+        wait_for_condition 50 20 {[r pubsub numsub k1] eq {k1 0}} else {
+            fail "killed subscriber still subscribed"
+        }
+        assert_equal [r pubsub shardnumsub k2] {k2 0}
+        $a close
+        $b close
+    }
+
     test {RESET leaves every channel and subscribed mode} {
         set a [redis_deferring_client]
         subscribed $a subscribe c1
