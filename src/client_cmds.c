@@ -425,9 +425,8 @@ static void clientReplyMode(client *c) {
  * Only the per-connection state of client-side caching lives here: the mode
  * flags, the redirection id and the BCAST prefixes, validated with 7.0's
  * errors in 7.0's order, and reported by TRACKINGINFO, GETREDIR and CLIENT
- * LIST. Invalidation messages are NOT sent yet (that is the tracking
- * feature itself, a separate piece of work that will read this state): a
- * tracking connection is accepted but never notified.
+ * LIST. The invalidations themselves (what was read, who to tell) live in
+ * tracking.c, which hears about each client turning tracking on or off.
  * ------------------------------------------------------------------------ */
 
 #define TRACKING_MODE_FLAGS (CLIENT_TRACKING_BCAST|CLIENT_TRACKING_OPTIN| \
@@ -435,6 +434,7 @@ static void clientReplyMode(client *c) {
 
 /* Back to "never enabled": also what freeClient() and RESET need. */
 void disableTracking(client *c) {
+    trackingClientDisabled(c); /* tracking.c: leave the prefix table */
     if (c->client_tracking_prefixes) {
         listIter li;
         listNode *ln;
@@ -640,6 +640,7 @@ static void clientTrackingReply(client *c) {
             addReply(c, shared.ok);
         } else if (checkTrackingOn(c, &r)) {
             enableTracking(c, &r);
+            trackingClientEnabled(c); /* tracking.c: register it */
             addReply(c, shared.ok);
         }
     }

@@ -237,6 +237,8 @@ long long emptyData(int dbnum, int flags, void(callback)(dict*)) {
         removed += dictSize(db->dict);
         signalFlushedDb(j, async);
         if (server.cluster_enabled) clusterSlotKeysFlush(db);  /* keys-per-slot index */
+        /* Once per flush, not per db: one null invalidation per client. */
+        if (j == startdb) trackingInvalidateKeysOnFlush(async);
         if (async) {
             emptyDbAsync(db);
         } else {
@@ -335,11 +337,11 @@ void signalKeyAsReady(redisDb *db, robj *key, int type) {
  * Modification signals
  * ------------------------------------------------------------------------ */
 
-/* Every key modification ends here: WATCH invalidation now, client-side
- * caching invalidation when tracking lands. */
+/* Every key modification ends here: WATCH and client side caching
+ * (tracking.c) invalidation. */
 void signalModifiedKey(client *c, redisDb *db, robj *key) {
-    (void)c;
     touchWatchedKey(db, key);
+    trackingInvalidateKey(c, key, 1);
 }
 
 void signalFlushedDb(int dbid, int async) {

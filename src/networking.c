@@ -173,6 +173,7 @@ void freeClient(client *c) {
     listRelease(c->reply);
     zfree(c->buf);
     disableTracking(c); /* client_cmds.c: CLIENT TRACKING state */
+    pubsubFreeClient(c);
     if (c->name) decrRefCount(c->name);
     if (c->lib_name) decrRefCount(c->lib_name);
     if (c->lib_ver) decrRefCount(c->lib_ver);
@@ -524,7 +525,7 @@ void readQueryFromClient(connection *conn) {
 int prepareClientToWrite(client *c) {
     if (c->flags & CLIENT_NOINTERACT) return C_OK; /* fake clients buffer */
     if (c->flags & CLIENT_CLOSE_ASAP) return C_ERR;
-    if (c->flags & (CLIENT_REPLY_OFF|CLIENT_REPLY_SKIP)) return C_ERR;
+    if ((c->flags & (CLIENT_REPLY_OFF|CLIENT_REPLY_SKIP)) && !(c->flags & CLIENT_PUSHING)) return C_ERR;
     if ((c->flags & CLIENT_MASTER) && !(c->flags & CLIENT_MASTER_FORCE_REPLY)) return C_ERR;
     if (!c->conn) return C_ERR;
     if (!clientHasPendingReplies(c) && !(c->flags & CLIENT_PENDING_WRITE))
@@ -1109,6 +1110,11 @@ size_t getClientMemoryUsage(client *c, size_t *output_buffer_mem_usage) {
     mem += c->mstate.argv_len_sums + sizeof(multiCmd) * c->mstate.alloc_count;
     if (c->watched_keys)
         mem += listLength(c->watched_keys) * (sizeof(listNode) + 4 * sizeof(void *));
+    /* Pub/Sub: the client side records (names are shared with the server
+     * side index), counted as stock counts them. */
+    if (c->pubsub_patterns) mem += listLength(c->pubsub_patterns) * sizeof(listNode);
+    if (c->pubsub_channels)
+        mem += dictSize(c->pubsub_channels) * sizeof(dictEntry) + dictSlots(c->pubsub_channels) * sizeof(dictEntry *);
     return mem;
 }
 

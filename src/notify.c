@@ -59,12 +59,35 @@ sds keyspaceEventsFlagsToString(int flags) {
     return res;
 }
 
-/* Publishing needs Pub/Sub (the data types issue brings it): until then an
- * enabled class has no subscribers to reach, so the event is dropped after
- * the cheap class check every caller relies on. */
+/* "<prefix><dbid>__:<suffix>" as a string object. */
+static robj *eventChannel(const char *prefix, int dbid, const char *suffix, size_t suffixlen) {
+    char buf[LONG_STR_SIZE];
+    int len = ll2string(buf, sizeof(buf), dbid);
+    sds chan = sdsnew(prefix);
+    chan = sdscatlen(chan, buf, len);
+    chan = sdscatlen(chan, "__:", 3);
+    chan = sdscatlen(chan, suffix, suffixlen);
+    return createObject(OBJ_STRING, chan);
+}
+
+/* Publish the event on the keyspace channel (message: the event) and/or
+ * the keyevent channel (message: the key), as the K and E flags say. The
+ * class check comes first: it is all most calls cost. */
 void notifyKeyspaceEvent(int type, char *event, robj *key, int dbid) {
-    (void)event;
-    (void)key;
-    (void)dbid;
-    if (!(server.notify_keyspace_events & type)) return;
+    int flags = server.notify_keyspace_events;
+    if (!(flags & type)) return;
+    robj *eventobj = createStringObject(event, strlen(event));
+    key = getDecodedObject(key);
+    if (flags & NOTIFY_KEYSPACE) {
+        robj *chan = eventChannel("__keyspace@", dbid, key->ptr, sdslen(key->ptr));
+        pubsubPublishMessage(chan, eventobj, 0);
+        decrRefCount(chan);
+    }
+    if (flags & NOTIFY_KEYEVENT) {
+        robj *chan = eventChannel("__keyevent@", dbid, event, strlen(event));
+        pubsubPublishMessage(chan, key, 0);
+        decrRefCount(chan);
+    }
+    decrRefCount(key);
+    decrRefCount(eventobj);
 }

@@ -473,6 +473,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     if (server.cluster_enabled) clusterBeforeSleep();  /* cluster_node.c */
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
+    trackingBroadcastInvalidationMessages();
     handleClientsWithPendingWrites();
     freeClientsInAsyncFreeQueue();
     /* Still some left (a reader took only part): don't block in poll. */
@@ -1045,6 +1046,10 @@ void call(client *c, int flags) {
     c->flags |= CLIENT_EXECUTING_COMMAND;
     c->cmd->proc(c);
     if (!(client_old_flags & CLIENT_EXECUTING_COMMAND)) c->flags &= ~CLIENT_EXECUTING_COMMAND;
+    /* Client side caching: remember what a tracking client read. */
+    if ((c->cmd->flags & CMD_READONLY) && (c->flags & CLIENT_TRACKING) &&
+        !(c->flags & CLIENT_TRACKING_BCAST))
+        trackingRememberKeys(c);
     duration = ustime() - start;
     dirty = server.dirty - dirty;
     if (dirty < 0) dirty = 0;
@@ -1078,6 +1083,8 @@ void call(client *c, int flags) {
     if (server.in_nested_call == 1) c->lastcmd = real_cmd;
     server.in_nested_call--;
     if (server.in_nested_call == 0) server.fixed_time_expire--;
+    /* Invalidations for the client itself follow its (EXEC's) reply. */
+    if (server.in_nested_call == 0) trackingHandlePendingKeyInvalidations();
     server.stat_numcommands++;
     c->commands_processed++;
 }
@@ -1157,6 +1164,9 @@ int processCommand(client *c) {
         rejectCommand(c, shared.noautherr);
         return C_OK;
     }
+
+    /* Bound the memory client side caching metadata takes. */
+    if (trackingClientsCount()) trackingLimitUsedSlots();
 
     if ((c->flags & CLIENT_MULTI) && (cmd_flags & CMD_NO_MULTI)) {
         rejectCommandFormat(c, "Command not allowed inside a transaction");
@@ -1363,6 +1373,9 @@ int main(int argc, char **argv) {
     uint8_t hashseed[16];
     getRandomBytes(hashseed, sizeof(hashseed));
     dictSetHashFunctionSeed(hashseed);
+    /* random() drives SPOP/SRANDMEMBER/RANDOMKEY and eviction sampling:
+     * a different sequence per run, as stock seeds it. */
+    srandom((unsigned)(time(NULL) ^ getpid()));
     crc64_init();
 
     server.executable = getAbsolutePath(argv[0]);

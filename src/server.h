@@ -13,6 +13,9 @@
  *   db.c          keyspace: lookup/add/delete, expires, keyspace commands
  *   expire.c      EXPIRE family and the active expiry cycle
  *   t_string.c    string commands; bitops.c bitmaps
+ *   t_set.c       the SET type (t_set.h); hyperloglog.c HyperLogLogs
+ *   pubsub.c      Pub/Sub (pubsub.h); notify.c keyspace notifications
+ *   tracking.c    client side caching invalidations (tracking.h)
  *   config.c      the declarative config table, redis.conf, CONFIG
  *   commands.c    the command table and COMMAND
  */
@@ -169,6 +172,7 @@ typedef struct redisObject {
 #define CLIENT_AUTHENTICATED (1ULL<<46)
 #define CLIENT_NAME_SET (1ULL<<47)
 #define CLIENT_NOINTERACT (1ULL<<48) /* fake clients (AOF loading, scripts) */
+#define CLIENT_PUSHING (1ULL<<50)    /* pub/sub and tracking messages: sent even with CLIENT REPLY OFF */
 #define CLIENT_PREVENT_PROP_ANY (CLIENT_PREVENT_AOF_PROP|CLIENT_PREVENT_REPL_PROP)
 
 /* Client classes for client-output-buffer-limit */
@@ -1416,6 +1420,8 @@ void bitfieldroCommand(client *c);
 #include "t_set.h"      /* SET type API */
 #include "acl.h"   /* users and permissions (acl.c, acl_cmds.c) */
 #include "tls.h"   /* TLS connection type and contexts (tls.c) */
+#include "pubsub.h"     /* publishing, per-client cleanup */
+#include "tracking.h"   /* client side caching invalidations */
 
 #endif
 

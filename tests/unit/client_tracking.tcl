@@ -2,7 +2,7 @@
 # CLIENT LIST / TRACKINGINFO / GETREDIR report it, plus RESET and HELLO
 # details that need several connections or a password. Single-connection
 # replies are compared byte for byte with stock in tests/diff/client_tracking.txt;
-# invalidation messages are not implemented yet and not tested here.
+# invalidation messages are tested in tests/unit/tracking.tcl.
 
 proc client_field {info field} {
     lindex [regexp -inline "$field=(\\S*)" $info] 1

@@ -206,24 +206,18 @@ start_server {tags {maxmemory}} {
         r config set maxmemory 0
         r config set maxmemory-policy allkeys-lru
         r config set notify-keyspace-events Ee
-        # Pub/Sub may not be built yet: then only the counter is checked.
-        set have_pubsub [expr {![catch {r pubsub numpat}]}]
-        if {$have_pubsub} {
-            set rd [redis_deferring_client]
-            $rd psubscribe __keyevent@*__:evicted
-            $rd read
-        }
+        set rd [redis_deferring_client]
+        $rd psubscribe __keyevent@*__:evicted
+        $rd read
         fill_keys e 100 500 0
         set before [s evicted_keys]
         limit_above_current -10000
         r set one-more x
-        if {$have_pubsub} {
-            set msg [$rd read]
-            assert_equal pmessage [lindex $msg 0]
-            assert_equal {__keyevent@0__:evicted} [lindex $msg 2]
-            assert_match {e*} [lindex $msg 3]
-            $rd close
-        }
+        set msg [$rd read]
+        assert_equal pmessage [lindex $msg 0]
+        assert_equal {__keyevent@0__:evicted} [lindex $msg 2]
+        assert_match {e*} [lindex $msg 3]
+        $rd close
         assert_morethan [s evicted_keys] $before
         r config set notify-keyspace-events ""
         r config set maxmemory 0
