@@ -46,6 +46,25 @@ start_cluster_nodes [list ours $::stock_server ours $::stock_server] {
         assert_equal [R 1 cluster countkeysinslot 0] [R 0 cluster countkeysinslot 0]
     }
 
+    test {PUBLISH crosses the bus both ways between ours and stock} {
+        # Subscribers on a stock node (1) and on ours (2); publish on ours
+        # (0) and on stock (3): every message reaches both.
+        set subs {}
+        foreach i {1 2} {
+            set s [redis 127.0.0.1 [lindex $::cluster_ports $i] 1]
+            $s subscribe news
+            assert_equal {subscribe news 1} [$s read]
+            lappend subs $s
+        }
+        assert_equal 0 [R 0 publish news from-ours]
+        assert_equal 0 [R 3 publish news from-stock]
+        foreach s $subs {
+            assert_equal {message news from-ours} [$s read]
+            assert_equal {message news from-stock} [$s read]
+            $s close
+        }
+    }
+
     test {redis-cli --cluster check is clean on a mixed cluster} {
         foreach i {0 1} {
             set out [redis_cli --cluster check 127.0.0.1:[lindex $::cluster_ports $i]]
