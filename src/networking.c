@@ -1376,12 +1376,21 @@ void pauseClients(mstime_t end, int type) {
 }
 
 void unpauseClients(void) {
+    server.client_pause_type = PAUSE_NONE;
+    server.client_pause_end_time = 0;
+    /* The held-back clients run from beforeSleep (processUnpausedClients),
+     * never from inside the command or cron that ended the pause: running
+     * other clients' commands nested inside a command would clobber the
+     * state of the command being executed. */
+}
+
+/* Runs the clients held back by a pause that has ended, in the order they
+ * were paused. Called before the event loop sleeps. */
+void processUnpausedClients(void) {
     listIter li;
     listNode *ln;
 
-    server.client_pause_type = PAUSE_NONE;
-    server.client_pause_end_time = 0;
-    /* Paused clients go back through the normal read path. */
+    if (areClientsPaused() || listLength(server.paused_clients) == 0) return;
     listRewind(server.paused_clients, &li);
     while ((ln = listNext(&li)) != NULL) {
         client *c = listNodeValue(ln);
@@ -1394,6 +1403,8 @@ void unpauseClients(void) {
             if (c->argc) processCommandAndResetClient(c);
         }
         processInputBuffer(c);
+        /* A command run here may have paused clients again. */
+        if (areClientsPaused()) break;
     }
 }
 

@@ -470,6 +470,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     tlsProcessPendingData();
     /* Unpause clients whose pause ended, then serve their buffered input. */
     checkClientPauseTimeoutAndReturnIfPaused();
+    processUnpausedClients();
     if (server.cluster_enabled) clusterBeforeSleep();  /* cluster_node.c */
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);

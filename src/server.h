@@ -1016,6 +1016,7 @@ void authCommand(client *c);
 void securityWarningCommand(client *c);
 void pauseClients(mstime_t end, int type);
 void unpauseClients(void);
+void processUnpausedClients(void);
 int areClientsPaused(void);
 void protectClient(client *c);
 void unprotectClient(client *c);
