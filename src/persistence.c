@@ -256,6 +256,7 @@ static int savePointDue(void) {
 }
 
 void persistenceCron(void) {
+    migrateCloseTimedoutSockets();
     if (hasActiveChildProcess()) {
         receiveChildInfo();
         checkChildrenDone();
@@ -328,12 +329,9 @@ void debugReloadCommand(client *c) {
             return;
         }
     }
-    if (save) {
-        if (rdbSave(server.rdb_filename, NULL) != C_OK) {
-            addReplyErrorObject(c, shared.err);
-            return;
-        }
-        persist.rdb_saves++;
+    if (save && rdbSave(server.rdb_filename, NULL) != C_OK) {
+        addReplyErrorObject(c, shared.err);
+        return;
     }
     if (flush) emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
     int ret = rdbLoad(server.rdb_filename, NULL, flags);
@@ -367,6 +365,11 @@ int persistenceShutdown(int save, int nosave, int force) {
         }
     }
     return C_OK;
+}
+
+void persistenceAfterFlushall(void) {
+    if (server.child_type == CHILD_TYPE_RDB) killRDBChild();
+    if (server.saveparamslen > 0) rdbSave(server.rdb_filename, NULL);
 }
 
 sds persistenceDenyWritesError(void) {

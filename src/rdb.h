@@ -201,6 +201,7 @@ void rdbRemoveTempFile(pid_t childpid);
 void killRDBChild(void);
 int persistenceShutdown(int save, int nosave, int force); /* C_OK / C_ERR */
 sds persistenceDenyWritesError(void); /* MISCONF text, or NULL */
+void persistenceAfterFlushall(void);     /* FLUSHALL: stop a child, rewrite the RDB */
 void startLoading(off_t size);
 void loadingProgress(off_t pos);
 void stopLoading(void);
@@ -211,5 +212,7 @@ void bgsaveCommand(client *c);
 void dumpCommand(client *c);
 void restoreCommand(client *c);
 void migrateCommand(client *c);
+sds createDumpPayload(robj *o, robj *key, int dbid); /* NULL: type not serializable */
+void migrateCloseTimedoutSockets(void);
 
 #endif

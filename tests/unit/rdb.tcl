@@ -254,6 +254,14 @@ start_server {tags {rdb} overrides {save {900 1}}} {
         assert_equal 1 [r get kept]
     }
 
+    test {FLUSHALL with save points rewrites the RDB at once} {
+        r set x 1
+        r flushall
+        assert_equal 0 [s rdb_changes_since_last_save]
+        restart_server
+        assert_equal 0 [r dbsize]
+    }
+
     test {SIGTERM saves too (shutdown-on-sigterm default)} {
         r set bysignal 1
         restart_server
