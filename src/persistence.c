@@ -8,6 +8,7 @@
  * itself is in rdb.c.
  */
 #include "rdb.h"
+#include "aof.h"
 
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -54,6 +55,10 @@ void processEventsWhileBlocked(void) {
 }
 
 void loadDataFromDisk(void) {
+    if (server.aof_enabled) {
+        loadAppendOnlyFilesOnStart();
+        return;
+    }
     long long start = ustime();
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     persist.loading_serve_clients = 1;
@@ -102,7 +107,8 @@ void childReportProgress(size_t keys, int final) {
     sum += ci.cow;
     samples++;
     if (final) {
-        serverLog(LL_NOTICE, "Fork CoW for RDB: current %zu MB, peak %zu MB, average %zu MB",
+        serverLog(LL_NOTICE, "Fork CoW for %s: current %zu MB, peak %zu MB, average %zu MB",
+                  persist.in_child == CHILD_TYPE_AOF ? "AOF rewrite" : "RDB",
                   ci.cow >> 20, peak >> 20, (sum / samples) >> 20);
     }
     if (persist.child_info_pipe[1] != -1) {
@@ -134,8 +140,18 @@ static void receiveChildInfo(void) {
         persist.current_cow_size = ci.cow;
         persist.current_cow_size_time = time(NULL);
         if (ci.cow > persist.current_cow_peak) persist.current_cow_peak = ci.cow;
-        if (ci.final) persist.rdb_last_cow_size = ci.cow;
+        if (ci.final && server.child_type == CHILD_TYPE_AOF) persist.aof_last_cow_size = ci.cow;
+        else if (ci.final) persist.rdb_last_cow_size = ci.cow;
     }
+}
+
+/* In a forked child: close the listening sockets without touching the
+ * event loop (its epoll instance is shared with the parent, so removing
+ * events there would stop the parent from accepting). */
+void closeChildListeningSockets(void) {
+    for (int j = 0; j < server.ipfd.count; j++) close(server.ipfd.fd[j]);
+    for (int j = 0; j < server.tlsfd.count; j++) close(server.tlsfd.fd[j]);
+    if (server.sofd != -1) close(server.sofd);
 }
 
 static void resetChildState(void) {
@@ -167,8 +183,8 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
     pid_t pid = fork();
     if (pid == 0) {
         /* Child: no sockets, no timers, just write the snapshot. */
-        persist.in_child = 1;
-        closeListeningSockets(0);
+        persist.in_child = CHILD_TYPE_RDB;
+        closeChildListeningSockets();
         if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
         persist.child_info_pipe[0] = -1;
         int ret = rdbSave(filename, rsi);
@@ -226,6 +242,7 @@ static void checkChildrenDone(void) {
     }
     receiveChildInfo();
     if (server.child_type == CHILD_TYPE_RDB) backgroundSaveDone(exitcode, bysignal);
+    else if (server.child_type == CHILD_TYPE_AOF) backgroundRewriteDoneHandler(exitcode, bysignal);
     resetChildState();
 }
 
@@ -257,6 +274,7 @@ static int savePointDue(void) {
 
 void persistenceCron(void) {
     migrateCloseTimedoutSockets();
+    aofCron();
     if (hasActiveChildProcess()) {
         receiveChildInfo();
         checkChildrenDone();
@@ -349,6 +367,7 @@ void debugReloadCommand(client *c) {
  * ------------------------------------------------------------------------ */
 
 int persistenceShutdown(int save, int nosave, int force) {
+    aofShutdown();
     if (server.child_type == CHILD_TYPE_RDB) {
         serverLog(LL_WARNING, "There is a child saving an .rdb. Killing it!");
         killRDBChild();
@@ -406,19 +425,7 @@ sds genPersistenceInfoFields(sds info) {
         "rdb_saves:%lld\r\n"
         "rdb_last_cow_size:%zu\r\n"
         "rdb_last_load_keys_expired:%lld\r\n"
-        "rdb_last_load_keys_loaded:%lld\r\n"
-        "aof_enabled:%d\r\n"
-        "aof_rewrite_in_progress:0\r\n"
-        "aof_rewrite_scheduled:0\r\n"
-        "aof_last_rewrite_time_sec:-1\r\n"
-        "aof_current_rewrite_time_sec:-1\r\n"
-        "aof_last_bgrewrite_status:ok\r\n"
-        "aof_rewrites:0\r\n"
-        "aof_rewrites_consecutive_failures:0\r\n"
-        "aof_last_write_status:ok\r\n"
-        "aof_last_cow_size:0\r\n"
-        "module_fork_in_progress:0\r\n"
-        "module_fork_last_cow_size:0\r\n",
+        "rdb_last_load_keys_loaded:%lld\r\n",
         server.loading ? 1 : 0,
         persist.current_cow_peak,
         persist.current_cow_size,
@@ -435,8 +442,8 @@ sds genPersistenceInfoFields(sds info) {
         persist.rdb_saves,
         persist.rdb_last_cow_size,
         persist.last_load_keys_expired,
-        persist.last_load_keys_loaded,
-        server.aof_enabled ? 1 : 0);
+        persist.last_load_keys_loaded);
+    info = aofGenInfoFields(info);
     if (server.loading) {
         double perc = 0;
         time_t elapsed = now - persist.loading_start_time;

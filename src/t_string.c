@@ -173,6 +173,12 @@ static void setGeneric(client *c, int flags, robj *key, robj *val, robj *expire,
     if (expire) {
         setExpire(c, c->db, key, when);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "expire", key, c->db->id);
+        /* The AOF and replicas get an absolute time: SET key val PXAT ms. */
+        if (!(flags & STROPT_PXAT)) {
+            robj *ms = createStringObjectFromLongLong(when);
+            rewriteClientCommandVector(c, 5, shared.set, key, val, shared.pxat, ms);
+            decrRefCount(ms);
+        }
     }
 
     if (flags & STROPT_GET) return;
@@ -237,15 +243,21 @@ void getexCommand(client *c) {
         signalModifiedKey(c, c->db, key);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "del", key, c->db->id);
         server.dirty++;
+        /* Propagated as the deletion it amounts to. */
+        rewriteClientCommandVector(c, 2, server.lazyfree_lazy_expire ? shared.unlink : shared.del, key);
     } else if (expire) {
         setExpire(c, c->db, key, when);
         signalModifiedKey(c, c->db, key);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "expire", key, c->db->id);
         server.dirty++;
+        robj *ms = createStringObjectFromLongLong(when);
+        rewriteClientCommandVector(c, 3, shared.pexpireat, key, ms);
+        decrRefCount(ms);
     } else if ((flags & STROPT_PERSIST) && removeExpire(c->db, key)) {
         signalModifiedKey(c, c->db, key);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "persist", key, c->db->id);
         server.dirty++;
+        rewriteClientCommandVector(c, 2, shared.persist, key);
     }
 }
 
@@ -257,6 +269,7 @@ void getdelCommand(client *c) {
         signalModifiedKey(c, c->db, key);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "del", key, c->db->id);
         server.dirty++;
+        rewriteClientCommandVector(c, 2, server.lazyfree_lazy_user_del ? shared.unlink : shared.del, key);
     }
 }
 
@@ -378,6 +391,9 @@ void incrbyfloatCommand(client *c) {
     notifyKeyspaceEvent(NOTIFY_STRING, "incrbyfloat", c->argv[1], c->db->id);
     server.dirty++;
     addReplyBulk(c, n);
+    /* Replaying a float increment could round differently: propagate the
+     * result instead. */
+    rewriteClientCommandVector(c, 4, shared.set, c->argv[1], n, shared.keepttl);
 }
 
 /* ---------------------------------------------------------------------------

@@ -190,6 +190,10 @@ start_server {tags {rdb}} {
         assert_morethan_equal [s rdb_last_bgsave_time_sec] 0
         verify_log_message 0 "*Background saving terminated with success*" 0
         assert_error {ERR syntax error} {r bgsave now}
+        # The child must leave the parent's listening sockets alone.
+        set c [redis_client]
+        assert_equal PONG [$c ping]
+        $c close
     }
 
     test {A killed BGSAVE child: MISCONF for writes and PING, not for reads} {

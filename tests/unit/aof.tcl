@@ -1,0 +1,239 @@
+# Multi-part AOF as Redis 7.0 writes it: manifest, base (RDB preamble or
+# commands) and incr files, rewrites, turning it on and off at runtime,
+# fsync policies, truncated files, timestamps, and AOF directories moving
+# between stock 7.0.15 and our server in both directions.
+
+proc aof_dir {{level 0}} {
+    file join [lindex [r $level config get dir] 1] [lindex [r $level config get appenddirname] 1]
+}
+
+proc read_text {path} {
+    set fd [open $path rb]
+    set data [read $fd]
+    close $fd
+    return $data
+}
+
+proc manifest {{level 0}} {
+    read_text [file join [aof_dir $level] appendonly.aof.manifest]
+}
+
+proc incr_file {{level 0}} {
+    set last {}
+    foreach line [split [manifest $level] \n] {
+        if {[regexp {^file (\S+) seq \d+ type i} $line -> f]} {set last $f}
+    }
+    file join [aof_dir $level] $last
+}
+
+proc wait_rewrite_done {{level 0}} {
+    wait_for_condition 500 10 {
+        [s $level aof_rewrite_in_progress] == 0 && [s $level aof_rewrite_scheduled] == 0
+    } else {
+        fail "AOF rewrite did not finish"
+    }
+}
+
+proc copy_dir {src} {
+    set dst [file join $::tests_root tmp "aofcopy.[pid].[incr ::aof_seq]"]
+    file mkdir $dst
+    foreach f [glob -nocomplain -directory $src *] {file copy -force $f $dst}
+    return [file normalize $dst]
+}
+
+proc aof_fill {} {
+    r set str hello
+    r set num 12345
+    r set long [string repeat "aof " 100]
+    r set vol v ex 100000
+    r incrbyfloat fl 1.5
+    r select 4
+    r set db4 four
+    r select 0
+    r multi
+    r set m1 1
+    r set m2 2
+    r exec
+}
+
+start_server {tags {aof} overrides {appendonly yes}} {
+    test {Start-up with appendonly yes creates base, incr and the manifest as stock} {
+        assert_equal "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n" [manifest]
+        assert_equal REDIS [string range [read_text [file join [aof_dir] appendonly.aof.1.base.rdb]] 0 4]
+        verify_log_message 0 "*Creating AOF base file appendonly.aof.1.base.rdb on server start*" 0
+        verify_log_message 0 "*Creating AOF incr file appendonly.aof.1.incr.aof on server start*" 0
+        assert_equal 1 [s aof_enabled]
+    }
+
+    test {Writes are appended in RESP, with SELECT and absolute expiry times} {
+        aof_fill
+        r del nosuch
+        set data [read_text [incr_file]]
+        assert_match "*2\r\n\$6\r\nSELECT\r\n\$1\r\n0\r\n*3\r\n\$3\r\nset\r\n\$3\r\nstr\r\n\$5\r\nhello\r\n*" $data
+        assert_match "*\$3\r\nSET\r\n\$3\r\nvol\r\n\$1\r\nv\r\n\$4\r\nPXAT\r\n*" $data
+        assert_match "*\$3\r\nSET\r\n\$2\r\nfl\r\n\$3\r\n1.5\r\n\$7\r\nKEEPTTL\r\n*" $data
+        assert_match "*\$5\r\nMULTI\r\n*m1*m2*\$4\r\nEXEC\r\n*" $data
+        assert_no_match "*nosuch*" $data
+    }
+
+    test {Restart loads base + incr: same dataset} {
+        set digest [r debug digest]
+        restart_server
+        assert_equal $digest [r debug digest]
+        verify_log_message 0 "*DB loaded from append only file*" 0
+        verify_log_message 0 "*Opening AOF incr file appendonly.aof.1.incr.aof on server start*" 0
+    }
+
+    test {BGREWRITEAOF: new base and incr, history removed, same data after restart} {
+        set digest [r debug digest]
+        assert_equal {Background append only file rewriting started} [r bgrewriteaof]
+        wait_rewrite_done
+        assert_equal "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n" [manifest]
+        assert_equal {appendonly.aof.2.base.rdb appendonly.aof.2.incr.aof appendonly.aof.manifest} \
+            [lsort [glob -tails -directory [aof_dir] *]]
+        assert_equal 1 [s aof_rewrites]
+        r set after rewrite
+        set digest [r debug digest]
+        restart_server
+        assert_equal $digest [r debug digest]
+    }
+
+    test {aof-use-rdb-preamble no writes the base as commands} {
+        r config set aof-use-rdb-preamble no
+        r bgrewriteaof
+        wait_rewrite_done
+        set base [read_text [file join [aof_dir] appendonly.aof.3.base.aof]]
+        assert_match "*2\r\n\$6\r\nSELECT\r\n*SET*PEXPIREAT*" $base
+        set digest [r debug digest]
+        restart_server
+        assert_equal $digest [r debug digest]
+        r config set aof-use-rdb-preamble yes
+    }
+
+    test {DEBUG LOADAOF reloads the same dataset} {
+        set digest [r debug digest]
+        assert_equal OK [r debug loadaof]
+        assert_equal $digest [r debug digest]
+    }
+
+    test {Expired keys reach the AOF as DEL} {
+        r debug set-active-expire 1
+        r set shortlived v px 20
+        wait_for_condition 100 20 {[r exists shortlived] == 0} else {fail "not expired"}
+        r get shortlived
+        wait_for_condition 100 20 {[string match "*DEL*shortlived*" [read_text [incr_file]]]} else {
+            fail "no DEL in the AOF"
+        }
+    }
+
+    test {appendfsync always and no keep working} {
+        foreach policy {always no everysec} {
+            r config set appendfsync $policy
+            r set fsync:$policy 1
+        }
+        set digest [r debug digest]
+        restart_server
+        assert_equal $digest [r debug digest]
+    }
+
+    test {aof-timestamp-enabled writes #TS annotations that load back} {
+        r config set aof-timestamp-enabled yes
+        r set ts 1
+        r config set aof-timestamp-enabled no
+        assert_match "*#TS:*ts*" [read_text [incr_file]]
+        set digest [r debug digest]
+        restart_server
+        assert_equal $digest [r debug digest]
+    }
+
+    test {INFO persistence with AOF on has stock's fields} {
+        set ours {}
+        foreach line [split [r info persistence] \n] {
+            if {[regexp {^([a-z_]+):} $line -> n]} {lappend ours $n}
+        }
+        start_server {binary /usr/bin/redis-server overrides {appendonly yes}} {
+            set stock {}
+            foreach line [split [r info persistence] \n] {
+                if {[regexp {^([a-z_]+):} $line -> n]} {lappend stock $n}
+            }
+        }
+        assert_equal $stock $ours
+    }
+
+    test {Stock loads our AOF directory, and ours loads stock's} {
+        set digest [r debug digest]
+        set copy [copy_dir [lindex [r config get dir] 1]/appendonlydir]
+        set parent [file dirname $copy]
+        set sdir [file join $::tests_root tmp "aofstock.[pid].[incr ::aof_seq]"]
+        file mkdir $sdir
+        file rename $copy [file join $sdir appendonlydir]
+        start_server [list binary /usr/bin/redis-server overrides [list appendonly yes dir [file normalize $sdir]]] {
+            assert_equal $digest [r debug digest]
+            r set fromstock 1
+            r bgrewriteaof
+            wait_rewrite_done
+            r set fromstock2 2
+            set digest2 [r debug digest]
+        }
+        start_server [list overrides [list appendonly yes dir [file normalize $sdir]]] {
+            assert_equal $digest2 [r debug digest]
+        }
+        file delete -force $sdir
+    }
+}
+
+start_server {tags {aof}} {
+    test {CONFIG SET appendonly yes at runtime: rewrite makes the base, writes survive} {
+        r set before 1
+        r config set appendonly yes
+        r set during 2
+        wait_rewrite_done
+        assert_equal 1 [s aof_enabled]
+        assert_match "*appendonly.aof.1.base.rdb seq 1 type b*appendonly.aof.1.incr.aof seq 1 type i*" [manifest]
+        r set afterwards 3
+        r config set appendonly no
+        assert_equal 0 [s aof_enabled]
+        r set notlogged 4
+        r config set appendonly yes
+        wait_rewrite_done
+        r config rewrite
+        set digest [r debug digest]
+        restart_server
+        assert_equal $digest [r debug digest]
+        assert_equal {1 2 3 4} [r mget before during afterwards notlogged]
+    }
+
+    test {Auto rewrite on growth} {
+        r config set auto-aof-rewrite-min-size 1000
+        r config set auto-aof-rewrite-percentage 50
+        set rewrites [s aof_rewrites]
+        for {set i 0} {$i < 200} {incr i} {r set grow:$i [string repeat x 50]}
+        wait_for_condition 200 20 {[s aof_rewrites] > $rewrites} else {fail "no automatic rewrite"}
+        verify_log_message 0 "*Starting automatic rewriting of AOF on*growth*" 0
+        wait_rewrite_done
+    }
+
+    test {A truncated last incr file: loaded and cut with aof-load-truncated, refused without} {
+        r set last-complete 1
+        r set will-be-cut [string repeat y 100]
+        set incr [incr_file]
+        set data [read_text $incr]
+        set fd [open $incr wb]
+        puts -nonewline $fd [string range $data 0 end-20]
+        close $fd
+        restart_server
+        assert_equal 1 [r get last-complete]
+        assert_equal 0 [r exists will-be-cut]
+        verify_log_message 0 "*AOF*loaded anyway because aof-load-truncated is enabled*" 0
+        r set new-after-truncation 1
+        r config set aof-load-truncated no
+        r config rewrite
+        set data [read_text [incr_file]]
+        set fd [open [incr_file] wb]
+        puts -nonewline $fd [string range $data 0 end-5]
+        close $fd
+        catch {restart_server} err
+        assert_match "*exited during startup*" $err
+        assert_match "*Unexpected end of file reading the append only file*" [read_text [srv 0 stdout]]
+    }
+}
