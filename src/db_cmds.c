@@ -430,6 +430,8 @@ void flushdbCommand(client *c) {
     /* Functions belong to the server, not to a db: only FUNCTION FLUSH
      * removes them. */
     server.dirty += emptyData(c->db->id, flags | EMPTYDB_NOFUNCTIONS, NULL);
+    /* Propagated even when nothing was removed (the AOF/replica may differ). */
+    c->flags |= CLIENT_FORCE_AOF | CLIENT_FORCE_REPL;
     addReply(c, shared.ok);
 }
 
@@ -441,6 +443,7 @@ void flushallCommand(client *c) {
     if (getFlushCommandFlags(c, &flags) != C_OK) return;
     server.dirty += emptyData(-1, flags | EMPTYDB_NOFUNCTIONS, NULL);
     persistenceAfterFlushall();
+    c->flags |= CLIENT_FORCE_AOF | CLIENT_FORCE_REPL;
     addReply(c, shared.ok);
 }
 

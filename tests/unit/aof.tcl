@@ -116,6 +116,21 @@ start_server {tags {aof} overrides {appendonly yes}} {
         assert_equal $digest [r debug digest]
     }
 
+    test {FLUSHALL and FLUSHDB reach the AOF, even on an empty dataset} {
+        r select 5
+        r flushdb
+        r select 0
+        r config set save "3600 1"
+        r set gone 1
+        r flushall
+        r config set save ""
+        set data [read_text [incr_file]]
+        assert_match "*FLUSHDB*GONE*FLUSHALL*" [string toupper $data]
+        restart_server
+        assert_equal 0 [r dbsize]
+        aof_fill
+    }
+
     test {Expired keys reach the AOF as DEL} {
         r debug set-active-expire 1
         r set shortlived v px 20
