@@ -174,11 +174,19 @@ static void setGeneric(client *c, int flags, robj *key, robj *val, robj *expire,
         setExpire(c, c->db, key, when);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "expire", key, c->db->id);
         /* The AOF and replicas get an absolute time: SET key val PXAT ms. */
-        if (!(flags & STROPT_PXAT)) {
-            robj *ms = createStringObjectFromLongLong(when);
-            rewriteClientCommandVector(c, 5, shared.set, key, val, shared.pxat, ms);
-            decrRefCount(ms);
+        robj *ms = createStringObjectFromLongLong(when);
+        rewriteClientCommandVector(c, 5, shared.set, key, val, shared.pxat, ms);
+        decrRefCount(ms);
+    } else if ((flags & STROPT_GET) && c->argc > 3) {
+        /* Propagated without GET: the old value is of no use there. */
+        robj **argv = zmalloc(sizeof(robj *) * c->argc);
+        int argc = 0;
+        for (int j = 0; j < c->argc; j++) {
+            if (j >= 3 && !strcasecmp(c->argv[j]->ptr, "get")) continue;
+            argv[argc++] = c->argv[j];
+            incrRefCount(c->argv[j]);
         }
+        replaceClientCommandVector(c, argc, argv);
     }
 
     if (flags & STROPT_GET) return;

@@ -252,3 +252,34 @@ start_server {tags {aof}} {
         assert_match "*Unexpected end of file reading the append only file*" [read_text [srv 0 stdout]]
     }
 }
+
+# The same commands give byte-identical incr files in stock and ours
+# (absolute times only, so both write the same bytes).
+set ::aof_diff_cmds {
+    {set a 1} {setnx a 2} {setnx b 2} {mset c 3 d 4} {msetnx e 5 c 9} {incr a} {incrby a 10}
+    {decr b} {decrby b 3} {append c xyz} {setrange d 5 hello} {del nosuch} {del d}
+    {expireat a 4102444800} {pexpireat b 4102444800000} {persist a} {persist nosuch}
+    {getdel c} {getdel nosuch} {set f 1 pxat 4102444800000} {set g 1 exat 4102444800}
+    {getex f persist} {getex g pxat 4102444800001} {rename f f2} {renamenx f2 b}
+    {select 3} {set z 1} {move z 0} {select 0} {copy a a2} {copy a a2 replace}
+    {incrbyfloat h 1.5} {incrbyfloat h 2} {multi} {set t1 1} {incr t1} {exec}
+    {multi} {get a} {exec} {setbit bits 7 1} {bitop or dest bits bits} {lcs a b}
+    {set g2 v keepttl} {set a x get} {flushdb} {set last 1} {unlink last} {swapdb 0 1}
+}
+
+start_server {tags {aof differential} overrides {appendonly yes}} {
+    start_server {tags {aof differential} binary /usr/bin/redis-server overrides {appendonly yes}} {
+        test {Incr file bytes match stock for the same commands} {
+            foreach cmd $::aof_diff_cmds {
+                catch {r {*}$cmd}
+                catch {r -1 {*}$cmd}
+            }
+            r -1 config set appendfsync always
+            r config set appendfsync always
+            r -1 ping
+            set stock [read_text [incr_file 0]]
+            set ours [read_text [incr_file -1]]
+            assert_equal $stock $ours
+        }
+    }
+}
