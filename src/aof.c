@@ -58,12 +58,18 @@ static struct {
     int rewrite_scheduled;
     time_t rewrite_time_start, rewrite_time_last;
     long long rewrites, consecutive_failures;
-    int last_bgrewrite_status, last_write_status;
+    int last_bgrewrite_status, last_write_status, last_write_errno;
     aofManifest *manifest;
 } aof = { .fd = -1, .selected_db = -1, .rewrite_time_start = -1, .rewrite_time_last = -1 };
 
 int aofIsOn(void) {
     return aof.state != AOF_OFF;
+}
+
+/* While AOF writes fail, writes are refused with this (stock's text). */
+sds aofWriteErrorReply(void) {
+    if (aof.state == AOF_OFF || aof.last_write_status == C_OK) return NULL;
+    return sdscatprintf(sdsempty(), "-MISCONF Errors writing to the AOF file: %s", strerror(aof.last_write_errno));
 }
 
 /* ---------------------------------------------------------------------------
@@ -362,6 +368,7 @@ void flushAppendOnlyFile(int force) {
             if (aof.last_write_status == C_OK)
                 serverLog(LL_WARNING, "Error writing to the AOF file: %s", strerror(errno));
             aof.last_write_status = C_ERR;
+            aof.last_write_errno = errno ? errno : ENOSPC;
             if (server.aof_fsync == AOF_FSYNC_ALWAYS) {
                 serverLog(LL_WARNING, "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
                 exit(1);

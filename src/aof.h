@@ -37,6 +37,7 @@ void aofShutdown(void);                  /* kill a rewrite child, fsync */
 int aofApplyAppendonlyConfig(void);      /* CONFIG SET appendonly: C_OK/C_ERR */
 sds aofGenInfoFields(sds info);
 int aofIsOn(void);
+sds aofWriteErrorReply(void);          /* MISCONF text while AOF writes fail */
 void bgrewriteaofCommand(client *c);
 void debugLoadaofCommand(client *c);
 

@@ -398,7 +398,7 @@ sds persistenceDenyWritesError(void) {
          * error code, not ERR), drop the CRLF. */
         return sdsnewlen(shared.bgsaveerr->ptr, sdslen(shared.bgsaveerr->ptr) - 2);
     }
-    return NULL;
+    return aofWriteErrorReply();
 }
 
 sds genPersistenceInfoFields(sds info) {

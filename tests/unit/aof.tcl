@@ -283,3 +283,27 @@ start_server {tags {aof differential} overrides {appendonly yes}} {
         }
     }
 }
+
+start_server {tags {aof} overrides {appendonly yes}} {
+    test {A malformed manifest or a missing listed file: clean start-up error} {
+        r set k v
+        set mpath [file join [aof_dir] appendonly.aof.manifest]
+        set good [read_text $mpath]
+        foreach bad [list "garbage line\n" "file x.aof seq abc type i\n" \
+                         "file appendonly.aof.9.incr.aof seq 9 type i\n"] {
+            set fd [open $mpath wb]
+            puts -nonewline $fd $bad
+            close $fd
+            catch {restart_server} err
+            assert_match "*exited during startup*" $err
+            foreach m $::crash_markers {assert_no_match $m [read_text [srv 0 stdout]]}
+        }
+        assert_match "*Invalid AOF manifest file format*" [read_text [srv 0 stdout]]
+        assert_match "*can't open the append log file appendonly.aof.9.incr.aof*" [read_text [srv 0 stdout]]
+        set fd [open $mpath wb]
+        puts -nonewline $fd $good
+        close $fd
+        restart_server
+        assert_equal v [r get k]
+    }
+}
