@@ -46,6 +46,8 @@ void stopLoading(void) {
  * and the before-sleep work (expiry, ...) do not run meanwhile. */
 void processEventsWhileBlocked(void) {
     updateCachedTime(0);
+    /* SIGTERM/SIGINT while loading: leave now (nothing is saved). */
+    if (server.shutdown_asap && prepareForShutdown(0) == C_OK) exit(0);
     for (int i = 0; i < 4; i++) {
         int events = aeProcessEvents(server.el, AE_FILE_EVENTS | AE_DONT_WAIT);
         events += handleClientsWithPendingWrites();
@@ -367,6 +369,11 @@ void debugReloadCommand(client *c) {
  * ------------------------------------------------------------------------ */
 
 int persistenceShutdown(int save, int nosave, int force) {
+    /* A half-loaded dataset must never replace the files it comes from. */
+    if (server.loading) {
+        serverLog(LL_WARNING, "Shutdown while loading: not saving the partially loaded dataset.");
+        return C_OK;
+    }
     aofShutdown();
     if (server.child_type == CHILD_TYPE_RDB) {
         serverLog(LL_WARNING, "There is a child saving an .rdb. Killing it!");

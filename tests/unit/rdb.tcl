@@ -301,6 +301,21 @@ start_server {tags {rdb} overrides {loading-process-events-interval-bytes 1024 k
         assert_equal 20000 [$c dbsize]
         $c close
     }
+
+    test {SIGTERM while loading exits at once and leaves the file intact} {
+        set file [rdb_file]
+        set before [file size $file]
+        set mtime [file mtime $file]
+        restart_server 0 0
+        set pid [srv 0 pid]
+        exec kill -TERM $pid
+        wait_for_condition 200 20 {![process_is_alive $pid]} else {fail "still running"}
+        verify_log_message 0 "*not saving the partially loaded dataset*" 0
+        assert_equal $before [file size $file]
+        assert_equal $mtime [file mtime $file]
+        restart_server
+        assert_equal 20000 [r dbsize]
+    }
 }
 
 # Corrupt and truncated files: the server refuses to start with a clear
