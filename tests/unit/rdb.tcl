@@ -383,3 +383,33 @@ start_server {tags {rdb}} {
         assert_equal $d $::loaded_digest
     }
 }
+
+# Files in older formats (as Redis 2.x-6.x wrote them) load as in stock:
+# version 3 (no checksum), version 6 with the seconds EXPIRETIME opcode.
+proc old_rdb {version} {
+    set body "\xfe\x00\xfd\x00\x94\x35\x77\x00\x01k\x01v\x00\x01a\xc0\x05\x00\x03big\xc1\x39\x30\xff"
+    set data "REDIS[format %04d $version]$body"
+    if {$version >= 5} {append data [string repeat "\x00" 8]}
+    return $data
+}
+
+foreach version {3 6 9} {
+    foreach binary [list {} /usr/bin/redis-server] {
+        set dir [file join $::tests_root tmp "oldrdb.[pid].[incr ::oldrdb_seq]"]
+        file mkdir $dir
+        write_binary [file join $dir dump.rdb] [old_rdb $version]
+        set opts [list tags {rdb} overrides [list dir [file normalize $dir]]]
+        if {$binary ne {}} {lappend opts binary $binary}
+        start_server $opts {
+            test "RDB version $version loads ([expr {$binary eq {} ? {ours} : {stock}}])" {
+                assert_equal {v 5 12345} [list [r get k] [r get a] [r get big]]
+                assert_equal 2000000000000 [r pexpiretime k]
+                set ::oldrdb_digest($version,[expr {$binary eq {}}]) [r debug digest]
+            }
+        }
+        file delete -force $dir
+    }
+    test "RDB version $version: same digest as stock" {
+        assert_equal $::oldrdb_digest($version,0) $::oldrdb_digest($version,1)
+    }
+}
