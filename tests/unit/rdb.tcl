@@ -196,6 +196,23 @@ start_server {tags {rdb}} {
         $c close
     }
 
+    test {BGSAVE progress and copy-on-write in INFO persistence} {
+        r flushall
+        r debug populate 5000
+        r config set rdb-key-save-delay 300
+        r bgsave
+        wait_for_condition 300 10 {[s current_save_keys_processed] > 0} else {
+            fail "no progress reported"
+        }
+        assert_morethan [s current_fork_perc] 0
+        assert_equal 5000 [s current_save_keys_total]
+        r config set rdb-key-save-delay 0
+        wait_for_condition 500 10 {[s rdb_bgsave_in_progress] == 0} else {fail "BGSAVE stuck"}
+        assert_equal 0 [s current_save_keys_total]
+        assert_morethan [s rdb_last_cow_size] 0
+        verify_log_message 0 "*Fork CoW for RDB: current * MB, peak * MB, average * MB*" 0
+    }
+
     test {A killed BGSAVE child: MISCONF for writes and PING, not for reads} {
         r config set save "3600 1"
         r set k v
