@@ -396,7 +396,7 @@ void flushAppendOnlyFile(int force) {
  * Rewrite: the dataset as a base file
  * ------------------------------------------------------------------------ */
 
-static int rioWriteBulkCount(rio *r, char prefix, long count) {
+int rioWriteBulkCount(rio *r, char prefix, long count) {
     char buf[LONG_STR_SIZE + 3];
     buf[0] = prefix;
     int l = ll2string(buf + 1, sizeof(buf) - 1, count);
@@ -405,11 +405,17 @@ static int rioWriteBulkCount(rio *r, char prefix, long count) {
     return rioWrite(r, buf, (size_t)l + 3);
 }
 
-static int rioWriteBulkString(rio *r, const char *p, size_t len) {
+int rioWriteBulkString(rio *r, const char *p, size_t len) {
     return rioWriteBulkCount(r, '$', (long)len) && rioWrite(r, p, len) && rioWrite(r, "\r\n", 2);
 }
 
-static int rioWriteBulkObject(rio *r, robj *o) {
+int rioWriteBulkLongLong(rio *r, long long v) {
+    char buf[LONG_STR_SIZE];
+    int l = ll2string(buf, sizeof(buf), v);
+    return rioWriteBulkString(r, buf, (size_t)l);
+}
+
+int rioWriteBulkObject(rio *r, robj *o) {
     char buf[LONG_STR_SIZE];
     size_t len;
     const char *p = stringObjectBuffer(o, buf, &len);

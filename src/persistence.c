@@ -452,15 +452,11 @@ sds genPersistenceInfoFields(sds info) {
         persist.last_load_keys_loaded);
     info = aofGenInfoFields(info);
     if (server.loading) {
-        double perc = 0;
+        /* Same arithmetic as stock (the +1s avoid dividing by zero). */
+        double perc = (double)persist.loading_loaded_bytes / (persist.loading_total_bytes + 1) * 100;
         time_t elapsed = now - persist.loading_start_time;
-        long long eta = 1;
-        if (persist.loading_total_bytes)
-            perc = 100.0 * persist.loading_loaded_bytes / persist.loading_total_bytes;
-        if (elapsed && persist.loading_loaded_bytes) {
-            double rate = (double)persist.loading_loaded_bytes / elapsed;
-            eta = (long long)((persist.loading_total_bytes - persist.loading_loaded_bytes) / rate);
-        }
+        long long remaining = (long long)(persist.loading_total_bytes - persist.loading_loaded_bytes);
+        long long eta = elapsed == 0 ? 1 : (long long)elapsed * remaining / (persist.loading_loaded_bytes + 1);
         info = sdscatprintf(info,
             "loading_start_time:%lld\r\n"
             "loading_total_bytes:%lld\r\n"
