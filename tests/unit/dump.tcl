@@ -62,6 +62,30 @@ start_server {tags {dump}} {
         assert_equal 0 [r exists x]
     }
 
+    test {Fuzzed payloads (checksum check off) never crash: OK or Bad data format} {
+        r debug set-skip-checksum-validation 1
+        set payloads {}
+        foreach v [payload_values] {
+            r set src $v
+            lappend payloads [r dump src]
+        }
+        expr {srand(42)}
+        for {set i 0} {$i < 500} {incr i} {
+            set p [lindex $payloads [expr {int(rand() * [llength $payloads])}]]
+            set len [string length $p]
+            for {set f 0} {$f < 1 + int(rand() * 3)} {incr f} {
+                set pos [expr {int(rand() * ($len - 10))}]
+                set p [string replace $p $pos $pos [format %c [expr {int(rand() * 256)}]]]
+            }
+            if {rand() < 0.3} {set p "[string range $p 0 [expr {int(rand() * ($len - 10))}]][string range $p end-9 end]"}
+            if {[catch {r restore fuzz 0 $p replace} e]} {
+                assert_match {*Bad data format*} $e
+            }
+        }
+        r debug set-skip-checksum-validation 0
+        assert_equal PONG [r ping]
+    }
+
     test {RESTORE IDLETIME and FREQ set the eviction metadata} {
         r set src v
         set p [r dump src]

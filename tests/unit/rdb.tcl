@@ -387,6 +387,18 @@ start_server {tags {rdb}} {
         }
     }
 
+    test {Random corruption without checksums: loads or refuses, never crashes} {
+        expr {srand(7)}
+        for {set i 0} {$i < 15} {incr i} {
+            set bad $good
+            for {set f 0} {$f < 3} {incr f} {
+                set pos [expr {9 + int(rand() * ($len - 17))}]
+                set bad [string replace $bad $pos $pos [format %c [expr {int(rand() * 256)}]]]
+            }
+            try_load $bad {rdbchecksum no}
+        }
+    }
+
     test {Garbage and wrong versions are refused} {
         assert_equal error [try_load "REDIS0011[string range $good 9 end]" {}]
         assert_equal error [try_load "NOTREDIS0010" {}]
