@@ -795,6 +795,28 @@ static off_t manifestTotalSize(aofManifest *am) {
     return total;
 }
 
+/* A pre-7.0 single appendonly.aof in the server dir becomes the base of
+ * a new AOF directory, under its own name (as stock migrates it). */
+static int upgradeOldStyleAof(aofManifest *am) {
+    struct stat sb;
+    if (stat(server.aof_filename, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_size == 0) return C_OK;
+    if (ensureAofDir() == C_ERR) return C_ERR;
+    sds path = aofPath(server.aof_filename);
+    int r = rename(server.aof_filename, path);
+    sdsfree(path);
+    if (r == -1) {
+        serverLog(LL_WARNING, "Error moving the old-style AOF file %s into %s: %s",
+                  server.aof_filename, server.aof_dirname, strerror(errno));
+        return C_ERR;
+    }
+    am->base_seq = 1;
+    am->base = aofInfoCreate(sdsnew(server.aof_filename), 1, AOF_MANIFEST_TYPE_BASE);
+    if (manifestPersist(am) == C_ERR) return C_ERR;
+    serverLog(LL_NOTICE, "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).",
+              server.aof_filename, server.aof_dirname);
+    return C_OK;
+}
+
 int loadAppendOnlyFiles(void) {
     const char *err;
     aofManifest *am = manifestLoad(&err);
@@ -804,6 +826,7 @@ int loadAppendOnlyFiles(void) {
     }
     manifestFree(aof.manifest);
     aof.manifest = am;
+    if (!am->base && listLength(am->incr) == 0 && upgradeOldStyleAof(am) == C_ERR) return AOF_FAILED;
     if (!am->base && listLength(am->incr) == 0) return AOF_NOT_EXIST;
 
     long long start = ustime();

@@ -307,3 +307,37 @@ start_server {tags {aof} overrides {appendonly yes}} {
         assert_equal v [r get k]
     }
 }
+
+# A pre-7.0 appendonly.aof (RDB preamble + commands, or commands only) is
+# migrated into the AOF directory exactly as stock does it.
+proc write_old_aof {dir with_preamble} {
+    set fd [open [file join $dir appendonly.aof] wb]
+    if {$with_preamble} {
+        # An empty RDB preamble (version 9, zero checksum), then commands.
+        puts -nonewline $fd "REDIS0009\xff[string repeat "\x00" 8]"
+    }
+    puts -nonewline $fd "*2\r\n\$6\r\nSELECT\r\n\$1\r\n0\r\n*3\r\n\$3\r\nSET\r\n\$1\r\na\r\n\$1\r\n1\r\n"
+    close $fd
+}
+
+foreach preamble {0 1} {
+    foreach binary [list {} /usr/bin/redis-server] {
+        set dir [file normalize [file join $::tests_root tmp "oldaof.[pid].[incr ::aof_seq]"]]
+        file mkdir $dir
+        write_old_aof $dir $preamble
+        set opts [list tags {aof} overrides [list appendonly yes dir $dir]]
+        if {$binary ne {}} {lappend opts binary $binary}
+        start_server $opts {
+            test "Old-style AOF (preamble $preamble) migrated ([expr {$binary eq {} ? {ours} : {stock}}])" {
+                assert_equal 1 [r get a]
+                set ::oldaof($preamble,[expr {$binary eq {}}]) \
+                    [list [manifest] [lsort [glob -tails -directory [aof_dir] *]] \
+                         [file exists [file join $dir appendonly.aof]]]
+            }
+        }
+        file delete -force $dir
+    }
+    test "Old-style AOF (preamble $preamble): same layout as stock" {
+        assert_equal $::oldaof($preamble,0) $::oldaof($preamble,1)
+    }
+}
