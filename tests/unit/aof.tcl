@@ -218,6 +218,30 @@ start_server {tags {aof}} {
         assert_equal {1 2 3 4} [r mget before during afterwards notlogged]
     }
 
+    test {Children exclude each other: scheduling between BGSAVE and AOF rewrites} {
+        r debug populate 2000 sched
+        r config set rdb-key-save-delay 1000
+        assert_equal {Background saving started} [r bgsave]
+        assert_equal {Background append only file rewriting scheduled} [r bgrewriteaof]
+        assert_equal 1 [s aof_rewrite_scheduled]
+        r config set rdb-key-save-delay 0
+        wait_rewrite_done
+        wait_for_condition 500 10 {[s rdb_bgsave_in_progress] == 0} else {fail "BGSAVE stuck"}
+        r config set rdb-key-save-delay 1000
+        r bgrewriteaof
+        assert_error {ERR Background append only file rewriting already in progress} {r bgrewriteaof}
+        assert_error {ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.} {r bgsave}
+        assert_equal {Background saving scheduled} [r bgsave schedule]
+        r config set rdb-key-save-delay 0
+        wait_rewrite_done
+        wait_for_condition 500 10 {[s rdb_bgsave_in_progress] == 0 && [s rdb_saves] > 0} else {
+            fail "scheduled BGSAVE did not run"
+        }
+        r del {*}[r keys sched:*]
+        r bgrewriteaof
+        wait_rewrite_done
+    }
+
     test {Auto rewrite on growth} {
         r config set auto-aof-rewrite-min-size 1000
         r config set auto-aof-rewrite-percentage 50
