@@ -15,6 +15,16 @@
 
 #define BGSAVE_RETRY_DELAY 5 /* seconds between attempts after a failure */
 
+static long long total_forks;
+
+long long persistenceTotalForks(void) {
+    return total_forks;
+}
+
+void persistenceCountFork(void) {
+    total_forks++;
+}
+
 persistenceState persist = {
     .rdb_save_time_start = -1,
     .rdb_save_time_last = -1,
@@ -201,6 +211,7 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
         return C_ERR;
     }
     latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
+    persistenceCountFork();
     close(persist.child_info_pipe[1]);
     persist.child_info_pipe[1] = -1;
     serverLog(LL_NOTICE, "Background saving started by pid %ld", (long)pid);

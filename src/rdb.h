@@ -208,6 +208,7 @@ void stopLoading(void);
 void processEventsWhileBlocked(void);
 void childReportProgress(size_t keys, int final);
 void closeChildListeningSockets(void);
+void persistenceCountFork(void);     /* INFO total_forks */
 void saveCommand(client *c);
 void bgsaveCommand(client *c);
 void dumpCommand(client *c);

@@ -92,6 +92,8 @@ start_server {tags {aof} overrides {appendonly yes}} {
         assert_equal {appendonly.aof.2.base.rdb appendonly.aof.2.incr.aof appendonly.aof.manifest} \
             [lsort [glob -tails -directory [aof_dir] *]]
         assert_equal 1 [s aof_rewrites]
+        assert_equal 1 [s total_forks]
+        assert_morethan [s latest_fork_usec] 0
         r set after rewrite
         set digest [r debug digest]
         restart_server
