@@ -10,6 +10,7 @@
  * reports, so that CONFIG GET * and error replies are indistinguishable.
  */
 #include "config.h"
+#include "aof.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -261,6 +262,13 @@ static int applyMaxclients(const char **err) {
 /* The ACL module, once written, keeps the default user's password in sync
  * with requirepass; until then server.requirepass alone is checked. */
 __attribute__((weak)) void ACLUpdateDefaultUserPassword(sds password);
+
+/* aof.c turns the AOF on (a rewrite makes the base) or off. */
+static int applyAppendonly(const char **err) {
+    if (aofApplyAppendonlyConfig() == C_OK) return 1;
+    *err = "Unable to turn on AOF. Check server logs.";
+    return 0;
+}
 
 static int applyRequirepass(const char **err) {
     (void)err;
@@ -745,7 +753,7 @@ standardConfig configTable[] = {
      .validate = validateActiveDefrag},
     BOOL("syslog-enabled", NULL, IM, syslog_enabled, 0, NULL),
     BOOL("cluster-enabled", NULL, IM, cluster_enabled, 0, NULL),
-    BOOL("appendonly", NULL, CF_DENY_LOADING, aof_enabled, 0, NULL),
+    BOOL("appendonly", NULL, CF_DENY_LOADING, aof_enabled, 0, applyAppendonly),
     BOOL("cluster-allow-reads-when-down", NULL, 0, cluster_allow_reads_when_down, 0, NULL),
     BOOL("cluster-allow-pubsubshard-when-down", NULL, 0, cluster_allow_pubsubshard_when_down, 1, NULL),
     BOOL("crash-log-enabled", NULL, 0, crashlog_enabled, 1, NULL),

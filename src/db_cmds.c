@@ -12,6 +12,7 @@
  * collection) are switch points the type modules extend.
  */
 #include "server.h"
+#include "rdb.h"
 #include <ctype.h>
 
 /* A stack robj wrapping a keyspace sds, for APIs that take robj keys. Only
@@ -431,16 +432,20 @@ void flushdbCommand(client *c) {
     /* Functions belong to the server, not to a db: only FUNCTION FLUSH
      * removes them. */
     server.dirty += emptyData(c->db->id, flags | EMPTYDB_NOFUNCTIONS, NULL);
+    /* Propagated even when nothing was removed (the AOF/replica may differ). */
+    c->flags |= CLIENT_FORCE_AOF | CLIENT_FORCE_REPL;
     addReply(c, shared.ok);
 }
 
 /* FLUSHALL counts one change per removed key (nothing when already empty,
- * like 7.0). The RDB rewrite stock does right after a FLUSHALL when save
- * points are configured comes with the persistence module. */
+ * like 7.0). With save points configured the (now empty) RDB is rewritten
+ * at once and a saving child is stopped (persistence.c). */
 void flushallCommand(client *c) {
     int flags;
     if (getFlushCommandFlags(c, &flags) != C_OK) return;
     server.dirty += emptyData(-1, flags | EMPTYDB_NOFUNCTIONS, NULL);
+    persistenceAfterFlushall();
+    c->flags |= CLIENT_FORCE_AOF | CLIENT_FORCE_REPL;
     addReply(c, shared.ok);
 }
 

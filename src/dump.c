@@ -9,7 +9,7 @@
 #include "crc64.h"
 
 /* Serialize o into a new sds payload. */
-static sds createDumpPayload(robj *o, robj *key, int dbid) {
+sds createDumpPayload(robj *o, robj *key, int dbid) {
     rio payload;
     rioInitWithBuffer(&payload, sdsempty());
     if (rdbSaveObjectType(&payload, o) == -1 || rdbSaveObject(&payload, o, key, dbid) == -1) {

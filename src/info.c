@@ -26,6 +26,7 @@
 #pragma weak trackingGetTotalItems
 #pragma weak trackingGetTotalPrefixes
 #pragma weak commandLatencyPercentile
+#pragma weak persistenceTotalForks
 
 #define CALL_COUNT_HOOK(fn) ((fn) ? (unsigned long long)(fn)() : 0ULL)
 
@@ -440,7 +441,8 @@ static sds infoStats(sds info) {
         CALL_COUNT_HOOK(pubsubTotalPatterns),
         CALL_COUNT_HOOK(pubsubTotalShardChannels),
         server.stat_fork_time,
-        0, 0, 0, 0, 0, 0, 0, 0, 0,
+        (int)CALL_COUNT_HOOK(persistenceTotalForks),
+        0, 0, 0, 0, 0, 0, 0, 0,
         CALL_COUNT_HOOK(trackingGetTotalKeys),
         CALL_COUNT_HOOK(trackingGetTotalItems),
         CALL_COUNT_HOOK(trackingGetTotalPrefixes),

@@ -8,11 +8,22 @@
  * itself is in rdb.c.
  */
 #include "rdb.h"
+#include "aof.h"
 
 #include <sys/wait.h>
 #include <fcntl.h>
 
 #define BGSAVE_RETRY_DELAY 5 /* seconds between attempts after a failure */
+
+static long long total_forks;
+
+long long persistenceTotalForks(void) {
+    return total_forks;
+}
+
+void persistenceCountFork(void) {
+    total_forks++;
+}
 
 persistenceState persist = {
     .rdb_save_time_start = -1,
@@ -45,6 +56,8 @@ void stopLoading(void) {
  * and the before-sleep work (expiry, ...) do not run meanwhile. */
 void processEventsWhileBlocked(void) {
     updateCachedTime(0);
+    /* SIGTERM/SIGINT while loading: leave now (nothing is saved). */
+    if (server.shutdown_asap && prepareForShutdown(0) == C_OK) exit(0);
     for (int i = 0; i < 4; i++) {
         int events = aeProcessEvents(server.el, AE_FILE_EVENTS | AE_DONT_WAIT);
         events += handleClientsWithPendingWrites();
@@ -54,6 +67,10 @@ void processEventsWhileBlocked(void) {
 }
 
 void loadDataFromDisk(void) {
+    if (server.aof_enabled) {
+        loadAppendOnlyFilesOnStart();
+        return;
+    }
     long long start = ustime();
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     persist.loading_serve_clients = 1;
@@ -102,7 +119,8 @@ void childReportProgress(size_t keys, int final) {
     sum += ci.cow;
     samples++;
     if (final) {
-        serverLog(LL_NOTICE, "Fork CoW for RDB: current %zu MB, peak %zu MB, average %zu MB",
+        serverLog(LL_NOTICE, "Fork CoW for %s: current %zu MB, peak %zu MB, average %zu MB",
+                  persist.in_child == CHILD_TYPE_AOF ? "AOF rewrite" : "RDB",
                   ci.cow >> 20, peak >> 20, (sum / samples) >> 20);
     }
     if (persist.child_info_pipe[1] != -1) {
@@ -134,8 +152,18 @@ static void receiveChildInfo(void) {
         persist.current_cow_size = ci.cow;
         persist.current_cow_size_time = time(NULL);
         if (ci.cow > persist.current_cow_peak) persist.current_cow_peak = ci.cow;
-        if (ci.final) persist.rdb_last_cow_size = ci.cow;
+        if (ci.final && server.child_type == CHILD_TYPE_AOF) persist.aof_last_cow_size = ci.cow;
+        else if (ci.final) persist.rdb_last_cow_size = ci.cow;
     }
+}
+
+/* In a forked child: close the listening sockets without touching the
+ * event loop (its epoll instance is shared with the parent, so removing
+ * events there would stop the parent from accepting). */
+void closeChildListeningSockets(void) {
+    for (int j = 0; j < server.ipfd.count; j++) close(server.ipfd.fd[j]);
+    for (int j = 0; j < server.tlsfd.count; j++) close(server.tlsfd.fd[j]);
+    if (server.sofd != -1) close(server.sofd);
 }
 
 static void resetChildState(void) {
@@ -167,8 +195,8 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
     pid_t pid = fork();
     if (pid == 0) {
         /* Child: no sockets, no timers, just write the snapshot. */
-        persist.in_child = 1;
-        closeListeningSockets(0);
+        persist.in_child = CHILD_TYPE_RDB;
+        closeChildListeningSockets();
         if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
         persist.child_info_pipe[0] = -1;
         int ret = rdbSave(filename, rsi);
@@ -183,6 +211,7 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
         return C_ERR;
     }
     latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
+    persistenceCountFork();
     close(persist.child_info_pipe[1]);
     persist.child_info_pipe[1] = -1;
     serverLog(LL_NOTICE, "Background saving started by pid %ld", (long)pid);
@@ -226,6 +255,7 @@ static void checkChildrenDone(void) {
     }
     receiveChildInfo();
     if (server.child_type == CHILD_TYPE_RDB) backgroundSaveDone(exitcode, bysignal);
+    else if (server.child_type == CHILD_TYPE_AOF) backgroundRewriteDoneHandler(exitcode, bysignal);
     resetChildState();
 }
 
@@ -256,6 +286,8 @@ static int savePointDue(void) {
 }
 
 void persistenceCron(void) {
+    migrateCloseTimedoutSockets();
+    aofCron();
     if (hasActiveChildProcess()) {
         receiveChildInfo();
         checkChildrenDone();
@@ -328,12 +360,9 @@ void debugReloadCommand(client *c) {
             return;
         }
     }
-    if (save) {
-        if (rdbSave(server.rdb_filename, NULL) != C_OK) {
-            addReplyErrorObject(c, shared.err);
-            return;
-        }
-        persist.rdb_saves++;
+    if (save && rdbSave(server.rdb_filename, NULL) != C_OK) {
+        addReplyErrorObject(c, shared.err);
+        return;
     }
     if (flush) emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
     int ret = rdbLoad(server.rdb_filename, NULL, flags);
@@ -351,6 +380,12 @@ void debugReloadCommand(client *c) {
  * ------------------------------------------------------------------------ */
 
 int persistenceShutdown(int save, int nosave, int force) {
+    /* A half-loaded dataset must never replace the files it comes from. */
+    if (server.loading) {
+        serverLog(LL_WARNING, "Shutdown while loading: not saving the partially loaded dataset.");
+        return C_OK;
+    }
+    aofShutdown();
     if (server.child_type == CHILD_TYPE_RDB) {
         serverLog(LL_WARNING, "There is a child saving an .rdb. Killing it!");
         killRDBChild();
@@ -369,6 +404,11 @@ int persistenceShutdown(int save, int nosave, int force) {
     return C_OK;
 }
 
+void persistenceAfterFlushall(void) {
+    if (server.child_type == CHILD_TYPE_RDB) killRDBChild();
+    if (server.saveparamslen > 0) rdbSave(server.rdb_filename, NULL);
+}
+
 sds persistenceDenyWritesError(void) {
     if (server.stop_writes_on_bgsave_err && server.saveparamslen > 0 &&
         server.lastbgsave_status == C_ERR) {
@@ -376,7 +416,7 @@ sds persistenceDenyWritesError(void) {
          * error code, not ERR), drop the CRLF. */
         return sdsnewlen(shared.bgsaveerr->ptr, sdslen(shared.bgsaveerr->ptr) - 2);
     }
-    return NULL;
+    return aofWriteErrorReply();
 }
 
 sds genPersistenceInfoFields(sds info) {
@@ -403,19 +443,7 @@ sds genPersistenceInfoFields(sds info) {
         "rdb_saves:%lld\r\n"
         "rdb_last_cow_size:%zu\r\n"
         "rdb_last_load_keys_expired:%lld\r\n"
-        "rdb_last_load_keys_loaded:%lld\r\n"
-        "aof_enabled:%d\r\n"
-        "aof_rewrite_in_progress:0\r\n"
-        "aof_rewrite_scheduled:0\r\n"
-        "aof_last_rewrite_time_sec:-1\r\n"
-        "aof_current_rewrite_time_sec:-1\r\n"
-        "aof_last_bgrewrite_status:ok\r\n"
-        "aof_rewrites:0\r\n"
-        "aof_rewrites_consecutive_failures:0\r\n"
-        "aof_last_write_status:ok\r\n"
-        "aof_last_cow_size:0\r\n"
-        "module_fork_in_progress:0\r\n"
-        "module_fork_last_cow_size:0\r\n",
+        "rdb_last_load_keys_loaded:%lld\r\n",
         server.loading ? 1 : 0,
         persist.current_cow_peak,
         persist.current_cow_size,
@@ -432,18 +460,14 @@ sds genPersistenceInfoFields(sds info) {
         persist.rdb_saves,
         persist.rdb_last_cow_size,
         persist.last_load_keys_expired,
-        persist.last_load_keys_loaded,
-        server.aof_enabled ? 1 : 0);
+        persist.last_load_keys_loaded);
+    info = aofGenInfoFields(info);
     if (server.loading) {
-        double perc = 0;
+        /* Same arithmetic as stock (the +1s avoid dividing by zero). */
+        double perc = (double)persist.loading_loaded_bytes / (persist.loading_total_bytes + 1) * 100;
         time_t elapsed = now - persist.loading_start_time;
-        long long eta = 1;
-        if (persist.loading_total_bytes)
-            perc = 100.0 * persist.loading_loaded_bytes / persist.loading_total_bytes;
-        if (elapsed && persist.loading_loaded_bytes) {
-            double rate = (double)persist.loading_loaded_bytes / elapsed;
-            eta = (long long)((persist.loading_total_bytes - persist.loading_loaded_bytes) / rate);
-        }
+        long long remaining = (long long)(persist.loading_total_bytes - persist.loading_loaded_bytes);
+        long long eta = elapsed == 0 ? 1 : (long long)elapsed * remaining / (persist.loading_loaded_bytes + 1);
         info = sdscatprintf(info,
             "loading_start_time:%lld\r\n"
             "loading_total_bytes:%lld\r\n"

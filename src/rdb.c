@@ -919,7 +919,9 @@ static int rdbLoadAuxField(rio *rdb, rdbSaveInfo *rsi) {
         }
     } else if (!strcasecmp(k, "repl-offset")) {
         if (rsi) rsi->repl_offset = strtoll(v, NULL, 10);
-    } else if (!strcasecmp(k, "lua") || !strcasecmp(k, "aof-base") ||
+    } else if (!strcasecmp(k, "aof-base")) {
+        if (atoi(v) == 1) serverLog(LL_NOTICE, "RDB is base AOF");
+    } else if (!strcasecmp(k, "lua") ||
                !strcasecmp(k, "aof-preamble") || !strcasecmp(k, "redis-bits")) {
         /* nothing to do with these */
     } else {

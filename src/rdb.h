@@ -185,7 +185,7 @@ typedef struct persistenceState {
     time_t rdb_save_time_start;       /* -1 when no BGSAVE runs */
     time_t rdb_save_time_last;        /* -1 before the first BGSAVE */
     long long rdb_saves;
-    size_t rdb_last_cow_size;
+    size_t rdb_last_cow_size, aof_last_cow_size;
     size_t current_cow_peak, current_cow_size;
     time_t current_cow_size_time;
     size_t current_save_keys_processed, current_save_keys_total;
@@ -201,15 +201,20 @@ void rdbRemoveTempFile(pid_t childpid);
 void killRDBChild(void);
 int persistenceShutdown(int save, int nosave, int force); /* C_OK / C_ERR */
 sds persistenceDenyWritesError(void); /* MISCONF text, or NULL */
+void persistenceAfterFlushall(void);     /* FLUSHALL: stop a child, rewrite the RDB */
 void startLoading(off_t size);
 void loadingProgress(off_t pos);
 void stopLoading(void);
 void processEventsWhileBlocked(void);
 void childReportProgress(size_t keys, int final);
+void closeChildListeningSockets(void);
+void persistenceCountFork(void);     /* INFO total_forks */
 void saveCommand(client *c);
 void bgsaveCommand(client *c);
 void dumpCommand(client *c);
 void restoreCommand(client *c);
 void migrateCommand(client *c);
+sds createDumpPayload(robj *o, robj *key, int dbid); /* NULL: type not serializable */
+void migrateCloseTimedoutSockets(void);
 
 #endif

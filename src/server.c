@@ -10,6 +10,7 @@
  */
 #include "server.h"
 #include "rdb.h"
+#include "aof.h"
 #include "resp.h"
 #include "crc64.h"
 #include <sys/stat.h>
@@ -475,6 +476,8 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
     trackingBroadcastInvalidationMessages();
+    /* The AOF reaches the disk before the replies that depend on it. */
+    if (aofIsOn()) flushAppendOnlyFile(0);
     handleClientsWithPendingWrites();
     freeClientsInAsyncFreeQueue();
     /* Still some left (a reader took only part): don't block in poll. */
@@ -940,15 +943,7 @@ int prepareForShutdown(int flags) {
  * Propagation
  * ------------------------------------------------------------------------ */
 
-/* Queue a command for the AOF and the replicas (expired/evicted key DELs,
- * rewritten commands). The targets arrive with the persistence and
- * replication module; with neither enabled nobody needs the stream. */
-void alsoPropagate(int dbid, robj **argv, int argc, int target) {
-    (void)dbid;
-    (void)argv;
-    (void)argc;
-    (void)target;
-}
+/* alsoPropagate() and the propagation queue live in propagate.c. */
 
 int isInsideYieldingLongCommand(void) {
     return 0;
@@ -1054,7 +1049,17 @@ void call(client *c, int flags) {
     duration = ustime() - start;
     dirty = server.dirty - dirty;
     if (dirty < 0) dirty = 0;
-    (void)dirty;
+
+    /* A command that changed the dataset goes to the AOF and replicas as
+     * its (possibly rewritten) argv; EXEC's commands propagate one by one
+     * and get wrapped in MULTI/EXEC (propagate.c). */
+    if ((flags & CMD_CALL_PROPAGATE) && c->cmd->proc != execCommand &&
+        !(c->flags & CLIENT_PREVENT_PROP_ANY)) {
+        int target = dirty ? (flags & CMD_CALL_PROPAGATE) : 0;
+        if (c->flags & CLIENT_FORCE_AOF) target |= CMD_CALL_PROPAGATE_AOF;
+        if (c->flags & CLIENT_FORCE_REPL) target |= CMD_CALL_PROPAGATE_REPL;
+        if (target) alsoPropagate(c->db->id, c->argv, c->argc, target);
+    }
 
     if (server.stat_total_error_replies > prev_err_count) real_cmd->failed_calls++;
 
@@ -1083,9 +1088,12 @@ void call(client *c, int flags) {
      * commands it ran). */
     if (server.in_nested_call == 1) c->lastcmd = real_cmd;
     server.in_nested_call--;
-    if (server.in_nested_call == 0) server.fixed_time_expire--;
-    /* Invalidations for the client itself follow its (EXEC's) reply. */
-    if (server.in_nested_call == 0) trackingHandlePendingKeyInvalidations();
+    if (server.in_nested_call == 0) {
+        server.fixed_time_expire--;
+        propagatePendingCommands();
+        /* Invalidations for the client itself follow its (EXEC's) reply. */
+        trackingHandlePendingKeyInvalidations();
+    }
     server.stat_numcommands++;
     c->commands_processed++;
 }

@@ -1291,6 +1291,7 @@ unsigned long pubsubTotalChannels(void);
 unsigned long pubsubTotalPatterns(void);
 unsigned long pubsubTotalShardChannels(void);
 unsigned long long trackingGetTotalKeys(void);
+long long persistenceTotalForks(void);  /* persistence.c: INFO total_forks */
 unsigned long long trackingGetTotalItems(void);
 unsigned long long trackingGetTotalPrefixes(void);
 /* latency.c (weak): value in microseconds of command's latency at a

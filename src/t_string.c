@@ -173,6 +173,20 @@ static void setGeneric(client *c, int flags, robj *key, robj *val, robj *expire,
     if (expire) {
         setExpire(c, c->db, key, when);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "expire", key, c->db->id);
+        /* The AOF and replicas get an absolute time: SET key val PXAT ms. */
+        robj *ms = createStringObjectFromLongLong(when);
+        rewriteClientCommandVector(c, 5, shared.set, key, val, shared.pxat, ms);
+        decrRefCount(ms);
+    } else if ((flags & STROPT_GET) && c->argc > 3) {
+        /* Propagated without GET: the old value is of no use there. */
+        robj **argv = zmalloc(sizeof(robj *) * c->argc);
+        int argc = 0;
+        for (int j = 0; j < c->argc; j++) {
+            if (j >= 3 && !strcasecmp(c->argv[j]->ptr, "get")) continue;
+            argv[argc++] = c->argv[j];
+            incrRefCount(c->argv[j]);
+        }
+        replaceClientCommandVector(c, argc, argv);
     }
 
     if (flags & STROPT_GET) return;
@@ -237,15 +251,21 @@ void getexCommand(client *c) {
         signalModifiedKey(c, c->db, key);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "del", key, c->db->id);
         server.dirty++;
+        /* Propagated as the deletion it amounts to. */
+        rewriteClientCommandVector(c, 2, server.lazyfree_lazy_expire ? shared.unlink : shared.del, key);
     } else if (expire) {
         setExpire(c, c->db, key, when);
         signalModifiedKey(c, c->db, key);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "expire", key, c->db->id);
         server.dirty++;
+        robj *ms = createStringObjectFromLongLong(when);
+        rewriteClientCommandVector(c, 3, shared.pexpireat, key, ms);
+        decrRefCount(ms);
     } else if ((flags & STROPT_PERSIST) && removeExpire(c->db, key)) {
         signalModifiedKey(c, c->db, key);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "persist", key, c->db->id);
         server.dirty++;
+        rewriteClientCommandVector(c, 2, shared.persist, key);
     }
 }
 
@@ -257,6 +277,7 @@ void getdelCommand(client *c) {
         signalModifiedKey(c, c->db, key);
         notifyKeyspaceEvent(NOTIFY_GENERIC, "del", key, c->db->id);
         server.dirty++;
+        rewriteClientCommandVector(c, 2, server.lazyfree_lazy_user_del ? shared.unlink : shared.del, key);
     }
 }
 
@@ -378,6 +399,9 @@ void incrbyfloatCommand(client *c) {
     notifyKeyspaceEvent(NOTIFY_STRING, "incrbyfloat", c->argv[1], c->db->id);
     server.dirty++;
     addReplyBulk(c, n);
+    /* Replaying a float increment could round differently: propagate the
+     * result instead. */
+    rewriteClientCommandVector(c, 4, shared.set, c->argv[1], n, shared.keepttl);
 }
 
 /* ---------------------------------------------------------------------------

@@ -202,6 +202,9 @@ proc spawn_server {info} {
                     }
                 }
             }
+            # Another test suite's server may hold the port (ours then
+            # failed to bind): only our own process counts as started.
+            if {$ok && ![server_answering_is $s $pid]} {set ok 0}
             close $s
             if {$ok} {return $pid}
         }
@@ -212,6 +215,20 @@ proc spawn_server {info} {
         after $delay
         if {$delay < 20} {set delay [expr {$delay * 2}]}
     }
+}
+
+# True unless the server on socket s reports a process id other than pid
+# (errors such as NOAUTH cannot tell: they count as ours).
+proc server_answering_is {s pid} {
+    if {[catch {
+        puts -nonewline $s "*2\r\n\$4\r\nINFO\r\n\$6\r\nserver\r\n"
+        flush $s
+        gets $s line
+    }]} {return 1}
+    if {![regexp {^\$(\d+)} $line -> len]} {return 1}
+    set body [read $s [expr {$len + 2}]]
+    if {[regexp {process_id:(\d+)} $body -> reported]} {return [expr {$reported == $pid}]}
+    return 1
 }
 
 # SIGTERM, bounded wait, then SIGKILL.

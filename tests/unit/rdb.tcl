@@ -190,6 +190,27 @@ start_server {tags {rdb}} {
         assert_morethan_equal [s rdb_last_bgsave_time_sec] 0
         verify_log_message 0 "*Background saving terminated with success*" 0
         assert_error {ERR syntax error} {r bgsave now}
+        # The child must leave the parent's listening sockets alone.
+        set c [redis_client]
+        assert_equal PONG [$c ping]
+        $c close
+    }
+
+    test {BGSAVE progress and copy-on-write in INFO persistence} {
+        r flushall
+        r debug populate 5000
+        r config set rdb-key-save-delay 300
+        r bgsave
+        wait_for_condition 300 10 {[s current_save_keys_processed] > 0} else {
+            fail "no progress reported"
+        }
+        assert_morethan [s current_fork_perc] 0
+        assert_equal 5000 [s current_save_keys_total]
+        r config set rdb-key-save-delay 0
+        wait_for_condition 500 10 {[s rdb_bgsave_in_progress] == 0} else {fail "BGSAVE stuck"}
+        assert_equal 0 [s current_save_keys_total]
+        assert_morethan [s rdb_last_cow_size] 0
+        verify_log_message 0 "*Fork CoW for RDB: current * MB, peak * MB, average * MB*" 0
     }
 
     test {A killed BGSAVE child: MISCONF for writes and PING, not for reads} {
@@ -254,6 +275,14 @@ start_server {tags {rdb} overrides {save {900 1}}} {
         assert_equal 1 [r get kept]
     }
 
+    test {FLUSHALL with save points rewrites the RDB at once} {
+        r set x 1
+        r flushall
+        assert_equal 0 [s rdb_changes_since_last_save]
+        restart_server
+        assert_equal 0 [r dbsize]
+    }
+
     test {SIGTERM saves too (shutdown-on-sigterm default)} {
         r set bysignal 1
         restart_server
@@ -275,7 +304,7 @@ start_server {tags {rdb} overrides {rdbchecksum no}} {
 start_server {tags {rdb} overrides {loading-process-events-interval-bytes 1024 key-load-delay 50}} {
     test {Clients get -LOADING while a file loads; INFO shows the progress} {
         r config set key-load-delay 0
-        r debug populate 30000 key 10
+        r debug populate 20000 key 10
         r save
         restart_server 0 0
         set c [redis_client]
@@ -285,9 +314,24 @@ start_server {tags {rdb} overrides {loading-process-events-interval-bytes 1024 k
         assert_match "*loading:1*" $info
         assert_match "*loading_total_bytes:*" $info
         assert_match "*loading_loaded_perc:*" $info
-        wait_done_loading $c
-        assert_equal 30000 [$c dbsize]
+        wait_for_condition 1000 20 {[catch {$c ping}] == 0} else {fail "still loading"}
+        assert_equal 20000 [$c dbsize]
         $c close
+    }
+
+    test {SIGTERM while loading exits at once and leaves the file intact} {
+        set file [rdb_file]
+        set before [file size $file]
+        set mtime [file mtime $file]
+        restart_server 0 0
+        set pid [srv 0 pid]
+        exec kill -TERM $pid
+        wait_for_condition 200 20 {![process_is_alive $pid]} else {fail "still running"}
+        verify_log_message 0 "*not saving the partially loaded dataset*" 0
+        assert_equal $before [file size $file]
+        assert_equal $mtime [file mtime $file]
+        restart_server
+        assert_equal 20000 [r dbsize]
     }
 }
 
@@ -343,6 +387,18 @@ start_server {tags {rdb}} {
         }
     }
 
+    test {Random corruption without checksums: loads or refuses, never crashes} {
+        expr {srand(7)}
+        for {set i 0} {$i < 15} {incr i} {
+            set bad $good
+            for {set f 0} {$f < 3} {incr f} {
+                set pos [expr {9 + int(rand() * ($len - 17))}]
+                set bad [string replace $bad $pos $pos [format %c [expr {int(rand() * 256)}]]]
+            }
+            try_load $bad {rdbchecksum no}
+        }
+    }
+
     test {Garbage and wrong versions are refused} {
         assert_equal error [try_load "REDIS0011[string range $good 9 end]" {}]
         assert_equal error [try_load "NOTREDIS0010" {}]
@@ -354,5 +410,35 @@ start_server {tags {rdb}} {
         set d [r debug digest]
         assert_equal loaded [try_load $good {}]
         assert_equal $d $::loaded_digest
+    }
+}
+
+# Files in older formats (as Redis 2.x-6.x wrote them) load as in stock:
+# version 3 (no checksum), version 6 with the seconds EXPIRETIME opcode.
+proc old_rdb {version} {
+    set body "\xfe\x00\xfd\x00\x94\x35\x77\x00\x01k\x01v\x00\x01a\xc0\x05\x00\x03big\xc1\x39\x30\xff"
+    set data "REDIS[format %04d $version]$body"
+    if {$version >= 5} {append data [string repeat "\x00" 8]}
+    return $data
+}
+
+foreach version {3 6 9} {
+    foreach binary [list {} /usr/bin/redis-server] {
+        set dir [file join $::tests_root tmp "oldrdb.[pid].[incr ::oldrdb_seq]"]
+        file mkdir $dir
+        write_binary [file join $dir dump.rdb] [old_rdb $version]
+        set opts [list tags {rdb} overrides [list dir [file normalize $dir]]]
+        if {$binary ne {}} {lappend opts binary $binary}
+        start_server $opts {
+            test "RDB version $version loads ([expr {$binary eq {} ? {ours} : {stock}}])" {
+                assert_equal {v 5 12345} [list [r get k] [r get a] [r get big]]
+                assert_equal 2000000000000 [r pexpiretime k]
+                set ::oldrdb_digest($version,[expr {$binary eq {}}]) [r debug digest]
+            }
+        }
+        file delete -force $dir
+    }
+    test "RDB version $version: same digest as stock" {
+        assert_equal $::oldrdb_digest($version,0) $::oldrdb_digest($version,1)
     }
 }
