@@ -552,6 +552,8 @@ robj *dupObjectForCopy(robj *o) {
     switch (o->type) {
     case OBJ_STRING:
         return dupStringObject(o);
+    case OBJ_LIST:
+        return dupListObject(o);
     default:
         serverPanic("COPY of a %s value needs its type module", valueTypeName(o));
     }

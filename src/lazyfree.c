@@ -84,6 +84,7 @@ static void submitJob(robj *obj, dict *d1, dict *d2, size_t count) {
 static size_t lazyfreeGetFreeEffort(robj *obj) {
     switch (obj->type) {
     case OBJ_STRING: return 1;
+    case OBJ_LIST: return ((quicklist *)obj->ptr)->len; /* one per node */
     default: return 1;
     }
 }

@@ -157,6 +157,7 @@ void freeStringObject(robj *o) {
 static void freeObjectValue(robj *o) {
     switch (o->type) {
     case OBJ_STRING: freeStringObject(o); break;
+    case OBJ_LIST: freeListObject(o); break;
     default: serverPanic("Unknown object type %d", o->type);
     }
 }

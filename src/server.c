@@ -463,6 +463,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     checkClientPauseTimeoutAndReturnIfPaused();
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
+    blockedBeforeSleep(); /* blocked.c: ready keys, timeouts, resumed clients */
     handleClientsWithPendingWrites();
     freeClientsInAsyncFreeQueue();
 }
@@ -1186,6 +1187,8 @@ int processCommand(client *c) {
     }
 
     call(c, CMD_CALL_FULL);
+    /* Clients blocked on keys this command fed get served now (blocked.c). */
+    if (blockedHasReadyKeys()) handleClientsBlockedOnKeys();
     return C_OK;
 }
 

@@ -1401,6 +1401,10 @@ void bitopCommand(client *c);
 void bitfieldCommand(client *c);
 void bitfieldroCommand(client *c);
 
+/* blocked.c, t_list.c */
+#include "blocked.h"
+#include "t_list.h"
+
 /* Logging helpers used everywhere */
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
 
