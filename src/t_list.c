@@ -561,7 +561,7 @@ static void listWaitFromArgv(client *c, listWait *w) {
     }
 }
 
-/* BLPOP/BRPOP served from key: [key, element], propagated as LPOP/RPOP. */
+/* BLPOP/BRPOP from key: [key, element], propagated as LPOP/RPOP. */
 static void bpopFromKey(client *c, robj *key, robj *o, int where) {
     addReplyArrayLen(c, 2);
     addReplyBulk(c, key);
@@ -571,8 +571,12 @@ static void bpopFromKey(client *c, robj *key, robj *o, int where) {
     deleteIfEmpty(c, key, o);
     signalModifiedKey(c, c->db, key);
     server.dirty++;
-    robj *argv[2] = {where == LIST_HEAD ? shared.lpop : shared.rpop, key};
-    alsoPropagate(c->db->id, argv, 2, CMD_CALL_PROPAGATE);
+    /* A served waiter propagates the pop here; an immediate BLPOP rewrites
+     * its own argv instead (blockingPopGenericCommand). */
+    if (c->flags & CLIENT_BLOCKED) {
+        robj *argv[2] = {where == LIST_HEAD ? shared.lpop : shared.rpop, key};
+        alsoPropagate(c->db->id, argv, 2, CMD_CALL_PROPAGATE);
+    }
     decrRefCount(key);
 }
 

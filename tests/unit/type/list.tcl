@@ -525,4 +525,58 @@ start_server {tags {list}} {
         r swapdb 0 1
         $rd close
     }
+
+    test {Random blocking, pushing, unblocking and disconnecting stays consistent} {
+        r flushall
+        r config set list-max-listpack-size 2
+        r config set list-compress-depth 1
+        set clients {}
+        for {set i 0} {$i < 8} {incr i} {
+            set rd [redis_deferring_client]
+            $rd client id
+            lappend clients [list $rd [$rd read]]
+        }
+        set keys {k0 k1 k2}
+        set pending 0
+        for {set round 0} {$round < 30} {incr round} {
+            foreach pair $clients {
+                lassign $pair rd id
+                set k1 [lindex $keys [expr {int(rand()*3)}]]
+                set k2 [lindex $keys [expr {int(rand()*3)}]]
+                switch [expr {int(rand()*5)}] {
+                    0 {$rd blpop $k1 $k2 0}
+                    1 {$rd brpop $k1 0.05}
+                    2 {$rd blmove $k1 $k2 LEFT RIGHT 0}
+                    3 {$rd blmpop 0 2 $k1 $k2 RIGHT COUNT 2}
+                    4 {$rd brpoplpush $k1 $k2 0.02}
+                }
+            }
+            for {set j 0} {$j < 6} {incr j} {
+                r rpush [lindex $keys [expr {int(rand()*3)}]] a b c
+            }
+            foreach pair $clients {
+                lassign $pair rd id
+                r client unblock $id
+            }
+            foreach pair $clients {
+                lassign $pair rd id
+                catch {$rd read}
+            }
+        }
+        wait_blocked 0
+        # Disconnect clients while blocked.
+        foreach pair $clients {
+            lassign $pair rd id
+            $rd blpop k0 k1 k2 nokey 0
+        }
+        r del k0 k1 k2
+        wait_blocked 8
+        foreach pair $clients {lassign $pair rd id; $rd close}
+        wait_blocked 0
+        r rpush k0 x
+        assert_equal [r lrange k0 0 -1] {x}
+        assert_equal [s clients_in_timeout_table] 0
+        r config set list-max-listpack-size -2
+        r config set list-compress-depth 0
+    }
 }
