@@ -565,11 +565,11 @@ start_server {tags {list}} {
         }
         wait_blocked 0
         # Disconnect clients while blocked.
+        r del k0 k1 k2
         foreach pair $clients {
             lassign $pair rd id
             $rd blpop k0 k1 k2 nokey 0
         }
-        r del k0 k1 k2
         wait_blocked 8
         foreach pair $clients {lassign $pair rd id; $rd close}
         wait_blocked 0
