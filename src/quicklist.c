@@ -181,6 +181,55 @@ static int qlAllowInsert(const quicklistNode *n, int fill, size_t sz) {
     return (long)n->count < (long)fill;
 }
 
+/* Could a and b become one node under `fill`? (7.0's estimate: the merged
+ * size minus one header and terminator, counted generously.) */
+static int qlAllowMerge(const quicklistNode *a, const quicklistNode *b, int fill) {
+    if (!a || !b || QL_IS_PLAIN(a) || QL_IS_PLAIN(b)) return 0;
+    size_t merge_sz = a->sz + b->sz - 11;
+    if (fill < 0) {
+        size_t level = (size_t)(-(long)fill) - 1;
+        if (level < sizeof(ql_size_limits) / sizeof(ql_size_limits[0]) &&
+            merge_sz <= ql_size_limits[level]) return 1;
+    }
+    if (merge_sz > QL_SIZE_SAFETY_LIMIT) return 0;
+    return (long)(a->count + b->count) <= (long)fill;
+}
+
+/* Append b's elements to a (neighbours, a first) and drop b. */
+static quicklistNode *qlMergeInto(quicklist *ql, quicklistNode *a, quicklistNode *b) {
+    qlDecompressNode(a);
+    qlDecompressNode(b);
+    unsigned char *lb = b->entry;
+    b->entry = NULL;
+    a->entry = lpMerge(&a->entry, &lb);
+    a->count = (unsigned int)lpLength(a->entry);
+    qlNodeUpdateSz(a);
+    a->recompress = 0;
+    b->count = 0;
+    /* Unlink b without touching the element count (its elements moved). */
+    if (b->prev) b->prev->next = b->next;
+    if (b->next) b->next->prev = b->prev;
+    if (ql->tail == b) ql->tail = b->prev;
+    if (ql->head == b) ql->head = b->next;
+    ql->len--;
+    zfree(b);
+    qlCompressAround(ql, a);
+    return a;
+}
+
+/* After a split, fold small neighbours around center back together, in
+ * the order 7.0 tries them. */
+static void qlMergeAround(quicklist *ql, quicklistNode *center) {
+    quicklistNode *prev = center->prev, *next = center->next;
+    quicklistNode *prev_prev = prev ? prev->prev : NULL;
+    quicklistNode *next_next = next ? next->next : NULL;
+    if (qlAllowMerge(prev, prev_prev, ql->fill)) qlMergeInto(ql, prev_prev, prev);
+    if (qlAllowMerge(next, next_next, ql->fill)) qlMergeInto(ql, next, next_next);
+    quicklistNode *target = center;
+    if (qlAllowMerge(center, center->prev, ql->fill)) target = qlMergeInto(ql, center->prev, center);
+    if (qlAllowMerge(target, target->next, ql->fill)) qlMergeInto(ql, target, target->next);
+}
+
 /* A fresh node holding one element: plain if large. */
 static quicklistNode *qlNodeWith(const void *value, size_t sz) {
     quicklistNode *n = qlNodeCreate();
@@ -469,9 +518,37 @@ void quicklistDelEntry(quicklistIter *it, quicklistEntry *e) {
     it->zi = NULL;
 }
 
-/* Insert a new element at position pos (0..count) of node n, splitting a
- * full node or spilling into a neighbour. */
-static void qlInsertAt(quicklist *ql, quicklistNode *n, long pos, const void *value, size_t sz) {
+/* Split n at pos: n keeps [0, pos) and a new node takes [pos, count), or
+ * (keep_left = 0) the new node takes [0, pos) and n keeps the rest. The
+ * new node is linked in its place and returned. */
+static quicklistNode *qlSplitNode(quicklist *ql, quicklistNode *n, long pos, int keep_left) {
+    qlUse(n);
+    quicklistNode *other = qlNodeCreate();
+    other->entry = zmalloc(n->sz);
+    memcpy(other->entry, n->entry, n->sz);
+    unsigned long count = n->count;
+    unsigned char *left = keep_left ? n->entry : other->entry;
+    unsigned char *right = keep_left ? other->entry : n->entry;
+    left = lpDeleteRange(left, pos, count - (unsigned long)pos);
+    right = lpDeleteRange(right, 0, (unsigned long)pos);
+    quicklistNode *ln = keep_left ? n : other, *rn = keep_left ? other : n;
+    ln->entry = left;
+    ln->count = (unsigned int)pos;
+    rn->entry = right;
+    rn->count = (unsigned int)(count - (unsigned long)pos);
+    qlNodeUpdateSz(ln);
+    qlNodeUpdateSz(rn);
+    qlLinkNode(ql, n, other, keep_left);
+    return other;
+}
+
+/* Insert a new element before/after the element at offset `at` of node n
+ * (as 7.0 does it): into n if it has room, else into the neighbour at an
+ * edge, else a new node at an edge, else split n, with the new element
+ * going to the split-off part, and merge small neighbours again. */
+static void qlInsertAt(quicklist *ql, quicklistNode *n, long at, int after,
+                       const void *value, size_t sz) {
+    long pos = at + (after ? 1 : 0);
     qlUse(n);
     if (qlAllowInsert(n, ql->fill, sz)) {
         if (pos == (long)n->count) n->entry = lpAppend(n->entry, value, (uint32_t)sz);
@@ -483,7 +560,8 @@ static void qlInsertAt(quicklist *ql, quicklistNode *n, long pos, const void *va
         qlCompressAround(ql, n);
         return;
     }
-    int at_tail = pos == (long)n->count, at_head = pos == 0;
+    int at_tail = after && at == (long)n->count - 1;
+    int at_head = !after && at == 0;
     if (at_tail && qlAllowInsert(n->next, ql->fill, sz)) {
         qlRecompress(n);
         qlUse(n->next);
@@ -510,34 +588,15 @@ static void qlInsertAt(quicklist *ql, quicklistNode *n, long pos, const void *va
         qlLinkNode(ql, n, qlNodeWith(value, sz), at_tail);
         return;
     }
-    /* Split: n keeps [0, pos), a new node takes [pos, count). */
-    quicklistNode *right = qlNodeCreate();
-    size_t bytes = n->sz;
-    right->entry = zmalloc(bytes);
-    memcpy(right->entry, n->entry, bytes);
-    right->entry = lpDeleteRange(right->entry, 0, (unsigned long)pos);
-    right->count = n->count - (unsigned int)pos;
-    qlNodeUpdateSz(right);
-    n->entry = lpDeleteRange(n->entry, pos, n->count - (unsigned long)pos);
-    n->count = (unsigned int)pos;
-    qlNodeUpdateSz(n);
-    qlLinkNode(ql, n, right, 1);
+    quicklistNode *part = qlSplitNode(ql, n, pos, after);
+    qlUse(part);
+    if (after) part->entry = lpPrepend(part->entry, value, (uint32_t)sz);
+    else part->entry = lpAppend(part->entry, value, (uint32_t)sz);
+    part->count++;
     ql->count++;
-    if (qlAllowInsert(n, ql->fill, sz)) {
-        qlUse(n);
-        n->entry = lpAppend(n->entry, value, (uint32_t)sz);
-        n->count++;
-        qlNodeUpdateSz(n);
-        qlCompressAround(ql, n);
-    } else if (qlAllowInsert(right, ql->fill, sz)) {
-        qlUse(right);
-        right->entry = lpPrepend(right->entry, value, (uint32_t)sz);
-        right->count++;
-        qlNodeUpdateSz(right);
-        qlCompressAround(ql, right);
-    } else {
-        qlLinkNode(ql, n, qlNodeWith(value, sz), 1);
-    }
+    qlNodeUpdateSz(part);
+    qlCompressAround(ql, part);
+    qlMergeAround(ql, n);
 }
 
 /* Position (0-based from the node head) of e within its node. */
@@ -547,27 +606,18 @@ static long qlEntryPos(quicklistEntry *e) {
 
 static void qlInsertNear(quicklistIter *it, quicklistEntry *e, const void *data, size_t sz, int after) {
     quicklistNode *n = e->node;
-    long pos = qlEntryPos(e) + (after ? 1 : 0);
-    if (QL_IS_PLAIN(n)) {
+    long at = qlEntryPos(e);
+    long pos = at + (after ? 1 : 0);
+    if (QL_IS_PLAIN(n) || (qlIsLarge(sz) && (pos == 0 || pos == (long)n->count))) {
         it->ql->count++;
         qlLinkNode(it->ql, n, qlNodeWith(data, sz), after);
-    } else if (qlIsLarge(sz) && pos > 0 && pos < (long)n->count) {
+    } else if (qlIsLarge(sz)) {
         /* A plain node in the middle of a packed one: split around it. */
-        qlUse(n);
-        quicklistNode *right = qlNodeCreate();
-        right->entry = zmalloc(n->sz);
-        memcpy(right->entry, n->entry, n->sz);
-        right->entry = lpDeleteRange(right->entry, 0, (unsigned long)pos);
-        right->count = n->count - (unsigned int)pos;
-        qlNodeUpdateSz(right);
-        n->entry = lpDeleteRange(n->entry, pos, n->count - (unsigned long)pos);
-        n->count = (unsigned int)pos;
-        qlNodeUpdateSz(n);
-        qlLinkNode(it->ql, n, right, 1);
+        qlSplitNode(it->ql, n, pos, 1);
         it->ql->count++;
         qlLinkNode(it->ql, n, qlNodeWith(data, sz), 1);
     } else {
-        qlInsertAt(it->ql, n, pos, data, sz);
+        qlInsertAt(it->ql, n, at, after, data, sz);
     }
     it->zi = NULL;
     it->current = NULL; /* the iterator is done after an insert */
@@ -584,8 +634,9 @@ void quicklistInsertAfter(quicklistIter *it, quicklistEntry *e, const void *data
 void quicklistReplaceEntry(quicklistIter *it, quicklistEntry *e, const void *data, size_t sz) {
     quicklistNode *n = e->node;
     quicklist *ql = it->ql;
-    if (!QL_IS_PLAIN(n) && !qlIsLarge(sz) &&
-        (n->count == 1 || qlAllowInsert(n, ql->fill, sz))) {
+    /* Like 7.0, a packed node takes the new value in place whatever its
+     * size limit says; only plain-node thresholds move it elsewhere. */
+    if (!QL_IS_PLAIN(n) && !qlIsLarge(sz)) {
         unsigned char *p = e->zi;
         n->entry = lpReplace(n->entry, &p, data, (uint32_t)sz);
         qlNodeUpdateSz(n);
