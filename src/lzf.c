@@ -12,13 +12,16 @@
  * The compressor is a greedy single-pass matcher: a hash of the next three
  * bytes finds the last position with the same hash, and a match is used
  * when the bytes really agree and the position is within reach. Any valid
- * stream decompresses with liblzf, so the exact choices need not match it.
+ * stream decompresses with liblzf, but only liblzf itself produces the
+ * exact bytes stock writes: builds on a system with liblzf (as Debian's
+ * redis-server uses) link it instead, see src/Makefile.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "lzf.h"
+
 
 #define LZF_HASH_BITS 14
 #define LZF_MAX_OFF (1 << 13)
@@ -45,8 +48,8 @@ static int lzfEmitLiterals(unsigned char **op, unsigned char *oend,
     return 1;
 }
 
-unsigned int lzf_compress(const void *const in_data, unsigned int in_len,
-                          void *out_data, unsigned int out_len) {
+unsigned int lzfOwnCompress(const void *const in_data, unsigned int in_len,
+                            void *out_data, unsigned int out_len) {
     const unsigned char *in = in_data, *ip = in, *iend = in + in_len;
     unsigned char *op = out_data, *oend = op + out_len;
     /* Positions + 1, so 0 means "never seen". */
@@ -92,8 +95,8 @@ unsigned int lzf_compress(const void *const in_data, unsigned int in_len,
     return (unsigned int)(op - (unsigned char *)out_data);
 }
 
-unsigned int lzf_decompress(const void *const in_data, unsigned int in_len,
-                            void *out_data, unsigned int out_len) {
+unsigned int lzfOwnDecompress(const void *const in_data, unsigned int in_len,
+                              void *out_data, unsigned int out_len) {
     const unsigned char *ip = in_data, *iend = ip + in_len;
     unsigned char *out = out_data, *op = out, *oend = op + out_len;
 
@@ -123,3 +126,16 @@ unsigned int lzf_decompress(const void *const in_data, unsigned int in_len,
     }
     return (unsigned int)(op - out);
 }
+
+/* Without the system liblzf (see src/Makefile) the liblzf names are ours. */
+#ifndef USE_SYSTEM_LZF
+unsigned int lzf_compress(const void *const in_data, unsigned int in_len,
+                          void *out_data, unsigned int out_len) {
+    return lzfOwnCompress(in_data, in_len, out_data, out_len);
+}
+
+unsigned int lzf_decompress(const void *const in_data, unsigned int in_len,
+                            void *out_data, unsigned int out_len) {
+    return lzfOwnDecompress(in_data, in_len, out_data, out_len);
+}
+#endif
