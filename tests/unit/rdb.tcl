@@ -331,6 +331,7 @@ start_server {tags {rdb} overrides {loading-process-events-interval-bytes 1024 k
         assert_equal $before [file size $file]
         assert_equal $mtime [file mtime $file]
         restart_server
+        wait_for_condition 1000 20 {![catch {r ping}]} else {fail "still loading"}
         assert_equal 20000 [r dbsize]
     }
 }
