@@ -560,6 +560,8 @@ robj *dupObjectForCopy(robj *o) {
         return hashTypeDup(o);
     case OBJ_ZSET:
         return zsetDup(o);
+    case OBJ_LIST:
+        return dupListObject(o);
     default:
         serverPanic("COPY of a %s value needs its type module", valueTypeName(o));
     }

@@ -89,6 +89,7 @@ static size_t lazyfreeGetFreeEffort(robj *obj) {
         return obj->encoding == OBJ_ENCODING_HT ? dictSize((dict *)obj->ptr) : 1;
     case OBJ_ZSET:
         return obj->encoding == OBJ_ENCODING_SKIPLIST ? zsetLength(obj) : 1;
+    case OBJ_LIST: return ((quicklist *)obj->ptr)->len; /* one per node */
     default: return 1;
     }
 }

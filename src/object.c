@@ -160,6 +160,7 @@ static void freeObjectValue(robj *o) {
     case OBJ_SET: freeSetObject(o); break;
     case OBJ_HASH: freeHashObject(o); break;
     case OBJ_ZSET: freeZsetObject(o); break;
+    case OBJ_LIST: freeListObject(o); break;
     default: serverPanic("Unknown object type %d", o->type);
     }
 }

@@ -473,6 +473,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     if (server.cluster_enabled) clusterBeforeSleep();  /* cluster_node.c */
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
+    blockedBeforeSleep(); /* blocked.c: ready keys, timeouts, resumed clients */
     trackingBroadcastInvalidationMessages();
     handleClientsWithPendingWrites();
     freeClientsInAsyncFreeQueue();
@@ -1240,6 +1241,8 @@ int processCommand(client *c) {
     }
 
     call(c, CMD_CALL_FULL);
+    /* Clients blocked on keys this command fed get served now (blocked.c). */
+    if (blockedHasReadyKeys()) handleClientsBlockedOnKeys();
     return C_OK;
 }
 

@@ -1413,6 +1413,9 @@ void bitfieldroCommand(client *c);
 /* Hashes and sorted sets (t_hash.c, t_zset.c, zset_skiplist.c) */
 #include "t_hash.h"
 #include "t_zset.h"
+/* blocked.c, t_list.c */
+#include "blocked.h"
+#include "t_list.h"
 
 /* Logging helpers used everywhere */
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
