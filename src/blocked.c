@@ -65,16 +65,23 @@ int clientDeniesBlocking(client *c) {
  * Timeout argument
  * ------------------------------------------------------------------------- */
 
-int getTimeoutFromObjectOrReply(client *c, robj *object, mstime_t *timeout) {
-    long double secs;
-    if (getLongDoubleFromObjectOrReply(c, object, &secs,
-                                       "timeout is not a float or out of range") != C_OK)
-        return C_ERR;
-    long double ms = ceill(secs * 1000.0L); /* 0.0005s still waits 1ms */
-    /* What stock's plain cast gives on x86 for values it cannot represent:
-     * the most negative integer, hence "negative". */
-    long long tval = (ms >= -9.2233720368547758e18L && ms < 9.2233720368547758e18L)
-                     ? (long long)ms : LLONG_MIN;
+int getTimeoutFromObjectOrReply(client *c, robj *object, mstime_t *timeout, int unit) {
+    long long tval;
+    if (unit == UNIT_SECONDS) {
+        long double secs;
+        if (getLongDoubleFromObjectOrReply(c, object, &secs,
+                                           "timeout is not a float or out of range") != C_OK)
+            return C_ERR;
+        long double ms = ceill(secs * 1000.0L); /* 0.0005s still waits 1ms */
+        /* What stock's plain cast gives on x86 for values it cannot
+         * represent: the most negative integer, hence "negative". */
+        tval = (ms >= -9.2233720368547758e18L && ms < 9.2233720368547758e18L)
+               ? (long long)ms : LLONG_MIN;
+    } else {
+        if (getLongLongFromObjectOrReply(c, object, &tval,
+                                         "timeout is not an integer or out of range") != C_OK)
+            return C_ERR;
+    }
     if (tval < 0) {
         addReplyError(c, "timeout is negative");
         return C_ERR;

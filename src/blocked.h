@@ -27,9 +27,12 @@ typedef struct blockType {
 /* Block c on keys until one of them can serve it, or until timeout (an
  * absolute unix time in ms; 0 = forever). */
 void blockForKeys(client *c, const blockType *bt, robj **keys, int numkeys, mstime_t timeout);
-/* Parse a blocking timeout in seconds (decimals allowed) into an absolute
- * ms time (0 = forever), replying with Redis's errors on bad input. */
-int getTimeoutFromObjectOrReply(client *c, robj *object, mstime_t *timeout);
+/* Parse a blocking timeout into an absolute ms time (0 = forever),
+ * replying with Redis's errors on bad input. UNIT_SECONDS: decimals allowed
+ * (BLPOP, BZPOPMIN); UNIT_MILLISECONDS: an integer (XREAD BLOCK). */
+#define UNIT_SECONDS 0
+#define UNIT_MILLISECONDS 1
+int getTimeoutFromObjectOrReply(client *c, robj *object, mstime_t *timeout, int unit);
 /* Is c blocked on keys (not merely paused)? */
 int clientIsBlockedOnKeys(client *c);
 /* CLIENT UNBLOCK: error = 1 replies -UNBLOCKED, else the timeout reply. */

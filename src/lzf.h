@@ -1,28 +1,29 @@
-/* lzf.h - LZF compression, the format liblzf writes and Redis stores in RDB
- * files and DUMP payloads (compressed strings).
+/* lzf.h - LZF compression, stream-compatible with liblzf (what Redis uses
+ * for RDB strings and compressed quicklist nodes).
  *
- * The stream is a sequence of chunks, each starting with a control byte:
- *   000LLLLL                 a run of L+1 (1..32) literal bytes follows;
- *   LLLooooo [E] oooooooo    a back reference: copy L+2 bytes (L = 7 means
- *                            L = 7 + E, an extra length byte) starting
- *                            ((o_high << 8) | o_low) + 1 bytes back.
- * Our compressor is our own (a single-probe hash of 3-byte prefixes); any
- * LZF decoder reads its output and ours reads any LZF stream.
- *
- * Pure module: no server state; unit-tested in unit/test_lzf.c.
+ * Builds on a system with liblzf link it for lzf_compress/lzf_decompress
+ * (byte-identical output to stock); this module's own codec is the fallback.
+ * Pure module; tested by src/unit/test_lzf.c.
  */
 #ifndef LZF_H
 #define LZF_H
 
 /* Compress in_len bytes into out (at most out_len bytes). Returns the
- * compressed size, or 0 when the result would not fit (callers then store
- * the data uncompressed). */
-unsigned int lzf_compress(const void *in, unsigned int in_len,
-                          void *out, unsigned int out_len);
+ * compressed size, or 0 if it does not fit (then out is garbage). */
+unsigned int lzf_compress(const void *const in_data, unsigned int in_len,
+                          void *out_data, unsigned int out_len);
 
-/* Decompress into out (capacity out_len). Returns the decompressed size,
- * or 0 with errno E2BIG (output too small) or EINVAL (corrupt stream). */
-unsigned int lzf_decompress(const void *in, unsigned int in_len,
-                            void *out, unsigned int out_len);
+/* Decompress into out (at most out_len bytes). Returns the decompressed
+ * size, or 0 on corrupt input or a too small buffer (errno E2BIG/EINVAL).
+ * Never reads or writes outside the given buffers. */
+unsigned int lzf_decompress(const void *const in_data, unsigned int in_len,
+                            void *out_data, unsigned int out_len);
+
+/* This module's own implementation, always built (lzf_compress and
+ * lzf_decompress are the system liblzf when the build links it). */
+unsigned int lzfOwnCompress(const void *const in_data, unsigned int in_len,
+                            void *out_data, unsigned int out_len);
+unsigned int lzfOwnDecompress(const void *const in_data, unsigned int in_len,
+                              void *out_data, unsigned int out_len);
 
 #endif

@@ -635,8 +635,9 @@ void quicklistReplaceEntry(quicklistIter *it, quicklistEntry *e, const void *dat
     quicklistNode *n = e->node;
     quicklist *ql = it->ql;
     /* Like 7.0, a packed node takes the new value in place whatever its
-     * size limit says; only plain-node thresholds move it elsewhere. */
-    if (!QL_IS_PLAIN(n) && !qlIsLarge(sz)) {
+     * size limit says; only plain-node thresholds (and the 1GB listpack
+     * safety cap, so a node never nears 4GB) move it elsewhere. */
+    if (!QL_IS_PLAIN(n) && !qlIsLarge(sz) && lpSafeToAdd(n->entry, sz)) {
         unsigned char *p = e->zi;
         n->entry = lpReplace(n->entry, &p, data, (uint32_t)sz);
         qlNodeUpdateSz(n);

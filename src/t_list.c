@@ -606,7 +606,7 @@ static const blockType listBlockType = {"list", OBJ_LIST, serveListWaiter, NULL}
 /* BLPOP/BRPOP key [key ...] timeout */
 static void blockingPopGenericCommand(client *c, int where) {
     mstime_t timeout;
-    if (getTimeoutFromObjectOrReply(c, c->argv[c->argc - 1], &timeout) != C_OK) return;
+    if (getTimeoutFromObjectOrReply(c, c->argv[c->argc - 1], &timeout, UNIT_SECONDS) != C_OK) return;
     for (int j = 1; j < c->argc - 1; j++) {
         robj *o = lookupKeyWrite(c->db, c->argv[j]);
         if (checkType(c, o, OBJ_LIST)) return;
@@ -632,7 +632,7 @@ void brpopCommand(client *c) { blockingPopGenericCommand(c, LIST_TAIL); }
 
 static void blmoveGenericCommand(client *c, int wherefrom, int whereto, robj *timeout_arg) {
     mstime_t timeout;
-    if (getTimeoutFromObjectOrReply(c, timeout_arg, &timeout) != C_OK) return;
+    if (getTimeoutFromObjectOrReply(c, timeout_arg, &timeout, UNIT_SECONDS) != C_OK) return;
     robj *o = lookupKeyWrite(c->db, c->argv[1]);
     if (checkType(c, o, OBJ_LIST)) return;
     if (!o) {
@@ -663,7 +663,7 @@ static void lmpopGenericCommand(client *c, int numkeys_idx, int blocking) {
     int where;
     mstime_t timeout = 0;
     if (parseMpop(c, numkeys_idx, &numkeys, &where, &count) != C_OK) return;
-    if (blocking && getTimeoutFromObjectOrReply(c, c->argv[1], &timeout) != C_OK) return;
+    if (blocking && getTimeoutFromObjectOrReply(c, c->argv[1], &timeout, UNIT_SECONDS) != C_OK) return;
     for (long j = 0; j < numkeys; j++) {
         robj *key = c->argv[numkeys_idx + 1 + j];
         robj *o = lookupKeyWrite(c->db, key);
