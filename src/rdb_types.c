@@ -80,6 +80,16 @@ static int rdbPairsHaveDuplicates(unsigned char *lp) {
     return !listpackPairsValidateIntegrity(lp, lpBytes(lp), 1);
 }
 
+/* Checks of a listpack blob. Deep (sanitize-dump-payload) is stock's:
+ * every entry, and for pair listpacks unique keys. Otherwise stock checks
+ * only the header and would crash later on a bad entry; we still walk the
+ * entries (cheap, no allocation) so that a corrupt blob is refused instead,
+ * but keep stock's tolerance of repeated keys. */
+static int rdbListpackSane(unsigned char *lp, size_t len, int deep, int pairs) {
+    if (pairs && deep) return listpackPairsValidateIntegrity(lp, len, 1);
+    return lpValidateIntegrity(lp, len, 1, NULL, NULL);
+}
+
 /* ---------------------------------------------------------------------------
  * Ziplist (pre-7.0 packed encoding) reader
  * ------------------------------------------------------------------------ */
@@ -387,7 +397,7 @@ robj *rdbLoadHashObject(rio *rdb, int rdbtype, sds key, int *error) {
     }
     int deep = rdbDeepSanitize();
     if (deep) server.stat_dump_payload_sanitizations++;
-    if (!listpackPairsValidateIntegrity(blob, len, deep))
+    if (!rdbListpackSane(blob, len, deep, 1))
         return rdbFail(error, blob, "Hash listpack integrity check failed.");
     return rdbAdoptPairListpack(blob, OBJ_HASH, server.hash_max_listpack_entries, key, error,
                                 "Hash listpack integrity check failed.");
@@ -491,7 +501,7 @@ robj *rdbLoadZsetObject(rio *rdb, int rdbtype, sds key, int *error) {
         msg = "Zset listpack integrity check failed.";
         int deep = rdbDeepSanitize();
         if (deep) server.stat_dump_payload_sanitizations++;
-        if (!listpackPairsValidateIntegrity(blob, len, deep)) return rdbFail(error, blob, msg);
+        if (!rdbListpackSane(blob, len, deep, 1)) return rdbFail(error, blob, msg);
         lp = blob;
     }
     if (!rdbZsetListpackScoresValid(lp)) return rdbFail(error, lp, msg);
@@ -605,7 +615,7 @@ static robj *rdbLoadListQuicklist(rio *rdb, int rdbtype, sds key, int *error) {
                 return rdbFail(error, NULL, "Ziplist integrity check failed.");
             }
             blob = lp;
-        } else if (!lpValidateIntegrity(blob, len, deep, NULL, NULL)) {
+        } else if (!rdbListpackSane(blob, len, deep, 0)) {
             decrRefCount(o);
             return rdbFail(error, blob, "Listpack integrity check failed.");
         }
