@@ -47,9 +47,19 @@ static robj *rdbFail(int *error, unsigned char *blob, const char *msg) {
     return NULL;
 }
 
-/* A key that turned out empty: skipped (NULL without error), as stock. */
+/* A key that turned out empty: skipped (NULL without error), as stock;
+ * logged like stock while loading a file (the first 10 of them). RESTORE
+ * turns it into "Bad data format". */
 static robj *rdbEmptyKey(int *error, sds key) {
-    serverLog(LL_WARNING, "rdbLoadObject skipping empty key: %s", key);
+    static long long logged_in_load = -1;
+    static int logged;
+    if (server.loading) {
+        if (logged_in_load != (long long)persist.loading_start_time) {
+            logged_in_load = (long long)persist.loading_start_time;
+            logged = 0;
+        }
+        if (logged++ < 10) serverLog(LL_NOTICE, "rdbLoadObject skipping empty key: %s", key);
+    }
     *error = 0;
     return NULL;
 }
@@ -218,7 +228,7 @@ static unsigned char *zmToListpack(const unsigned char *zm, size_t len, size_t *
         if (vlen > *maxlen) *maxlen = vlen;
         count++;
     }
-    if (zm[0] < 254 && zm[0] != count) goto bad;
+    if (count == 0 || (zm[0] < 254 && zm[0] != count)) goto bad; /* stock: empty = corrupt */
     dictRelease(seen);
     return lp;
 bad:
@@ -281,7 +291,9 @@ static robj *rdbLoadIntsetBlob(rio *rdb, sds key, int *error) {
     if (!blob) { *error = 1; return NULL; }
     int deep = rdbDeepSanitize();
     if (deep) server.stat_dump_payload_sanitizations++;
-    if (!intsetValidateIntegrity(blob, len, deep) || !rdbValidateIntsetBlob(blob, len, NULL))
+    size_t n;
+    /* An empty intset is corrupt for stock too (not a skipped empty key). */
+    if (!intsetValidateIntegrity(blob, len, deep) || !rdbValidateIntsetBlob(blob, len, &n) || n == 0)
         return rdbFail(error, blob, "Intset integrity check failed.");
     robj *o = createObject(OBJ_SET, blob);
     o->encoding = OBJ_ENCODING_INTSET;

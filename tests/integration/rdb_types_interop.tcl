@@ -99,6 +99,14 @@ start_server {tags {rdb interop}} {
             }
         }
 
+        test {DEBUG OBJECT serializedlength equals stock's for every type and encoding} {
+            foreach k $interop_keys {
+                regexp {serializedlength:(\d+)} [r 0 debug object $k] -> stock_len
+                regexp {serializedlength:(\d+)} [r -1 debug object $k] -> our_len
+                assert_equal $stock_len $our_len $k
+            }
+        }
+
         test {Stock DUMP restores on ours, our DUMP restores on stock} {
             foreach k $interop_keys {
                 r -1 restore $k:fromstock [ttl_of $k 0] [r 0 dump $k]

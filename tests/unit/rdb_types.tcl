@@ -208,6 +208,82 @@ start_server {tags {rdb}} {
             }
         }
 
+        test {A version 9 RDB file of legacy encodings loads as on stock} {
+            # The payloads' bodies (type byte + value) become the file's keys.
+            set file "REDIS0009[binary format cc 254 0]"
+            foreach {name payload} $legacy_payloads {
+                append file [string index $payload 0] [rdb_str file:$name]
+                append file [string range $payload 1 end-10]
+            }
+            append file [binary format c 255] [binary format w 0]
+            foreach level {0 -1} {
+                set dir [lindex [r $level config get dir] 1]
+                set fd [open [file join $dir legacy.rdb] wb]
+                puts -nonewline $fd $file
+                close $fd
+                r $level config set dbfilename legacy.rdb
+                r $level flushall
+                r $level debug reload nosave
+            }
+            foreach {name payload} $legacy_payloads {
+                assert_equal [r -1 object encoding file:$name] [r object encoding file:$name] $name
+                assert_equal [r -1 debug digest-value file:$name] [r debug digest-value file:$name] $name
+                assert_equal [replies_of file:$name -1] [replies_of file:$name] $name
+            }
+            foreach level {0 -1} {
+                r $level config set dbfilename dump.rdb
+                foreach {name payload} $legacy_payloads {r $level restore $name 0 $payload}
+            }
+        }
+
+        test {Empty keys in an RDB file are skipped as on stock} {
+            set file "REDIS0010[binary format cc 254 0]"
+            set n 0
+            foreach {type body} [list 2 [rdb_len 0] 4 [rdb_len 0] 5 [rdb_len 0] 1 [rdb_len 0] \
+                    18 [rdb_len 0] 16 [rdb_str [lp_build {}]] 17 [rdb_str [lp_build {}]] \
+                    13 [rdb_str [zl_build {}]] 12 [rdb_str [zl_build {}]] 10 [rdb_str [zl_build {}]] \
+                    18 "[rdb_len 1][rdb_len 2][rdb_str [lp_build {}]]" \
+                    14 "[rdb_len 1][rdb_str [zl_build {}]]" 0 [rdb_str survivor]] {
+                append file [binary format c $type] [rdb_str empty:[incr n]] $body
+            }
+            append file [binary format c 255] [binary format w 0]
+            foreach level {0 -1} {
+                set dir [lindex [r $level config get dir] 1]
+                set fd [open [file join $dir empty.rdb] wb]
+                puts -nonewline $fd $file
+                close $fd
+                r $level config set dbfilename empty.rdb
+                r $level flushall
+                r $level debug reload nosave
+                r $level config set dbfilename dump.rdb
+            }
+            assert_equal [r -1 keys *] [r keys *]
+            assert_equal {empty:13} [r keys *]
+            foreach {name payload} $legacy_payloads {
+                foreach level {0 -1} {r $level restore $name 0 $payload}
+            }
+        }
+
+        test {An empty intset or zipmap in an RDB file is corruption, as on stock} {
+            foreach {type body} [list 9 [rdb_str [zm_build {}]] 11 [rdb_str [binary format ii 2 0]]] {
+                set file "REDIS0010[binary format cc 254 0][binary format c $type][rdb_str k]$body"
+                append file [binary format c 255] [binary format w 0]
+                foreach level {0 -1} {
+                    set dir [lindex [r $level config get dir] 1]
+                    set fd [open [file join $dir bad.rdb] wb]
+                    puts -nonewline $fd $file
+                    close $fd
+                    r $level config set dbfilename bad.rdb
+                    assert_error {*Error trying to load the RDB dump*} {r $level debug reload nosave}
+                    r $level config set dbfilename dump.rdb
+                }
+            }
+            foreach level {0 -1} {
+                r $level flushall
+                foreach {name payload} $legacy_payloads {r $level restore $name 0 $payload}
+            }
+        }
+
         test {Legacy encodings survive DEBUG RELOAD as on stock} {
             foreach level {0 -1} {r $level debug reload}
             foreach {name payload} $legacy_payloads {
