@@ -107,6 +107,30 @@ start_server {tags {rdb interop}} {
             }
         }
 
+        test {Plain list nodes: DUMP byte-identical to stock's, and restores across} {
+            foreach level {0 -1} {
+                r $level debug quicklist-packed-threshold 100
+                r $level del pl
+                r $level rpush pl a [string repeat P 500] b [string repeat Q 300] c
+            }
+            assert_equal [r 0 dump pl] [r -1 dump pl]
+            r -1 restore pl:fromstock 0 [r 0 dump pl]
+            assert_equal [r 0 debug digest-value pl] [r -1 debug digest-value pl:fromstock]
+            foreach level {0 -1} {r $level debug quicklist-packed-threshold 1073741824}
+        }
+
+        test {sanitize-dump-payload clients: RESTORE sanitizes, loading does not (as stock)} {
+            foreach level {0 -1} {
+                r $level config set sanitize-dump-payload clients
+                r $level config resetstat
+                r $level restore h_lp:c 0 [r 0 dump h_lp] replace
+                r $level debug reload
+            }
+            assert_match {*dump_payload_sanitizations:1*} [r 0 info stats]
+            assert_match {*dump_payload_sanitizations:1*} [r -1 info stats]
+            foreach level {0 -1} {r $level config set sanitize-dump-payload no}
+        }
+
         test {Stock DUMP restores on ours, our DUMP restores on stock} {
             foreach k $interop_keys {
                 r -1 restore $k:fromstock [ttl_of $k 0] [r 0 dump $k]
