@@ -608,7 +608,7 @@ static void qlInsertNear(quicklistIter *it, quicklistEntry *e, const void *data,
     quicklistNode *n = e->node;
     long at = qlEntryPos(e);
     long pos = at + (after ? 1 : 0);
-    if (QL_IS_PLAIN(n) || (qlIsLarge(sz) && (pos == 0 || pos == (long)n->count))) {
+    if (qlIsLarge(sz) && (QL_IS_PLAIN(n) || pos == 0 || pos == (long)n->count)) {
         it->ql->count++;
         qlLinkNode(it->ql, n, qlNodeWith(data, sz), after);
     } else if (qlIsLarge(sz)) {
