@@ -555,6 +555,8 @@ robj *dupObjectForCopy(robj *o) {
         return dupStringObject(o);
     case OBJ_SET:
         return setTypeDup(o);
+    case OBJ_STREAM:
+        return streamDup(o);
     default:
         serverPanic("COPY of a %s value needs its type module", valueTypeName(o));
     }

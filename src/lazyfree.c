@@ -85,6 +85,7 @@ static size_t lazyfreeGetFreeEffort(robj *obj) {
     switch (obj->type) {
     case OBJ_STRING: return 1;
     case OBJ_SET: return obj->encoding == OBJ_ENCODING_HT ? dictSize((dict *)obj->ptr) : 1;
+    case OBJ_STREAM: return omapSize(((stream *)obj->ptr)->nodes) + 1;
     default: return 1;
     }
 }

@@ -158,6 +158,7 @@ static void freeObjectValue(robj *o) {
     switch (o->type) {
     case OBJ_STRING: freeStringObject(o); break;
     case OBJ_SET: freeSetObject(o); break;
+    case OBJ_STREAM: freeStreamObject(o); break;
     default: serverPanic("Unknown object type %d", o->type);
     }
 }
