@@ -723,8 +723,13 @@ static void clientUnblockReply(client *c) {
         addReplyError(c, "CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
         return;
     }
-    /* No command blocks yet, so no client can be unblocked. */
-    addReply(c, shared.czero);
+    client *target = lookupClientByID((uint64_t)id);
+    if (!target || !clientIsBlockedOnKeys(target)) {
+        addReply(c, shared.czero);
+        return;
+    }
+    unblockClientOnRequest(target, c->argc == 4 && !strcasecmp(c->argv[3]->ptr, "error"));
+    addReply(c, shared.cone);
 }
 
 void clientCommand(client *c) {

@@ -317,14 +317,7 @@ void propagateDeletion(redisDb *db, robj *key, int lazy) {
     alsoPropagate(db->id, argv, 2, CMD_CALL_PROPAGATE);
 }
 
-/* Clients blocked on a key (BLPOP & co.) are served when a value of a
- * matching type appears. Cheap when nobody is blocked, which is the common
- * case; the blocking machinery (blocked.c) takes over from here. */
-void signalKeyAsReady(redisDb *db, robj *key, int type) {
-    (void)key;
-    (void)type;
-    if (dictSize(db->blocking_keys) == 0) return;
-}
+/* signalKeyAsReady (BLPOP & co. waiting for a key) lives in blocked.c. */
 
 /* ---------------------------------------------------------------------------
  * Modification signals

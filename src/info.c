@@ -204,7 +204,7 @@ static sds infoClients(sds info) {
         server.maxclients,
         max_in, max_out,
         blocked, tracking,
-        0UL);
+        blockedClientsInTimeoutTable());
     return info;
 }
 

@@ -161,6 +161,7 @@ void freeClient(client *c) {
         if (ln) listDelNode(server.monitors, ln);
     }
     unlinkClient(c);
+    blockedClientFreed(c); /* blocked.c: BLPOP & co. */
     freeClientMultiState(c);
     unwatchAllKeys(c);
     if (c->watched_keys) listRelease(c->watched_keys);

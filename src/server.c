@@ -469,6 +469,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     checkClientPauseTimeoutAndReturnIfPaused();
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
+    blockedBeforeSleep(); /* blocked.c: ready keys, timeouts, resumed clients */
     handleClientsWithPendingWrites();
     freeClientsInAsyncFreeQueue();
     /* Still some left (a reader took only part): don't block in poll. */
@@ -1223,6 +1224,8 @@ int processCommand(client *c) {
     }
 
     call(c, CMD_CALL_FULL);
+    /* Clients blocked on keys this command fed get served now (blocked.c). */
+    if (blockedHasReadyKeys()) handleClientsBlockedOnKeys();
     return C_OK;
 }
 

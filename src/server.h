@@ -1403,6 +1403,9 @@ void bitopCommand(client *c);
 void bitfieldCommand(client *c);
 void bitfieldroCommand(client *c);
 
+/* blocked.c (from branch lists) */
+#include "blocked.h"
+
 /* Logging helpers used everywhere */
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
 

@@ -1005,6 +1005,74 @@ void xsetidCommand(client *c) {
  * XREAD / XREADGROUP
  * ------------------------------------------------------------------------ */
 
+/* Serving a client blocked in XREAD / XREADGROUP once key has new entries:
+ * its argv (with "$" already resolved) says what it waits for. */
+static int streamServeBlocked(client *c, robj *key, robj *o) {
+    int xreadgroup = sdslen(c->argv[0]->ptr) == 10, noack = 0, streams_arg = 0;
+    long long count = 0;
+    robj *groupname = NULL, *consumername = NULL;
+    for (int i = 1; i < c->argc; i++) {
+        char *opt = c->argv[i]->ptr;
+        if (!strcasecmp(opt, "BLOCK")) {
+            i++;
+        } else if (!strcasecmp(opt, "COUNT")) {
+            getLongLongFromObject(c->argv[++i], &count);
+            if (count < 0) count = 0;
+        } else if (!strcasecmp(opt, "GROUP")) {
+            groupname = c->argv[i + 1];
+            consumername = c->argv[i + 2];
+            i += 2;
+        } else if (!strcasecmp(opt, "NOACK")) {
+            noack = 1;
+        } else if (!strcasecmp(opt, "STREAMS")) {
+            streams_arg = i + 1;
+            break;
+        }
+    }
+    int nkeys = (c->argc - streams_arg) / 2, j;
+    for (j = 0; j < nkeys; j++)
+        if (equalStringObjects(c->argv[streams_arg + j], key)) break;
+    if (j == nkeys) return 0;
+    stream *s = o->ptr;
+    streamID start;
+    streamCG *group = NULL;
+    if (xreadgroup) {
+        group = streamLookupCG(s, groupname->ptr);
+        if (group == NULL) {
+            addReplyError(c, "-NOGROUP the consumer group this client was blocked on no longer exists");
+            return 1;
+        }
+        if (streamCompareID(&s->last_id, &group->last_id) <= 0) return 0;
+        start = group->last_id;
+    } else {
+        if (streamParseStrictIDOrReply(NULL, c->argv[streams_arg + nkeys + j], &start, 0, NULL) != C_OK) return 0;
+        if (streamCompareID(&s->last_id, &start) <= 0) return 0;
+    }
+    streamIncrID(&start);
+    if (c->resp == 2) {
+        addReplyArrayLen(c, 1);
+        addReplyArrayLen(c, 2);
+    } else {
+        addReplyMapLen(c, 1);
+    }
+    addReplyBulk(c, key);
+    if (group) {
+        streamConsumer *consumer = streamLookupConsumer(group, consumername->ptr);
+        if (consumer == NULL) {
+            consumer = streamCreateConsumer(group, consumername->ptr, key, c->db->id, 1);
+            if (noack) streamPropagateConsumerCreation(c, key, groupname, consumer->name);
+        }
+        consumer->seen_time = commandTimeSnapshotMs();
+        streamServeGroupRead(c, s, key, group, consumer, &start, count, noack, 0, groupname);
+        server.dirty++;
+    } else {
+        streamReplyRange(c, s, &start, NULL, (size_t)count, 0);
+    }
+    return 1;
+}
+
+static const blockType streamBlockType = {"stream", OBJ_STREAM, streamServeBlocked, NULL};
+
 /* XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...
  * XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key ... id ... */
 void xreadCommand(client *c) {
@@ -1018,6 +1086,7 @@ void xreadCommand(client *c) {
         char *o = c->argv[i]->ptr;
         if (!strcasecmp(o, "BLOCK") && moreargs) {
             i++;
+            /* Milliseconds for streams (the list commands take seconds). */
             if (getLongLongFromObjectOrReply(c, c->argv[i], &timeout,
                                              "timeout is not an integer or out of range") != C_OK) return;
             if (timeout < 0) {
@@ -1155,8 +1224,28 @@ void xreadCommand(client *c) {
         else setDeferredMapLen(c, arraylen_ptr, (long)arraylen);
         goto cleanup;
     }
-    /* BLOCK arrives with the generic blocking layer (blocked.c): until then
-     * a blocking read answers as an immediate timeout. */
+    if (timeout != -1) {
+        /* MULTI, scripts: answer as a timeout would. */
+        if (clientDeniesBlocking(c)) {
+            addReplyNullArray(c);
+            goto cleanup;
+        }
+        /* "$" meant the last ID as of now: pin it in argv, which is what
+         * serving reads back (the slowlog keeps the original argv). */
+        for (int i = 0; i < streams_count; i++) {
+            int pos = streams_arg + streams_count + i;
+            if (strcmp(c->argv[pos]->ptr, "$") != 0) continue;
+            robj *idarg = createObjectFromStreamID(&ids[i]);
+            rewriteClientCommandArgument(c, pos, idarg);
+            decrRefCount(idarg);
+        }
+        if (timeout > 0) {
+            long long now = commandTimeSnapshotMs();
+            timeout = timeout > LLONG_MAX - now ? 0 : timeout + now;
+        }
+        blockForKeys(c, &streamBlockType, c->argv + streams_arg, streams_count, timeout);
+        goto cleanup;
+    }
     addReplyNullArray(c);
 
 cleanup:
