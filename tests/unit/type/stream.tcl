@@ -259,7 +259,9 @@ start_server [list tags {stream} binary /usr/bin/redis-server] {
             $stock restore s 0 $payload
             assert_equal [$stock xinfo stream s full] [$ours xinfo stream s full]
             assert_equal [$stock xinfo groups s] [$ours xinfo groups s]
-            assert_equal [$stock xpending s g1 - + 100] [$ours xpending s g1 - + 100]
+            # The PEL with its delivery counts (ages move on between calls).
+            set want [lmap p [$ours xpending s g1 - + 100] {lreplace $p 2 2}]
+            assert_equal [lmap p [$stock xpending s g1 - + 100] {lreplace $p 2 2}] $want
         }
         $stock close
         $ours close
