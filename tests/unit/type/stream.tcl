@@ -263,6 +263,46 @@ start_server [list tags {stream} binary /usr/bin/redis-server] {
             set want [lmap p [$ours xpending s g1 - + 100] {lreplace $p 2 2}]
             assert_equal [lmap p [$stock xpending s g1 - + 100] {lreplace $p 2 2}] $want
         }
+
+        test {Stream keyspace events are the ones stock sends, in order} {
+            needs_commands psubscribe
+            set events {}
+            foreach {name cl level} [list stock $stock -1 ours $ours 0] {
+                $cl config set notify-keyspace-events KEA
+                $cl del ev
+                set sub [redis_deferring_client $level]
+                $sub psubscribe __keyevent@*__:*
+                $sub read
+                $cl xadd ev 1-0 a 1
+                $cl xadd ev MAXLEN 1 2-0 a 2
+                $cl xadd ev 3-0 a 3
+                $cl xdel ev 3-0
+                $cl xtrim ev MAXLEN 0
+                $cl xsetid ev 10-0
+                $cl xgroup create ev g $
+                $cl xgroup createconsumer ev g c1
+                $cl xadd ev 11-0 a 1
+                $cl xreadgroup group g c2 streams ev >
+                $cl xgroup setid ev g 0
+                $cl xgroup delconsumer ev g c1
+                $cl xgroup destroy ev g
+                $cl xgroup create ev2 g $ MKSTREAM
+                $cl del ev ev2
+                $cl ping
+                set got {}
+                # Read until the DEL of ev2 (the last event).
+                while 1 {
+                    set m [$sub read]
+                    lappend got [lindex $m 2]
+                    if {[string match *:del [lindex $m 2]] && [lindex $m 3] eq "ev2"} break
+                    if {[llength $got] > 100} break
+                }
+                $sub close
+                $cl config set notify-keyspace-events {}
+                lappend events $got
+            }
+            assert_equal [lindex $events 1] [lindex $events 0]
+        }
         $stock close
         $ours close
     }
