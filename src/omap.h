@@ -5,7 +5,11 @@
  * NACK) and the name-ordered group and consumer tables. It is a sorted
  * array searched by bisection: lookups are O(log n), and since stream
  * workloads append at the tail and trim at the head, inserts and removals
- * are mostly memmoves of a few words. Keys up to OMAP_INLINE_KEY bytes are
+ * are mostly memmoves of a few words. The entries sit in the middle of
+ * their allocation with room on both sides, and each insert or removal
+ * moves whichever side of the position is shorter: appending at the tail
+ * and removing at the head (a stream growing while being trimmed, a PEL
+ * acknowledged in order) are O(1). Keys up to OMAP_INLINE_KEY bytes are
  * stored inside the entry (every stream ID is), longer ones are allocated.
  *
  * Positions (size_t indexes) are valid until the next insert or remove.
@@ -29,8 +33,8 @@ typedef struct omapEntry {
 } omapEntry;
 
 typedef struct omap {
-    omapEntry *e;
-    size_t len, cap;
+    omapEntry *e;       /* cap slots; the entries are e[start .. start+len) */
+    size_t start, len, cap;
 } omap;
 
 omap *omapNew(void);

@@ -79,9 +79,46 @@ TEST(random_against_model) {
     TEST_ASSERT(zmalloc_used_memory() == 0);
 }
 
+/* Appending at the tail while removing at the head (a PEL acked in order)
+ * must not move the whole array each time: a million operations on a
+ * 100k entry map stay fast, and the order stays right. */
+TEST(queue_pattern_is_cheap) {
+    omap *m = omapNew();
+    unsigned char k[8];
+    uint64_t head = 0, tail = 0;
+    for (; tail < 100000; tail++) {
+        be64(k, tail);
+        omapInsert(m, k, 8, (void *)(uintptr_t)tail);
+    }
+    double t0 = test_now();
+    for (int i = 0; i < 1000000; i++) {
+        be64(k, tail);
+        TEST_ASSERT(omapInsert(m, k, 8, (void *)(uintptr_t)tail) == 1);
+        tail++;
+        be64(k, head);
+        void *v;
+        TEST_ASSERT(omapRemove(m, k, 8, &v) == 1 && (uintptr_t)v == head);
+        head++;
+        /* and the front side too: remove then re-add the new head */
+        if (i % 1000 == 0) {
+            be64(k, head);
+            omapRemove(m, k, 8, NULL);
+            omapInsert(m, k, 8, (void *)(uintptr_t)head);
+        }
+    }
+    TEST_ASSERT(test_now() - t0 < 1.5);
+    TEST_ASSERT(omapSize(m) == 100000);
+    for (size_t i = 0; i < omapSize(m); i++)
+        TEST_ASSERT((uintptr_t)omapAt(m, i)->val == head + i);
+    for (int i = 0; i < 1000 && omapSize(m); i++) omapRemoveAt(m, omapSize(m) / 3);
+    omapFree(m, NULL);
+    TEST_ASSERT(zmalloc_used_memory() == 0);
+}
+
 int main(void) {
     RUN(insert_order_bounds);
     RUN(long_keys_and_prefixes);
     RUN(random_against_model);
+    RUN(queue_pattern_is_cheap);
     return TEST_REPORT();
 }
