@@ -95,6 +95,7 @@ static unsigned char *lpStep(unsigned char *lp, unsigned char *p, int64_t n) {
 static int streamValidateNode(unsigned char *lp, size_t len, const streamID *master, streamID *lastid) {
     if (!lpValidateIntegrity(lp, len, 1, NULL, NULL)) return 0;
     unsigned char *p = lpFirst(lp);
+    if (p == NULL) return 0; /* never saved empty: the node would be gone */
     int64_t count, deleted, mfields, v;
     if (!lpIntAt(p, &count)) return 0;
     p = lpNext(lp, p);
@@ -184,7 +185,7 @@ robj *rdbLoadStreamObject(rio *rdb, int rdbtype, sds key, int *error) {
         }
         streamID master, last;
         streamDecodeID((unsigned char *)nodekey, &master);
-        if (lpFirst(lp) == NULL || !streamValidateNode(lp, lplen, &master, &last) ||
+        if (!streamValidateNode(lp, lplen, &master, &last) ||
             (i > 0 && streamCompareID(&master, &prev_last) <= 0)) {
             sdsfree(nodekey);
             zfree(lp);
