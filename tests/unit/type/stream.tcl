@@ -161,14 +161,23 @@ start_server {tags {stream}} {
         set dump [r dump s]
         r debug set-skip-checksum-validation 1
         set len [string length $dump]
-        for {set k 0} {$k < 300} {incr k} {
-            set p [expr {int(rand()*($len-10))}]
-            set bad [string replace $dump $p $p [format %c [expr {int(rand()*256)}]]]
+        for {set k 0} {$k < 1000} {incr k} {
+            set bad $dump
+            for {set m 0} {$m < 1 + $k % 3} {incr m} {
+                set p [expr {int(rand()*($len-10))}]
+                set bad [string replace $bad $p $p [format %c [expr {int(rand()*256)}]]]
+            }
             catch {r restore bad$k 0 $bad}
             if {[r exists bad$k]} {
-                # Whatever got in must be readable.
+                # Whatever got in must be readable and writable.
                 r xrange bad$k - +
+                r xrevrange bad$k + -
                 r xinfo stream bad$k full
+                catch {r xreadgroup group g c streams bad$k 0}
+                catch {r xautoclaim bad$k g x 0 0}
+                r xadd bad$k * a b
+                r xtrim bad$k MAXLEN 2
+                r dump bad$k
                 r del bad$k
             }
         }
@@ -204,6 +213,21 @@ start_server {tags {stream}} {
         r multi
         r xread BLOCK 0 STREAMS nokey 0
         assert_equal [r exec] {{}}
+    }
+
+    test {CLIENT UNBLOCK ends XREAD BLOCK with a timeout or an error} {
+        set rd [redis_deferring_client]
+        $rd client id
+        set id [$rd read]
+        $rd xread BLOCK 0 STREAMS nokey 0
+        stream_wait_blocked 1
+        assert_equal [r client unblock $id] 1
+        assert_equal [$rd read] {}
+        $rd xread BLOCK 0 STREAMS nokey 0
+        stream_wait_blocked 1
+        assert_equal [r client unblock $id error] 1
+        assert_error {UNBLOCKED*} {$rd read}
+        $rd close
     }
 
     test {XREAD BLOCK waits through other types and XADDs it has already seen} {
