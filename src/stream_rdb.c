@@ -339,22 +339,36 @@ void streamObjectDigest(unsigned char *digest, robj *o) {
     streamIteratorStop(&si);
 }
 
+/* What stock counts for one of its rax trees of IDs (its formula, which
+ * ignores the rax header): 16 bytes per key, and per node a 4-byte header
+ * plus a fixed 30 words of estimated overhead. */
+static size_t streamIndexMemoryUsage(omap *m) {
+    return omapSize(m) * sizeof(streamID) + streamOmapRaxNodes(m) * (4 + sizeof(long) * 30);
+}
+
+/* MEMORY USAGE as stock estimates it: the first `samples` nodes averaged
+ * over all but the last, which is counted as it is (often preallocated);
+ * groups, PELs (NACKs once) and consumers. Sizes are stock's structs. */
 size_t streamObjectComputeSize(robj *o, size_t samples) {
     stream *s = o->ptr;
-    size_t size = sizeof(robj) + zmalloc_size(s) + omapMemUsage(s->nodes);
+    const size_t stock_stream = 80, stock_cg = 40, stock_nack = 24, stock_consumer = 24;
+    size_t size = sizeof(robj) + stock_stream + streamIndexMemoryUsage(s->nodes);
     size_t nn = omapSize(s->nodes), seen = 0, lpsize = 0;
-    for (; seen < nn && (samples == 0 || seen < samples); seen++)
-        lpsize += zmalloc_size(omapAt(s->nodes, nn - 1 - seen)->val);
-    if (seen) size += (size_t)((double)lpsize / seen * nn);
+    for (; seen < nn && seen < samples; seen++) lpsize += zmalloc_size(omapAt(s->nodes, seen)->val);
+    if (nn <= seen) {
+        size += lpsize;
+    } else {
+        if (seen) lpsize /= seen;
+        size += lpsize * (nn - 1);
+        size += zmalloc_size(omapAt(s->nodes, nn - 1)->val);
+    }
     if (s->cgroups) {
-        size += omapMemUsage(s->cgroups);
         for (size_t g = 0; g < omapSize(s->cgroups); g++) {
             streamCG *cg = omapAt(s->cgroups, g)->val;
-            size += zmalloc_size(cg) + omapMemUsage(cg->pel) + omapSize(cg->pel) * sizeof(streamNACK);
-            size += omapMemUsage(cg->consumers);
+            size += stock_cg + streamIndexMemoryUsage(cg->pel) + stock_nack * omapSize(cg->pel);
             for (size_t k = 0; k < omapSize(cg->consumers); k++) {
                 streamConsumer *sc = omapAt(cg->consumers, k)->val;
-                size += zmalloc_size(sc) + zmalloc_size(sdsAllocPtr(sc->name)) + omapMemUsage(sc->pel);
+                size += stock_consumer + sdslen(sc->name) + streamIndexMemoryUsage(sc->pel);
             }
         }
     }

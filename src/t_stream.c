@@ -418,6 +418,9 @@ int streamAppendItem(stream *s, robj **argv, int64_t numfields, streamID *added_
     unsigned char key[16];
     int flags = STREAM_ITEM_FLAG_NONE;
     if (lp == NULL) {
+        /* The full tail node will not grow again: give back its
+         * preallocated room. */
+        if (tail) tail->val = lpShrinkToFit(tail->val);
         master = id;
         size_t prealloc = STREAM_LISTPACK_MAX_PRE_ALLOCATE;
         if (server.stream_node_max_bytes > 0 && (size_t)server.stream_node_max_bytes < prealloc)
@@ -1281,8 +1284,10 @@ static size_t raxNodesFrom(omap *m, size_t lo, size_t hi, int depth) {
     return n;
 }
 
-size_t streamRadixTreeNodes(stream *s) {
-    size_t n = omapSize(s->nodes);
+size_t streamOmapRaxNodes(omap *m) {
+    size_t n = omapSize(m);
     if (n == 0) return 1;
-    return raxNodesFrom(s->nodes, 0, n, 0);
+    return raxNodesFrom(m, 0, n, 0);
 }
+
+size_t streamRadixTreeNodes(stream *s) { return streamOmapRaxNodes(s->nodes); }

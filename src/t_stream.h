@@ -118,6 +118,7 @@ size_t streamReplyRange(client *c, stream *s, const streamID *start, const strea
                         size_t count, int rev);
 void streamReplyEntry(client *c, streamIterator *si, const streamID *id, int64_t numfields);
 size_t streamRadixTreeNodes(stream *s); /* rax node count stock would show */
+size_t streamOmapRaxNodes(omap *m);     /* the same for any map of 16-byte IDs */
 
 /* Consumer groups (stream_cg.c). */
 streamCG *streamLookupCG(stream *s, sds name);
