@@ -567,6 +567,8 @@ robj *dupObjectForCopy(robj *o) {
         return zsetDup(o);
     case OBJ_LIST:
         return dupListObject(o);
+    case OBJ_STREAM:
+        return streamDup(o);
     default:
         serverPanic("COPY of a %s value needs its type module", valueTypeName(o));
     }

@@ -90,6 +90,7 @@ static size_t lazyfreeGetFreeEffort(robj *obj) {
     case OBJ_ZSET:
         return obj->encoding == OBJ_ENCODING_SKIPLIST ? zsetLength(obj) : 1;
     case OBJ_LIST: return ((quicklist *)obj->ptr)->len; /* one per node */
+    case OBJ_STREAM: return omapSize(((stream *)obj->ptr)->nodes) + 1;
     default: return 1;
     }
 }

@@ -401,7 +401,9 @@ static unsigned char *lpEdit(unsigned char *lp, const unsigned char *hdr, unsign
 
     size_t tail_from = off + (size_t)replaced;
     size_t tail_len = (size_t)(old_total - tail_from);
-    if (new_total > old_total) lp = zrealloc(lp, (size_t)new_total);
+    /* Grow only past the allocation (a preallocated stream node keeps its
+     * room, as in stock, which MEMORY USAGE shows). */
+    if (new_total > old_total && new_total > zmalloc_size(lp)) lp = zrealloc(lp, (size_t)new_total);
     memmove(lp + off + added, lp + tail_from, tail_len);
     if (new_total < old_total) lp = zrealloc(lp, (size_t)new_total);
 

@@ -929,6 +929,15 @@ void setDeferredMapLen(client *c, void *node, long length) {
     setDeferredAggregateLen(c, node, length, prefix);
 }
 
+/* A deferred bulk string (XAUTOCLAIM's cursor, known only at the end). */
+void setDeferredReplyBulkCBuffer(client *c, void *node, const char *p, size_t len) {
+    sds s = sdscatprintf(sdsempty(), "$%zu\r\n", len);
+    s = sdscatlen(s, p, len);
+    s = sdscatlen(s, "\r\n", 2);
+    setDeferredReply(c, node, s, sdslen(s));
+    sdsfree(s);
+}
+
 void setDeferredSetLen(client *c, void *node, long length) {
     setDeferredAggregateLen(c, node, length, c->resp == 2 ? '*' : '~');
 }

@@ -161,6 +161,7 @@ static void freeObjectValue(robj *o) {
     case OBJ_HASH: freeHashObject(o); break;
     case OBJ_ZSET: freeZsetObject(o); break;
     case OBJ_LIST: freeListObject(o); break;
+    case OBJ_STREAM: freeStreamObject(o); break;
     default: serverPanic("Unknown object type %d", o->type);
     }
 }

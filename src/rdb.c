@@ -36,6 +36,8 @@
 #pragma weak rdbLoadSetObject
 #pragma weak rdbLoadZsetObject
 #pragma weak rdbLoadHashObject
+#pragma weak rdbSaveStreamObject
+#pragma weak rdbLoadStreamObject
 
 #define RDB_AUTOSYNC_BYTES (1024 * 1024 * 4)
 #define RDB_SAVE_PROGRESS_KEYS 1024
@@ -630,9 +632,7 @@ ssize_t rdbSaveObject(rio *rdb, robj *o, robj *key, int dbid) {
     case OBJ_SET: return rdbSaveViaHook(rdb, o, rdbSaveSetObject, "set");
     case OBJ_ZSET: return rdbSaveViaHook(rdb, o, rdbSaveZsetObject, "zset");
     case OBJ_HASH: return rdbSaveViaHook(rdb, o, rdbSaveHashObject, "hash");
-    case OBJ_STREAM:
-        serverLog(LL_WARNING, "Can't save a stream value: streams are not supported");
-        return -1;
+    case OBJ_STREAM: return rdbSaveViaHook(rdb, o, rdbSaveStreamObject, "stream");
     case OBJ_MODULE:
         serverLog(LL_WARNING, "Can't save a module value: modules are not supported");
         return -1;
@@ -700,8 +700,7 @@ robj *rdbLoadObject(int rdbtype, rio *rdb, sds key, int dbid, int *error) {
         return rdbLoadViaHook(rdb, rdbtype, key, error, rdbLoadHashObject, "hash");
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
-        rdbReportCorruptRDB("RDB type %d (stream) is not supported by this server", rdbtype);
-        break;
+        return rdbLoadViaHook(rdb, rdbtype, key, error, rdbLoadStreamObject, "stream");
     case RDB_TYPE_MODULE_PRE_GA:
     case RDB_TYPE_MODULE_2:
         rdbReportCorruptRDB("RDB type %d (module value) is not supported by this server: no modules are loaded", rdbtype);

@@ -154,6 +154,8 @@ robj *rdbLoadListObject(rio *rdb, int rdbtype, sds key, int *error);
 robj *rdbLoadSetObject(rio *rdb, int rdbtype, sds key, int *error);
 robj *rdbLoadZsetObject(rio *rdb, int rdbtype, sds key, int *error);
 robj *rdbLoadHashObject(rio *rdb, int rdbtype, sds key, int *error);
+ssize_t rdbSaveStreamObject(rio *rdb, robj *o); /* RDB_TYPE_STREAM_LISTPACKS_2 */
+robj *rdbLoadStreamObject(rio *rdb, int rdbtype, sds key, int *error);
 int rdbObjectRdbType(robj *o);  /* RDB type byte for a value, -1 if none */
 
 /* Errors while loading: the message is kept for the caller to log. */

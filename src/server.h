@@ -1000,6 +1000,7 @@ void *addReplyDeferredLen(client *c);
 void setDeferredArrayLen(client *c, void *node, long length);
 void setDeferredMapLen(client *c, void *node, long length);
 void setDeferredSetLen(client *c, void *node, long length);
+void setDeferredReplyBulkCBuffer(client *c, void *node, const char *p, size_t len);
 void trimReplyUnusedTailSpace(client *c);
 int getClientType(client *c);
 int getClientTypeByName(char *name);
@@ -1423,6 +1424,7 @@ void bitfieldroCommand(client *c);
 #define serverLogIf(level, ...) do { if ((level) >= server.verbosity) serverLog(level, __VA_ARGS__); } while (0)
 
 #include "t_set.h"      /* SET type API */
+#include "t_stream.h"   /* STREAM type API (t_stream.c, stream_cg.c, stream_rdb.c) */
 #include "acl.h"   /* users and permissions (acl.c, acl_cmds.c) */
 #include "tls.h"   /* TLS connection type and contexts (tls.c) */
 #include "pubsub.h"     /* publishing, per-client cleanup */
