@@ -928,6 +928,8 @@ void alsoPropagate(int dbid, robj **argv, int argc, int target) {
     (void)target;
 }
 
+/* A long script serving other clients meanwhile: eval.c (weak default). */
+#pragma weak isInsideYieldingLongCommand
 int isInsideYieldingLongCommand(void) {
     return 0;
 }
@@ -1003,6 +1005,9 @@ static void rejectCommandFormat(client *c, const char *fmt, ...) {
     va_end(ap);
     rejectCommandSds(c, s);
 }
+
+int scriptBusyRejects(client *c); /* eval.c, optional */
+#pragma weak scriptBusyRejects
 
 /* Run the command and account for it. */
 void call(client *c, int flags) {
@@ -1187,6 +1192,8 @@ int processCommand(client *c) {
         rejectCommand(c, shared.loadingerr);
         return C_OK;
     }
+
+    if (scriptBusyRejects && scriptBusyRejects(c)) return C_OK; /* eval.c: BUSY */
 
     /* CLIENT PAUSE WRITE holds back commands that may write, also when
      * they would only be queued inside MULTI (as stock does), and an EXEC

@@ -1,0 +1,384 @@
+/* eval.c: EVAL, EVALSHA (and their _RO forms) and SCRIPT: the script cache
+ * (sha1 -> compiled Lua function), shebang flags, the run context a script
+ * executes in, and long scripts: past busy-reply-threshold other clients
+ * are served (BUSY for most commands) from a Lua count hook until the
+ * script ends or SCRIPT KILL stops it. The Lua environment itself lives in
+ * script_lua.c. */
+#include "server.h"
+#include "script_lua.h"
+#include "sha1.h"
+#include "rdb.h"
+#include <ctype.h>
+
+typedef struct evalScript {
+    robj *body;
+    int flags;
+} evalScript;
+
+static lua_State *lua = NULL;
+static dict *scripts = NULL;     /* sha (sds) -> evalScript */
+static size_t scripts_body_bytes = 0;
+static client *lua_fake = NULL;
+
+static void evalScriptFree(dict *d, void *val) {
+    (void)d;
+    evalScript *s = val;
+    decrRefCount(s->body);
+    zfree(s);
+}
+
+static dictType scriptsDictType = {
+    .hashFunction = dictSdsCaseHash,
+    .keyCompare = dictSdsKeyCaseCompare,
+    .keyDestructor = dictSdsDestructor,
+    .valDestructor = evalScriptFree,
+};
+
+static void evalInit(void) {
+    if (lua) return;
+    lua = luaEnvCreate();
+    scripts = dictCreate(&scriptsDictType);
+    scripts_body_bytes = 0;
+    if (!lua_fake) {
+        lua_fake = createClient(NULL);
+        lua_fake->flags |= CLIENT_SCRIPT | CLIENT_NOINTERACT;
+    }
+}
+
+static void evalReset(void) {
+    if (!lua) return;
+    lua_close(lua);
+    dictRelease(scripts);
+    lua = NULL;
+    scripts = NULL;
+    evalInit();
+}
+
+void luaEnvRegisterLibs(lua_State *L) {
+    static const struct { const char *name; lua_CFunction f; } libs[] = {
+        {"bit", luaopen_bit}, {"cjson", luaopen_cjson},
+        {"cmsgpack", luaopen_cmsgpack}, {"struct", luaopen_struct}, {NULL, NULL}};
+    for (int i = 0; libs[i].name; i++) {
+        if (!libs[i].f) continue;
+        lua_pushcfunction(L, libs[i].f);
+        lua_pushstring(L, libs[i].name);
+        lua_call(L, 1, 0);
+    }
+}
+#pragma weak luaopen_cjson
+#pragma weak luaopen_cmsgpack
+#pragma weak luaopen_struct
+#pragma weak luaopen_bit
+
+static void sha1hexOf(char *out, const char *s, size_t len) {
+    unsigned char d[SHA1_DIGEST_LEN];
+    sha1(s, len, d);
+    sha1Hex(d, out);
+}
+
+/* "#!lua flags=a,b" -> flags; *skip is the shebang line length (the
+ * newline is kept so line numbers stay as written). */
+static int parseShebang(const char *body, size_t len, int *flags, size_t *skip, sds *err) {
+    *flags = SCRIPT_FLAG_EVAL_COMPAT_MODE;
+    *skip = 0;
+    if (len < 2 || body[0] != '#' || body[1] != '!') return C_OK;
+    const char *nl = memchr(body, '\n', len);
+    size_t linelen = nl ? (size_t)(nl - body) : len;
+    int argc;
+    sds firstline = sdsnewlen(body, linelen);
+    sds *parts = sdssplitargs(firstline, &argc);
+    sdsfree(firstline);
+    int ret = C_OK;
+    *flags = 0;
+    if (!parts || argc == 0 || strcmp(parts[0], "#!lua")) {
+        sds line = sdsnewlen(body, linelen);
+        *err = sdscatfmt(sdsempty(), "Unexpected engine in script shebang: %s", parts && argc ? parts[0] : line);
+        sdsfree(line);
+        ret = C_ERR;
+    }
+    for (int i = 1; ret == C_OK && i < argc; i++) {
+        if (strncmp(parts[i], "flags=", 6)) {
+            *err = sdscatfmt(sdsempty(), "Unknown lua shebang option: %s", parts[i]);
+            ret = C_ERR;
+            break;
+        }
+        int n;
+        sds *fl = sdssplitlen(parts[i] + 6, sdslen(parts[i]) - 6, ",", 1, &n);
+        for (int j = 0; j < n; j++) {
+            if (sdslen(fl[j]) == 0) continue;
+            if (!strcmp(fl[j], "no-writes")) *flags |= SCRIPT_FLAG_NO_WRITES;
+            else if (!strcmp(fl[j], "allow-oom")) *flags |= SCRIPT_FLAG_ALLOW_OOM;
+            else if (!strcmp(fl[j], "allow-stale")) *flags |= SCRIPT_FLAG_ALLOW_STALE;
+            else if (!strcmp(fl[j], "no-cluster")) *flags |= SCRIPT_FLAG_NO_CLUSTER;
+            else if (!strcmp(fl[j], "allow-cross-slot-keys")) *flags |= SCRIPT_FLAG_ALLOW_CROSS_SLOT;
+            else {
+                *err = sdscatfmt(sdsempty(), "Unexpected flag in script shebang: %s", fl[j]);
+                ret = C_ERR;
+                break;
+            }
+        }
+        sdsfreesplitres(fl, n);
+    }
+    if (parts) sdsfreesplitres(parts, argc);
+    *skip = linelen;
+    return ret;
+}
+
+/* Compile body and cache it under sha; NULL with *err on failure. */
+static evalScript *scriptCreate(const char *sha, robj *body, sds *err) {
+    const char *src = body->ptr;
+    size_t len = sdslen(body->ptr), skip;
+    int flags;
+    if (parseShebang(src, len, &flags, &skip, err) != C_OK) return NULL;
+    if (luaL_loadbuffer(lua, src + skip, len - skip, "@user_script")) {
+        *err = sdscatfmt(sdsempty(), "Error compiling script (new function): %s", lua_tostring(lua, -1));
+        lua_pop(lua, 1);
+        return NULL;
+    }
+    lua_getfield(lua, LUA_REGISTRYINDEX, "__redis_sandbox");
+    lua_setfenv(lua, -2);
+    sds name = sdscatfmt(sdsempty(), "f_%s", sha);
+    lua_setfield(lua, LUA_REGISTRYINDEX, name);
+    sdsfree(name);
+    evalScript *s = zmalloc(sizeof(*s));
+    s->body = body;
+    incrRefCount(body);
+    s->flags = flags;
+    dictAdd(scripts, sdsnew(sha), s);
+    scripts_body_bytes += len;
+    return s;
+}
+
+/* ---------------------------------------------------------------------------
+ * Long scripts
+ * ------------------------------------------------------------------------ */
+int scriptIsTimedout(void) { return curRunCtx && curRunCtx->timedout; }
+
+int isInsideYieldingLongCommand(void) { return scriptIsTimedout(); }
+
+void scriptCheckTimeout(lua_State *L) {
+    scriptRunCtx *r = curRunCtx;
+    if (!r) return;
+    long long elapsed = mstime() - r->start_ms;
+    if (!r->timedout && elapsed >= server.busy_reply_threshold) {
+        r->timedout = 1;
+        serverLog(LL_WARNING, "Slow script detected: still in execution after %lld milliseconds. "
+                  "You can try killing the script using the SCRIPT KILL command. Script name is: %s.",
+                  elapsed, r->funcname);
+        protectClient(r->caller);
+    }
+    if (r->timedout) processEventsWhileBlocked();
+    if (r->killed) {
+        serverLog(LL_WARNING, "Lua script killed by user with SCRIPT KILL.");
+        lua_pushstring(L, "Script killed by user with SCRIPT KILL...");
+        lua_error(L);
+    }
+}
+
+/* processCommand: while a script runs long, only a few commands go on. */
+int scriptBusyRejects(client *c) {
+    if (!scriptIsTimedout() || c == curRunCtx->caller) return 0;
+    if (c->cmd->flags & CMD_ALLOW_BUSY) return 0;
+    addReplyErrorObject(c, curRunCtx->is_function ? shared.slowscripterr : shared.slowevalerr);
+    return 1;
+}
+
+/* ---------------------------------------------------------------------------
+ * EVAL / EVALSHA
+ * ------------------------------------------------------------------------ */
+/* Checks before a script with a shebang runs; C_ERR when replied. */
+static int scriptAllowedToRun(client *c, evalScript *s, int ro) {
+    if (s->flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) return C_OK;
+    if (ro && !(s->flags & SCRIPT_FLAG_NO_WRITES)) {
+        addReplyError(c, "Can not execute a script with write flag using *_ro command.");
+        return C_ERR;
+    }
+    if (!(s->flags & SCRIPT_FLAG_NO_WRITES)) {
+        sds derr = persistenceDenyWritesError();
+        if (derr) {
+            addReplyErrorSds(c, derr);
+            return C_ERR;
+        }
+    }
+    if (!(s->flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && server.maxmemory &&
+        !(c->flags & CLIENT_MASTER) && performEvictions() == EVICT_FAIL) {
+        addReplyError(c, "-OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+static void evalRun(client *c, const char *sha, evalScript *s, int numkeys, int ro) {
+    if (scriptAllowedToRun(c, s, ro) != C_OK) return;
+    scriptRunCtx ctx = {0};
+    ctx.caller = c;
+    ctx.fake = lua_fake;
+    ctx.funcname = sha;
+    ctx.flags = s->flags;
+    ctx.read_only = ro || (s->flags & SCRIPT_FLAG_NO_WRITES);
+    ctx.start_ms = mstime();
+    lua_fake->user = c->user;
+    lua_fake->db = c->db;
+    curRunCtx = &ctx;
+    luaEnvResetResp();
+
+    int base = lua_gettop(lua);
+    luaEnvSetKeysArgv(lua, c->argv + 3, numkeys, c->argv + 3 + numkeys, c->argc - 3 - numkeys);
+    int handler = luaEnvErrorHandlerRef(lua);
+    sds name = sdscatfmt(sdsempty(), "f_%s", sha);
+    lua_getfield(lua, LUA_REGISTRYINDEX, name);
+    sdsfree(name);
+    luaEnvSetHook(lua);
+    int err = lua_pcall(lua, 0, 1, handler);
+    lua_sethook(lua, NULL, 0, 0);
+    if (err) {
+        sds msg;
+        luaEnvFormatError(lua, &msg, sha);
+        addReplyErrorSds(c, msg);
+        lua_pop(lua, 1);
+    } else {
+        luaEnvReplyToClient(c, lua, luaEnvScriptResp());
+    }
+    lua_settop(lua, base);
+    if (ctx.timedout) {
+        unprotectClient(c);
+        if (clientHasPendingReplies(c)) putClientInPendingWriteQueue(c);
+    }
+    curRunCtx = NULL;
+    lua_gc(lua, LUA_GCSTEP, 1);
+}
+
+static void evalGeneric(client *c, int evalsha, int ro) {
+    long long numkeys;
+    evalInit();
+    if (getLongLongFromObjectOrReply(c, c->argv[2], &numkeys, NULL) != C_OK) return;
+    if (numkeys > (c->argc - 3)) {
+        addReplyError(c, "Number of keys can't be greater than number of args");
+        return;
+    }
+    if (numkeys < 0) {
+        addReplyError(c, "Number of keys can't be negative");
+        return;
+    }
+    char sha[41];
+    if (evalsha) {
+        sds a = c->argv[1]->ptr;
+        if (sdslen(a) != 40) {
+            addReplyErrorObject(c, shared.noscripterr);
+            return;
+        }
+        for (int i = 0; i < 40; i++) sha[i] = tolower((unsigned char)a[i]);
+        sha[40] = '\0';
+    } else {
+        sha1hexOf(sha, c->argv[1]->ptr, sdslen(c->argv[1]->ptr));
+    }
+    sds key = sdsnew(sha);
+    evalScript *s = dictFetchValue(scripts, key);
+    sdsfree(key);
+    if (!s) {
+        if (evalsha) {
+            addReplyErrorObject(c, shared.noscripterr);
+            return;
+        }
+        sds err = NULL;
+        s = scriptCreate(sha, c->argv[1], &err);
+        if (!s) {
+            addReplyErrorSds(c, err);
+            return;
+        }
+    }
+    evalRun(c, sha, s, (int)numkeys, ro);
+}
+
+void evalCommand(client *c) { evalGeneric(c, 0, 0); }
+void evalRoCommand(client *c) { evalGeneric(c, 0, 1); }
+void evalShaCommand(client *c) { evalGeneric(c, 1, 0); }
+void evalShaRoCommand(client *c) { evalGeneric(c, 1, 1); }
+
+/* ---------------------------------------------------------------------------
+ * SCRIPT
+ * ------------------------------------------------------------------------ */
+static void scriptKill(client *c, int is_eval) {
+    scriptRunCtx *r = curRunCtx;
+    if (!r || (is_eval && r->is_function) || (!is_eval && !r->is_function)) {
+        addReplyError(c, is_eval ? "-NOTBUSY No scripts in execution right now."
+                                 : "-NOTBUSY No scripts in execution right now.");
+        return;
+    }
+    if (r->caller->flags & CLIENT_MASTER) {
+        addReplyError(c, "-UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
+        return;
+    }
+    if (r->wrote) {
+        addReplyError(c, "-UNKILLABLE Sorry the script already executed write commands against the dataset. "
+                      "You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        return;
+    }
+    r->killed = 1;
+    addReply(c, shared.ok);
+}
+
+void scriptCommand(client *c) {
+    evalInit();
+    const char *sub = c->argv[1]->ptr;
+    if (c->argc == 2 && !strcasecmp(sub, "help")) {
+        const char *help[] = {
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+            NULL};
+        addReplyHelp(c, help);
+    } else if (c->argc >= 2 && !strcasecmp(sub, "flush")) {
+        if (c->argc > 3 || (c->argc == 3 && strcasecmp(c->argv[2]->ptr, "sync") &&
+                            strcasecmp(c->argv[2]->ptr, "async"))) {
+            addReplyError(c, "SCRIPT FLUSH only support SYNC|ASYNC option");
+            return;
+        }
+        evalReset();
+        addReply(c, shared.ok);
+    } else if (c->argc >= 2 && !strcasecmp(sub, "exists")) {
+        addReplyArrayLen(c, c->argc - 2);
+        for (int j = 2; j < c->argc; j++) {
+            sds a = c->argv[j]->ptr;
+            addReplyLongLong(c, sdslen(a) == 40 && dictFind(scripts, a) ? 1 : 0);
+        }
+    } else if (c->argc == 3 && !strcasecmp(sub, "load")) {
+        char sha[41];
+        sha1hexOf(sha, c->argv[2]->ptr, sdslen(c->argv[2]->ptr));
+        sds key = sdsnew(sha);
+        int known = dictFind(scripts, key) != NULL;
+        sdsfree(key);
+        if (!known) {
+            sds err = NULL;
+            if (!scriptCreate(sha, c->argv[2], &err)) {
+                addReplyErrorSds(c, err);
+                return;
+            }
+        }
+        addReplyBulkCBuffer(c, sha, 40);
+    } else if (c->argc == 2 && !strcasecmp(sub, "kill")) {
+        scriptKill(c, 1);
+    } else if (c->argc == 3 && !strcasecmp(sub, "debug")) {
+        addReplyError(c, "SCRIPT DEBUG is not supported by this server");
+    } else {
+        addReplySubcommandSyntaxError(c);
+    }
+}
+
+/* INFO memory / MEMORY STATS */
+void scriptingMemoryInfo(scriptingMemInfo *smi) {
+    smi->lua_vm = lua ? (size_t)lua_gc(lua, LUA_GCCOUNT, 0) * 1024 : 0;
+    smi->lua_scripts_count = scripts ? dictSize(scripts) : 0;
+    smi->lua_caches = scripts ? scripts_body_bytes + dictSize(scripts) * 64 : 0;
+}
