@@ -480,8 +480,10 @@ static int luaRedisCommand(lua_State *L, int raise) {
     else deny = scriptDenyReason(cmd, fake, &acl_reason, &acl_pos);
     if (deny) {
         if (acl_reason) {
-            fake->cmd = cmd;
-            addACLLogEntry(r->caller, acl_reason, ACL_LOG_CTX_LUA, acl_pos, NULL, NULL);
+            /* Logged against the caller, naming what the script asked for. */
+            sds object = acl_reason == ACL_DENIED_CMD ? sdsnew(cmd->fullname)
+                                                      : sdsdup(argv[acl_pos]->ptr);
+            addACLLogEntry(r->caller, acl_reason, ACL_LOG_CTX_LUA, acl_pos, NULL, object);
         }
         fake->argv = NULL;
         fake->argc = 0;
