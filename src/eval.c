@@ -36,13 +36,10 @@ static dictType scriptsDictType = {
 
 static void evalInit(void) {
     if (lua) return;
-    lua = luaEnvCreate();
+    lua = luaEnvCreate(0);
     scripts = dictCreate(&scriptsDictType);
     scripts_body_bytes = 0;
-    if (!lua_fake) {
-        lua_fake = createClient(NULL);
-        lua_fake->flags |= CLIENT_SCRIPT | CLIENT_NOINTERACT;
-    }
+    scriptFakeClient();
 }
 
 static void evalReset(void) {
@@ -76,6 +73,16 @@ static void sha1hexOf(char *out, const char *s, size_t len) {
     sha1Hex(d, out);
 }
 
+int scriptParseFlag(const char *name) {
+    static const struct { const char *name; int flag; } names[] = {
+        {"no-writes", SCRIPT_FLAG_NO_WRITES}, {"allow-oom", SCRIPT_FLAG_ALLOW_OOM},
+        {"allow-stale", SCRIPT_FLAG_ALLOW_STALE}, {"no-cluster", SCRIPT_FLAG_NO_CLUSTER},
+        {"allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT}, {NULL, 0}};
+    for (int i = 0; names[i].name; i++)
+        if (!strcmp(name, names[i].name)) return names[i].flag;
+    return 0;
+}
+
 /* "#!lua flags=a,b" -> flags; *skip is the shebang line length (the
  * newline is kept so line numbers stay as written). */
 static int parseShebang(const char *body, size_t len, int *flags, size_t *skip, sds *err) {
@@ -106,11 +113,8 @@ static int parseShebang(const char *body, size_t len, int *flags, size_t *skip, 
         sds *fl = sdssplitlen(parts[i] + 6, sdslen(parts[i]) - 6, ",", 1, &n);
         for (int j = 0; j < n; j++) {
             if (sdslen(fl[j]) == 0) continue;
-            if (!strcmp(fl[j], "no-writes")) *flags |= SCRIPT_FLAG_NO_WRITES;
-            else if (!strcmp(fl[j], "allow-oom")) *flags |= SCRIPT_FLAG_ALLOW_OOM;
-            else if (!strcmp(fl[j], "allow-stale")) *flags |= SCRIPT_FLAG_ALLOW_STALE;
-            else if (!strcmp(fl[j], "no-cluster")) *flags |= SCRIPT_FLAG_NO_CLUSTER;
-            else if (!strcmp(fl[j], "allow-cross-slot-keys")) *flags |= SCRIPT_FLAG_ALLOW_CROSS_SLOT;
+            int f = scriptParseFlag(fl[j]);
+            if (f) *flags |= f;
             else {
                 *err = sdscatfmt(sdsempty(), "Unexpected flag in script shebang: %s", fl[j]);
                 ret = C_ERR;
@@ -187,20 +191,20 @@ int scriptBusyRejects(client *c) {
  * EVAL / EVALSHA
  * ------------------------------------------------------------------------ */
 /* Checks before a script with a shebang runs; C_ERR when replied. */
-static int scriptAllowedToRun(client *c, evalScript *s, int ro) {
-    if (s->flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) return C_OK;
-    if (ro && !(s->flags & SCRIPT_FLAG_NO_WRITES)) {
+int scriptAllowedToRun(client *c, int flags, int ro) {
+    if (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) return C_OK;
+    if (ro && !(flags & SCRIPT_FLAG_NO_WRITES)) {
         addReplyError(c, "Can not execute a script with write flag using *_ro command.");
         return C_ERR;
     }
-    if (!(s->flags & SCRIPT_FLAG_NO_WRITES)) {
+    if (!(flags & SCRIPT_FLAG_NO_WRITES)) {
         sds derr = persistenceDenyWritesError();
         if (derr) {
             addReplyErrorSds(c, derr);
             return C_ERR;
         }
     }
-    if (!(s->flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && server.maxmemory &&
+    if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && server.maxmemory &&
         !(c->flags & CLIENT_MASTER) && performEvictions() == EVICT_FAIL) {
         addReplyError(c, "-OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
         return C_ERR;
@@ -208,44 +212,60 @@ static int scriptAllowedToRun(client *c, evalScript *s, int ro) {
     return C_OK;
 }
 
-static void evalRun(client *c, const char *sha, evalScript *s, int numkeys, int ro) {
-    if (scriptAllowedToRun(c, s, ro) != C_OK) return;
+/* Run the Lua function sitting at handler_idx + 1 with nargs arguments
+ * above it (pushed by the caller: EVAL here, FCALL in functions.c), reply
+ * with its result or error and clear the stack down to handler_idx - 1. */
+void scriptExecute(client *c, lua_State *L, const char *funcname, int flags, int ro,
+                   int is_function, int handler_idx, int nargs) {
     scriptRunCtx ctx = {0};
     ctx.caller = c;
-    ctx.fake = lua_fake;
-    ctx.funcname = sha;
-    ctx.flags = s->flags;
-    ctx.read_only = ro || (s->flags & SCRIPT_FLAG_NO_WRITES);
+    ctx.fake = scriptFakeClient();
+    ctx.funcname = funcname;
+    ctx.flags = flags;
+    ctx.read_only = ro || (flags & SCRIPT_FLAG_NO_WRITES);
+    ctx.is_function = is_function;
     ctx.start_ms = mstime();
-    lua_fake->user = c->user;
-    lua_fake->db = c->db;
+    ctx.fake->user = c->user;
+    ctx.fake->db = c->db;
     curRunCtx = &ctx;
     luaEnvResetResp();
 
-    int base = lua_gettop(lua);
-    luaEnvSetKeysArgv(lua, c->argv + 3, numkeys, c->argv + 3 + numkeys, c->argc - 3 - numkeys);
-    int handler = luaEnvErrorHandlerRef(lua);
-    sds name = sdscatfmt(sdsempty(), "f_%s", sha);
-    lua_getfield(lua, LUA_REGISTRYINDEX, name);
-    sdsfree(name);
-    luaEnvSetHook(lua);
-    int err = lua_pcall(lua, 0, 1, handler);
-    lua_sethook(lua, NULL, 0, 0);
+    luaEnvSetHook(L);
+    int err = lua_pcall(L, nargs, 1, handler_idx);
+    lua_sethook(L, NULL, 0, 0);
     if (err) {
         sds msg;
-        luaEnvFormatError(lua, &msg, sha);
+        luaEnvFormatError(L, &msg, funcname);
         addReplyErrorSds(c, msg);
-        lua_pop(lua, 1);
+        lua_pop(L, 1);
     } else {
-        luaEnvReplyToClient(c, lua, luaEnvScriptResp());
+        luaEnvReplyToClient(c, L, luaEnvScriptResp());
     }
-    lua_settop(lua, base);
+    lua_settop(L, handler_idx - 1);
     if (ctx.timedout) {
         unprotectClient(c);
         if (clientHasPendingReplies(c)) putClientInPendingWriteQueue(c);
     }
     curRunCtx = NULL;
-    lua_gc(lua, LUA_GCSTEP, 1);
+    lua_gc(L, LUA_GCSTEP, 1);
+}
+
+client *scriptFakeClient(void) {
+    if (!lua_fake) {
+        lua_fake = createClient(NULL);
+        lua_fake->flags |= CLIENT_SCRIPT | CLIENT_NOINTERACT;
+    }
+    return lua_fake;
+}
+
+static void evalRun(client *c, const char *sha, evalScript *s, int numkeys, int ro) {
+    if (scriptAllowedToRun(c, s->flags, ro) != C_OK) return;
+    luaEnvSetKeysArgv(lua, c->argv + 3, numkeys, c->argv + 3 + numkeys, c->argc - 3 - numkeys);
+    int handler = luaEnvErrorHandlerRef(lua);
+    sds name = sdscatfmt(sdsempty(), "f_%s", sha);
+    lua_getfield(lua, LUA_REGISTRYINDEX, name);
+    sdsfree(name);
+    scriptExecute(c, lua, sha, s->flags, ro, 0, handler, 0);
 }
 
 static void evalGeneric(client *c, int evalsha, int ro) {
@@ -298,7 +318,7 @@ void evalShaRoCommand(client *c) { evalGeneric(c, 1, 1); }
 /* ---------------------------------------------------------------------------
  * SCRIPT
  * ------------------------------------------------------------------------ */
-static void scriptKill(client *c, int is_eval) {
+void scriptKill(client *c, int is_eval) {
     scriptRunCtx *r = curRunCtx;
     if (!r || (is_eval && r->is_function) || (!is_eval && !r->is_function)) {
         addReplyError(c, is_eval ? "-NOTBUSY No scripts in execution right now."

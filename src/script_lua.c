@@ -808,6 +808,12 @@ static void makeProxy(lua_State *L, int index_is_globals) {
     lua_remove(L, real);
 }
 
+/* Replace the table on top of the stack with its read-only proxy; reading
+ * a missing field errors like a missing global when missing_is_error. */
+void luaEnvMakeReadonly(lua_State *L, int missing_is_error) {
+    makeProxy(L, missing_is_error);
+}
+
 /* Scripts get a proxy of the globals as their environment; library tables
  * in the globals are proxied too. The proxy is left in the registry as
  * "__redis_sandbox" for eval.c to set as each script's environment. */
@@ -855,7 +861,7 @@ void luaEnvSetHook(lua_State *L) {
     lua_sethook(L, luaHook, LUA_MASKCOUNT, 100000);
 }
 
-lua_State *luaEnvCreate(void) {
+lua_State *luaEnvCreate(int for_functions) {
     lua_State *L = luaL_newstate();
     static const luaL_Reg libs[] = {
         {"", luaopen_base}, {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
@@ -867,6 +873,16 @@ lua_State *luaEnvCreate(void) {
     }
     luaEnvRegisterLibs(L);
     registerRedisApi(L);
+    if (for_functions) {
+        /* Functions have no debugger hooks nor the legacy replication call. */
+        static const char *gone[] = {"breakpoint", "debug", "replicate_commands", NULL};
+        lua_getglobal(L, "redis");
+        for (int i = 0; gone[i]; i++) {
+            lua_pushnil(L);
+            lua_setfield(L, -2, gone[i]);
+        }
+        lua_pop(L, 1);
+    }
 
     /* What scripts must not have: files, printing, environments. */
     static const char *removed[] = {"loadfile", "dofile", "print", "setfenv", "getfenv",

@@ -34,7 +34,8 @@ typedef struct scriptRunCtx {
 extern scriptRunCtx *curRunCtx;
 
 /* script_lua.c */
-lua_State *luaEnvCreate(void);
+lua_State *luaEnvCreate(int for_functions);
+void luaEnvMakeReadonly(lua_State *L, int missing_is_error);
 void luaEnvRegisterLibs(lua_State *L);      /* bit, cjson, cmsgpack, struct */
 void luaEnvProtectGlobals(lua_State *L);
 void luaEnvSetKeysArgv(lua_State *L, robj **keys, int nkeys, robj **args, int nargs);
@@ -56,5 +57,11 @@ int luaopen_struct(lua_State *L);
 int scriptIsTimedout(void);
 int scriptBusyRejects(client *c); /* processCommand: replied BUSY when 1 */
 void scriptCheckTimeout(lua_State *L);
+client *scriptFakeClient(void);
+int scriptAllowedToRun(client *c, int flags, int ro); /* C_ERR: replied */
+void scriptExecute(client *c, lua_State *L, const char *funcname, int flags, int ro,
+                   int is_function, int handler_idx, int nargs);
+void scriptKill(client *c, int is_eval);
+int scriptParseFlag(const char *name); /* SCRIPT_FLAG_*, 0 if unknown */
 
 #endif
