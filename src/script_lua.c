@@ -531,8 +531,12 @@ static int luaRedisSha1hex(lua_State *L) {
 }
 
 static int luaReplyTable(lua_State *L, const char *field) {
-    if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING)
-        return plainError(L, "wrong number or type of arguments");
+    if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING) {
+        /* returned, not raised: the script replies with this error */
+        const char *e = "ERR wrong number or type of arguments";
+        pushErrorTable(L, e, strlen(e));
+        return 1;
+    }
     size_t len;
     const char *s = lua_tolstring(L, 1, &len);
     if (!strcmp(field, "err") && len && s[0] == '-') s++, len--;
