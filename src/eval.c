@@ -396,9 +396,12 @@ void scriptCommand(client *c) {
     }
 }
 
-/* INFO memory / MEMORY STATS */
+/* INFO memory / MEMORY STATS. Before first use the figures are those of
+ * stock's idle interpreters (memory.c has the same constants). */
 void scriptingMemoryInfo(scriptingMemInfo *smi) {
-    smi->lua_vm = lua ? (size_t)lua_gc(lua, LUA_GCCOUNT, 0) * 1024 : 0;
+    memset(smi, 0, sizeof(*smi));
+    smi->lua_vm = lua ? (size_t)lua_gc(lua, LUA_GCCOUNT, 0) * 1024 : 32768;
     smi->lua_scripts_count = scripts ? dictSize(scripts) : 0;
     smi->lua_caches = scripts ? scripts_body_bytes + dictSize(scripts) * 64 : 0;
+    functionsMemoryInfo(smi);
 }

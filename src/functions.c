@@ -19,7 +19,14 @@ static dictType libDictType = {
     .keyCompare = dictSdsKeyCompare,
 };
 
+/* FCALL finds functions case-insensitively; inside one library names are
+ * case-sensitive (7.0 accepts "fy" and "FY" in one library). */
 static dictType fnDictType = {
+    .hashFunction = dictSdsCaseHash,
+    .keyCompare = dictSdsKeyCaseCompare,
+};
+
+static dictType libFnDictType = {
     .hashFunction = dictSdsHash,
     .keyCompare = dictSdsKeyCompare,
 };
@@ -34,7 +41,7 @@ static functionLib *libCreate(sds name, sds code) {
     functionLib *lib = zcalloc(sizeof(*lib));
     lib->name = name;
     lib->code = code;
-    lib->functions = dictCreate(&fnDictType);
+    lib->functions = dictCreate(&libFnDictType);
     return lib;
 }
 
@@ -86,7 +93,10 @@ int functionLibAddFunction(functionLib *lib, sds name, int ref, int flags, sds d
 static void libUnlink(functionLib *lib) {
     dictIterator *di = dictGetIterator(lib->functions);
     dictEntry *de;
-    while ((de = dictNext(di))) dictDelete(functions, dictGetKey(de));
+    while ((de = dictNext(di))) {
+        functionInfo *f = dictFetchValue(functions, dictGetKey(de));
+        if (f && f->lib == lib) dictDelete(functions, dictGetKey(de));
+    }
     dictReleaseIterator(di);
     dictDelete(libraries, lib->name);
 }
@@ -559,4 +569,22 @@ void functionRestoreCommand(client *c) {
     }
     server.dirty++;
     addReply(c, shared.ok);
+}
+
+void functionsMemoryInfo(scriptingMemInfo *smi) {
+    size_t vm = functionLuaMemory();
+    smi->functions_vm = vm ? vm : 33792;
+    smi->functions_caches = 200;
+    smi->functions_count = functions ? dictSize(functions) : 0;
+    smi->libraries_count = libraries ? dictSize(libraries) : 0;
+    if (libraries) {
+        dictIterator *di = dictGetIterator(libraries);
+        dictEntry *de;
+        while ((de = dictNext(di))) {
+            functionLib *lib = dictGetVal(de);
+            smi->functions_caches += sdslen(lib->code) + sdslen(lib->name) + 64 +
+                                     dictSize(lib->functions) * 96;
+        }
+        dictReleaseIterator(di);
+    }
 }

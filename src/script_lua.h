@@ -47,6 +47,9 @@ void luaEnvSetHook(lua_State *L);
 int luaEnvScriptResp(void);
 void luaEnvResetResp(void);
 
+/* functions.c */
+void functionsMemoryInfo(scriptingMemInfo *smi);
+
 /* Lua libraries (own implementations) */
 int luaopen_bit(lua_State *L);
 int luaopen_cjson(lua_State *L);
