@@ -217,6 +217,10 @@ int scriptAllowedToRun(client *c, int flags, int ro) {
  * with its result or error and clear the stack down to handler_idx - 1. */
 void scriptExecute(client *c, lua_State *L, const char *funcname, int flags, int ro,
                    int is_function, int handler_idx, int nargs) {
+    /* EVAL/FCALL skip the after-the-fact MONITOR feed: they show up here,
+     * before the commands they run, as in stock. */
+    if (listLength(server.monitors) && !(c->flags & CLIENT_SCRIPT))
+        replicationFeedMonitors(c, server.monitors, c->db->id, c->argv, c->argc);
     scriptRunCtx ctx = {0};
     ctx.caller = c;
     ctx.fake = scriptFakeClient();
