@@ -206,7 +206,9 @@ int scriptAllowedToRun(client *c, int flags, int ro) {
     }
     if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && server.maxmemory &&
         !(c->flags & CLIENT_MASTER) && performEvictions() == EVICT_FAIL) {
-        addReplyError(c, "-OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+        /* stock refuses these in processCommand (EVAL counts as denyoom
+         * for them), hence the plain OOM error */
+        addReplyErrorObject(c, shared.oomerr);
         return C_ERR;
     }
     return C_OK;

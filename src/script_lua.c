@@ -489,7 +489,7 @@ static int luaRedisCommand(lua_State *L, int raise) {
         fake->argc = 0;
         freeArgs(argv, argc);
         lua_settop(L, 0);
-        return failCall(L, raise, deny[0] == '-' ? deny + 1 : deny);
+        return failCall(L, raise, deny);
     }
     fake->cmd = fake->lastcmd = fake->realcmd = cmd;
     long long dirty = server.dirty;

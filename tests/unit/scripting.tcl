@@ -87,7 +87,7 @@ start_server {tags {scripting}} {
     test {maxmemory: shebang scripts without allow-oom are refused} {
         r set filler [string repeat x 1000]
         r config set maxmemory 1
-        assert_error {OOM allow-oom flag is not set*} {r eval "#!lua\nreturn 1" 0}
+        assert_error {OOM command not allowed*} {r eval "#!lua\nreturn 1" 0}
         assert_equal 1 [r eval "#!lua flags=no-writes\nreturn 1" 0]
         assert_error {*OOM command not allowed*} {r eval {return redis.call('set','x','y')} 0}
         r config set maxmemory 0
