@@ -396,7 +396,12 @@ void scriptCommand(client *c) {
     } else if (c->argc == 2 && !strcasecmp(sub, "kill")) {
         scriptKill(c, 1);
     } else if (c->argc == 3 && !strcasecmp(sub, "debug")) {
-        addReplyError(c, "SCRIPT DEBUG is not supported by this server");
+        /* The Lua debugger (LDB) is not implemented: only NO is accepted. */
+        const char *mode = c->argv[2]->ptr;
+        if (!strcasecmp(mode, "no")) addReply(c, shared.ok);
+        else if (!strcasecmp(mode, "yes") || !strcasecmp(mode, "sync"))
+            addReplyError(c, "SCRIPT DEBUG is not supported by this server");
+        else addReplyError(c, "Use SCRIPT DEBUG YES/SYNC/NO");
     } else {
         addReplySubcommandSyntaxError(c);
     }
