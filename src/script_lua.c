@@ -787,6 +787,73 @@ static int sandboxGetmetatable(lua_State *L) {
     return 1;
 }
 
+/* loadstring/load: chunks get the sandbox as their environment (the stock
+ * versions would give them the writable real globals), and precompiled
+ * chunks are refused by reading them as text, like stock's Lua (which has
+ * bytecode loading removed): "unexpected symbol near 'char(27)'". */
+static int sandboxLoadChunk(lua_State *L, const char *s, size_t len, const char *name) {
+    int status;
+    if (len && s[0] == '\033') {
+        sds text = sdscatlen(sdsnew(" "), s, len);
+        status = luaL_loadbuffer(L, text, sdslen(text), name);
+        sdsfree(text);
+    } else {
+        status = luaL_loadbuffer(L, s, len, name);
+    }
+    if (status) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, "__redis_sandbox");
+    lua_setfenv(L, -2);
+    return 1;
+}
+
+static int sandboxLoadstring(lua_State *L) {
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, s);
+    return sandboxLoadChunk(L, s, len, name);
+}
+
+static int sandboxLoad(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    sds code = sdsempty();
+    while (1) {
+        lua_pushvalue(L, 1);
+        if (lua_pcall(L, 0, 1, 0)) {
+            sdsfree(code);
+            lua_pushnil(L);
+            lua_insert(L, -2);
+            return 2;
+        }
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            break;
+        }
+        if (!lua_isstring(L, -1)) {
+            sdsfree(code);
+            lua_pop(L, 1);
+            lua_pushnil(L);
+            lua_pushstring(L, "reader function must return a string");
+            return 2;
+        }
+        size_t l;
+        const char *piece = lua_tolstring(L, -1, &l);
+        if (l == 0) {
+            lua_pop(L, 1);
+            break;
+        }
+        code = sdscatlen(code, piece, l);
+        lua_pop(L, 1);
+    }
+    int ret = sandboxLoadChunk(L, code, sdslen(code), name);
+    sdsfree(code);
+    return ret;
+}
+
 /* Replace the table at the top of the stack with a read-only proxy. */
 static void makeProxy(lua_State *L, int index_is_globals) {
     int real = lua_gettop(L);
@@ -902,7 +969,8 @@ lua_State *luaEnvCreate(int for_functions) {
     static const struct { const char *n; lua_CFunction f; } over[] = {
         {"next", sandboxNext}, {"pairs", sandboxPairs}, {"ipairs", sandboxIpairs},
         {"rawget", sandboxRawget}, {"rawset", sandboxRawset},
-        {"setmetatable", sandboxSetmetatable}, {"getmetatable", sandboxGetmetatable}, {NULL, NULL}};
+        {"setmetatable", sandboxSetmetatable}, {"getmetatable", sandboxGetmetatable},
+        {"loadstring", sandboxLoadstring}, {"load", sandboxLoad}, {NULL, NULL}};
     for (int i = 0; over[i].n; i++) {
         lua_pushcfunction(L, over[i].f);
         lua_setglobal(L, over[i].n);
