@@ -692,6 +692,8 @@ static int isProxy(lua_State *L, int idx) {
     return r;
 }
 
+static void makeProxy(lua_State *L, int index_is_globals);
+
 static int readonlyError(lua_State *L) {
     return luaL_error(L, "Attempt to modify a readonly table");
 }
@@ -775,8 +777,22 @@ static int sandboxSetmetatable(lua_State *L) {
 
 static int sandboxGetmetatable(lua_State *L) {
     luaL_checkany(L, 1);
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        lua_getfield(L, LUA_REGISTRYINDEX, "__redis_strmeta");
+        return 1;
+    }
     if (lua_istable(L, 1) && isProxy(L, 1)) {
-        lua_pushnil(L);
+        /* stock: library tables have no metatable, the globals table has
+         * one (its error-raising __index); hand out a read-only copy view */
+        lua_getfield(L, LUA_REGISTRYINDEX, "__redis_sandbox");
+        int is_globals = lua_rawequal(L, 1, -1);
+        lua_pop(L, 1);
+        if (!is_globals) {
+            lua_pushnil(L);
+            return 1;
+        }
+        lua_getmetatable(L, 1);
+        makeProxy(L, 0);
         return 1;
     }
     if (!lua_getmetatable(L, 1)) {
@@ -892,6 +908,10 @@ void luaEnvProtectGlobals(lua_State *L) {
     static const char *libs[] = {"string", "table", "math", "coroutine", "redis",
                                  "bit", "cjson", "cmsgpack", "struct", NULL};
     lua_newtable(L);
+    lua_newtable(L); /* weak keys: proxies handed out on the fly can go */
+    lua_pushstring(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, PROXY_MAP);
     for (int i = 0; libs[i]; i++) {
         lua_getglobal(L, libs[i]);
@@ -902,6 +922,16 @@ void luaEnvProtectGlobals(lua_State *L) {
         makeProxy(L, 0);
         lua_setglobal(L, libs[i]);
     }
+    /* Strings' metatable: methods through the string proxy, and what
+     * getmetatable("") hands out is read-only too. */
+    lua_pushstring(L, "");
+    lua_getmetatable(L, -1);
+    lua_getglobal(L, "string");
+    lua_setfield(L, -2, "__index");
+    makeProxy(L, 0);
+    lua_setfield(L, LUA_REGISTRYINDEX, "__redis_strmeta");
+    lua_pop(L, 1);
+
     lua_pushvalue(L, LUA_GLOBALSINDEX);
     makeProxy(L, 1);
     lua_pushvalue(L, -1);
