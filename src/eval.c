@@ -241,8 +241,8 @@ void scriptExecute(client *c, lua_State *L, const char *funcname, int flags, int
     lua_sethook(L, NULL, 0, 0);
     if (err) {
         sds msg;
-        luaEnvFormatError(L, &msg, funcname);
-        addReplyErrorSds(c, msg);
+        int counted = luaEnvFormatError(L, &msg, funcname);
+        luaEnvReplyError(c, msg, counted);
         lua_pop(L, 1);
     } else {
         luaEnvReplyToClient(c, L, luaEnvScriptResp());

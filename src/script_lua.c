@@ -80,6 +80,42 @@ static void pushErrorTable(lua_State *L, const char *msg, size_t len) {
     lua_settable(L, -3);
 }
 
+/* Errors redis.call/pcall hand to scripts were already counted in the
+ * error stats (by the command, or by failCall): the field tells the final
+ * reply not to count them again. Scripts see it, as in stock. */
+#define ERR_STATS_FIELD "ignore_error_stats_update"
+
+static void pushCountedErrorTable(lua_State *L, const char *msg, size_t len) {
+    pushErrorTable(L, msg, len);
+    lua_pushstring(L, ERR_STATS_FIELD);
+    lua_pushboolean(L, 1);
+    lua_settable(L, -3);
+}
+
+static int tableHasStatsFlag(lua_State *L, int idx) {
+    lua_getfield(L, idx, ERR_STATS_FIELD);
+    int r = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return r;
+}
+
+/* An error reply that the error stats must not see (already counted). */
+static void addReplyErrorUncounted(client *c, sds msg) {
+    /* still a failed call of the script's command (EVAL, FCALL) */
+    if (c->realcmd) c->realcmd->failed_calls++;
+    for (size_t i = 0; i < sdslen(msg); i++)
+        if (msg[i] == '\r' || msg[i] == '\n') msg[i] = ' ';
+    if (msg[0] != '-') addReplyProto(c, "-ERR ", 5);
+    addReplyProto(c, msg, sdslen(msg));
+    addReplyProto(c, "\r\n", 2);
+    sdsfree(msg);
+}
+
+void luaEnvReplyError(client *c, sds msg, int counted) {
+    if (counted) addReplyErrorUncounted(c, msg);
+    else addReplyErrorSds(c, msg);
+}
+
 
 /* The message handler of every script call: turns any error into a table
  * {err=, source=, line=} naming where in the script it happened (skipping
@@ -123,6 +159,7 @@ int luaEnvFormatError(lua_State *L, sds *out, const char *funcname) {
         *out = sdscatfmt(sdsempty(), "-ERR %s", s ? s : "unknown error");
         return 0;
     }
+    int counted = tableHasStatsFlag(L, lua_gettop(L));
     lua_getfield(L, -1, "err");
     lua_getfield(L, -2, "source");
     lua_getfield(L, -3, "line");
@@ -136,7 +173,7 @@ int luaEnvFormatError(lua_State *L, sds *out, const char *funcname) {
     else
         *out = sdscatfmt(sdsempty(), "-%s", msg);
     lua_pop(L, 3);
-    return 0;
+    return counted;
 }
 
 /* ---------------------------------------------------------------------------
@@ -184,7 +221,7 @@ static const char *pushReply(lua_State *L, const char *p, const char *end) {
         setField(L, "ok");
         return next;
     case '-':
-        pushErrorTable(L, p, le - p);
+        pushCountedErrorTable(L, p, le - p);
         return next;
     case ':':
         string2ll(p, le - p, &n);
@@ -320,8 +357,8 @@ void luaEnvReplyToClient(client *c, lua_State *L, int resp) {
             const char *s = lua_tolstring(L, -1, &len);
             sds e = sdsnewlen("-", 1);
             e = sdscatlen(e, s, len);
-            addReplyErrorSds(c, e);
             lua_pop(L, 1);
+            luaEnvReplyError(c, e, tableHasStatsFlag(L, lua_gettop(L)));
         } else if (tableStringField(L, "ok")) {
             sds s = newlinesToSpaces(sdsnew(lua_tostring(L, -1)));
             addReplyStatusLength(c, s, sdslen(s));
@@ -384,9 +421,13 @@ void luaEnvReplyToClient(client *c, lua_State *L, int resp) {
  * ------------------------------------------------------------------------ */
 /* Our own refusals carry an error code like command errors do ("ERR ..."
  * unless the text names one itself, "-OOM ..."). */
-static int failCall(lua_State *L, int raise, const char *msg) {
+static int failCall(lua_State *L, int raise, const char *msg, struct redisCommand *cmd) {
     sds e = msg[0] == '-' ? sdsnew(msg + 1) : sdscatfmt(sdsempty(), "ERR %s", msg);
-    pushErrorTable(L, e, sdslen(e));
+    const char *sp = strchr(e, ' ');
+    server.stat_total_error_replies++;
+    incrementErrorCount(e, sp ? (size_t)(sp - e) : sdslen(e));
+    incrCommandStatsOnError(cmd, 1);
+    pushCountedErrorTable(L, e, sdslen(e));
     sdsfree(e);
     if (raise) return lua_error(L);
     return 1;
@@ -461,9 +502,9 @@ static int luaRedisCommand(lua_State *L, int raise) {
     scriptRunCtx *r = curRunCtx;
     int argc = lua_gettop(L);
     if (!r) return plainError(L, "redis.call/pcall can only be called inside a script invocation");
-    if (argc == 0) return failCall(L, raise, "Please specify at least one argument for this redis lib call");
+    if (argc == 0) return failCall(L, raise, "Please specify at least one argument for this redis lib call", NULL);
     robj **argv = argsFromLua(L, argc);
-    if (!argv) return failCall(L, raise, "Lua redis lib command arguments must be strings or integers");
+    if (!argv) return failCall(L, raise, "Lua redis lib command arguments must be strings or integers", NULL);
 
     client *fake = r->fake;
     fake->argv = argv;
@@ -489,7 +530,7 @@ static int luaRedisCommand(lua_State *L, int raise) {
         fake->argc = 0;
         freeArgs(argv, argc);
         lua_settop(L, 0);
-        return failCall(L, raise, deny);
+        return failCall(L, raise, deny, cmd);
     }
     fake->cmd = fake->lastcmd = fake->realcmd = cmd;
     long long dirty = server.dirty;

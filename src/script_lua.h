@@ -40,7 +40,8 @@ void luaEnvRegisterLibs(lua_State *L);      /* bit, cjson, cmsgpack, struct */
 void luaEnvProtectGlobals(lua_State *L);
 void luaEnvSetKeysArgv(lua_State *L, robj **keys, int nkeys, robj **args, int nargs);
 void luaEnvReplyToClient(client *c, lua_State *L, int resp);
-int luaEnvFormatError(lua_State *L, sds *out, const char *funcname);
+int luaEnvFormatError(lua_State *L, sds *out, const char *funcname); /* 1: already counted */
+void luaEnvReplyError(client *c, sds msg, int counted);
 void luaEnvResetRandom(void);
 int luaEnvErrorHandlerRef(lua_State *L);
 void luaEnvSetHook(lua_State *L);

@@ -1009,11 +1009,25 @@ static void rejectCommandFormat(client *c, const char *fmt, ...) {
 int scriptBusyRejects(client *c); /* eval.c, optional */
 #pragma weak scriptBusyRejects
 
+/* A command failed (or was rejected) when errors were replied since the
+ * last command finished, as stock counts it: an EVAL or EXEC whose inner
+ * command failed is not failed itself unless it then errs too. Scripts
+ * call this for commands they refuse to run (cmd may be NULL). */
+static long long last_err_count = 0;
+
+void incrCommandStatsOnError(struct redisCommand *cmd, int rejected) {
+    if (cmd && server.stat_total_error_replies > last_err_count) {
+        if (rejected) cmd->rejected_calls++;
+        else cmd->failed_calls++;
+    }
+    last_err_count = server.stat_total_error_replies;
+}
+
 /* Run the command and account for it. */
 void call(client *c, int flags) {
     struct redisCommand *real_cmd = c->cmd;
     long long dirty, start, duration;
-    long long prev_err_count = server.stat_total_error_replies;
+    if (server.in_nested_call == 0) last_err_count = server.stat_total_error_replies;
     uint64_t client_old_flags = c->flags;
 
     c->flags &= ~(CLIENT_FORCE_AOF|CLIENT_FORCE_REPL|CLIENT_PREVENT_PROP_ANY);
@@ -1035,7 +1049,7 @@ void call(client *c, int flags) {
     if (dirty < 0) dirty = 0;
     (void)dirty;
 
-    if (server.stat_total_error_replies > prev_err_count) real_cmd->failed_calls++;
+    incrCommandStatsOnError(real_cmd, 0);
 
     /* Slow log and latency: only for commands that can be measured as a
      * whole (not blocked ones, whose time is spent waiting). */
