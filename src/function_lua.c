@@ -192,6 +192,18 @@ static void pushFunctionEnv(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, "__fn_env");
 }
 
+/* Library code gets 500 ms at load time, as in stock. */
+#define FUNCTION_LOAD_TIMEOUT_MS 500
+static long long load_start_ms;
+
+static void loadTimeoutHook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (mstime() - load_start_ms > FUNCTION_LOAD_TIMEOUT_MS) {
+        lua_sethook(L, loadTimeoutHook, LUA_MASKLINE, 0); /* fire again at once if caught */
+        registerError(L, "FUNCTION LOAD timeout");
+    }
+}
+
 /* Skip the "#!lua ..." line, keeping its newline so lines count as written. */
 int functionLuaLoad(functionLib *lib, const char *code, size_t len, sds *err) {
     lua_State *L = engine();
@@ -207,7 +219,10 @@ int functionLuaLoad(functionLib *lib, const char *code, size_t len, sds *err) {
     pushFunctionEnv(L);
     lua_setfenv(L, -2);
     loading_lib = lib;
+    load_start_ms = mstime();
+    lua_sethook(L, loadTimeoutHook, LUA_MASKCOUNT, 100000);
     int failed = lua_pcall(L, 0, 0, handler);
+    lua_sethook(L, NULL, 0, 0);
     loading_lib = NULL;
     if (failed) {
         lua_getfield(L, -1, "err");
