@@ -90,3 +90,40 @@ start_server {tags {functions}} {
         file delete -force $dir
     }
 }
+
+# The same RESTORE scenarios on stock and here: replies must match.
+proc fn_restore_scenarios {} {
+    set out {}
+    r function flush
+    r function load "#!lua name=a\nredis.register_function('fa', function() return 'a1' end)"
+    r function load "#!lua name=b\nredis.register_function('fb', function() return 'b1' end)"
+    set dump [r function dump]
+    r function flush
+    r function load "#!lua name=a\nredis.register_function('fa', function() return 'a2' end)"
+    lappend out [catch {r function restore $dump} e] $e
+    lappend out [catch {r fcall fb 0} e] $e
+    lappend out [catch {r function restore $dump replace} e] $e
+    lappend out [r fcall fa 0] [r fcall fb 0]
+    r function flush
+    r function load "#!lua name=c\nredis.register_function('fa', function() return 'c' end)"
+    lappend out [catch {r function restore $dump replace} e] $e
+    lappend out [catch {r fcall fa 0} e] $e
+    lappend out [catch {r fcall fb 0} e] $e
+    lappend out [catch {r function restore $dump flush} e] $e
+    lappend out [r fcall fa 0] [lsort [lmap l [r function list] {dict get $l library_name}]]
+    lappend out [catch {r function restore [string range $dump 0 end-1]x} e] $e
+    lappend out [catch {r function restore $dump append extra} e] $e
+    r function flush
+    return $out
+}
+
+start_server {tags {functions}} {
+    test {FUNCTION RESTORE policies and collisions reply as stock} {
+        set ours [fn_restore_scenarios]
+        start_server {binary /usr/bin/redis-server} {
+            set stock [fn_restore_scenarios]
+        }
+        if {$::verbose} {puts $ours}
+        assert_equal $stock $ours
+    }
+}
