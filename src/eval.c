@@ -324,11 +324,13 @@ void evalShaRoCommand(client *c) { evalGeneric(c, 1, 1); }
 /* ---------------------------------------------------------------------------
  * SCRIPT
  * ------------------------------------------------------------------------ */
+/* SCRIPT KILL (is_eval) / FUNCTION KILL, checks in stock's order: the
+ * wrong KILL for what runs answers that the server is busy with the
+ * other kind. */
 void scriptKill(client *c, int is_eval) {
     scriptRunCtx *r = curRunCtx;
-    if (!r || (is_eval && r->is_function) || (!is_eval && !r->is_function)) {
-        addReplyError(c, is_eval ? "-NOTBUSY No scripts in execution right now."
-                                 : "-NOTBUSY No scripts in execution right now.");
+    if (!r) {
+        addReplyError(c, "-NOTBUSY No scripts in execution right now.");
         return;
     }
     if (r->caller->flags & CLIENT_MASTER) {
@@ -338,6 +340,14 @@ void scriptKill(client *c, int is_eval) {
     if (r->wrote) {
         addReplyError(c, "-UNKILLABLE Sorry the script already executed write commands against the dataset. "
                       "You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        return;
+    }
+    if (is_eval && r->is_function) {
+        addReplyErrorObject(c, shared.slowscripterr);
+        return;
+    }
+    if (!is_eval && !r->is_function) {
+        addReplyErrorObject(c, shared.slowevalerr);
         return;
     }
     r->killed = 1;

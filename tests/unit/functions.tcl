@@ -28,7 +28,7 @@ start_server {tags {functions}} {
             [catch {r ping} e] && [string match {BUSY*FUNCTION KILL*} $e]
         } else { fail "function never became busy" }
         assert_equal spin [dict get [dict get [r function stats] running_script] name]
-        assert_error {NOTBUSY*} {r script kill}
+        assert_error {BUSY*FUNCTION KILL*} {r script kill}
         assert_equal OK [r function kill]
         catch {$rd read} e
         assert_match {*Script killed by user*} $e

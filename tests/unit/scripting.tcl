@@ -60,6 +60,7 @@ start_server {tags {scripting}} {
             [catch {r ping} e] && [string match {BUSY*} $e]
         } else { fail "script never became busy" }
         assert_error {BUSY*} {r get k}
+        assert_error {BUSY*SCRIPT KILL*} {r function kill}
         assert_equal OK [r script kill]
         catch {$rd read} e
         assert_match {*Script killed by user with SCRIPT KILL*} $e
