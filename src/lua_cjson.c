@@ -3,7 +3,9 @@
  * cjson.null, the configuration functions (accepted, defaults kept).
  * Numbers print as "%.14g"; arrays are tables whose keys are all positive
  * integers and not excessively sparse; errors read exactly as lua-cjson's
- * ("Expected value but found T_END at character 1", ...). */
+ * ("Expected value but found T_END at character 1", ...). The settings
+ * (cjson.encode_max_depth(n), encode_number_precision(n), ...) live in the
+ * interpreter's registry, so they last until SCRIPT FLUSH as in stock. */
 #include <lua.h>
 #include <lauxlib.h>
 #include <string.h>
@@ -14,6 +16,20 @@
 #define CJSON_MAX_DEPTH 1000
 #define CJSON_SPARSE_RATIO 2
 #define CJSON_SPARSE_SAFE 10
+#define CJSON_CFG_KEY "__cjson_cfg"
+
+typedef struct cjsonCfg {
+    int encode_max_depth, decode_max_depth, precision;
+    int sparse_convert, sparse_ratio, sparse_safe;
+    int keep_buffer, encode_invalid, decode_invalid;
+} cjsonCfg;
+
+static cjsonCfg *cjsonConfig(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, CJSON_CFG_KEY);
+    cjsonCfg *cfg = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return cfg;
+}
 
 /* ---------------------------------------------------------------------------
  * Encoding
@@ -47,9 +63,10 @@ static int jsonFail(lua_State *L, strbuf *s, int idx, const char *why) {
 
 static void jsonNumber(lua_State *L, strbuf *s, int idx) {
     double d = lua_tonumber(L, idx);
-    if (isnan(d) || isinf(d)) jsonFail(L, s, idx, "must not be NaN or Inf");
+    cjsonCfg *cfg = cjsonConfig(L);
+    if ((isnan(d) || isinf(d)) && !cfg->encode_invalid) jsonFail(L, s, idx, "must not be NaN or Inf");
     char buf[64];
-    int n = snprintf(buf, sizeof(buf), "%.14g", d);
+    int n = snprintf(buf, sizeof(buf), "%.*g", cfg->precision, d);
     sbAdd(L, s, buf, n);
 }
 
@@ -99,13 +116,16 @@ static int jsonArrayLength(lua_State *L, strbuf *s, int idx) {
         lua_pop(L, 2);
         return -1;
     }
-    if (max > CJSON_SPARSE_SAFE && max > items * CJSON_SPARSE_RATIO)
-        jsonFail(L, s, idx, "excessively sparse array");
+    cjsonCfg *cfg = cjsonConfig(L);
+    if (cfg->sparse_ratio > 0 && max > cfg->sparse_safe && max > items * cfg->sparse_ratio) {
+        if (!cfg->sparse_convert) jsonFail(L, s, idx, "excessively sparse array");
+        return -1; /* encoded as an object */
+    }
     return (int)max;
 }
 
 static void jsonTable(lua_State *L, strbuf *s, int idx, int depth) {
-    if (depth > CJSON_MAX_DEPTH) {
+    if (depth > cjsonConfig(L)->encode_max_depth) {
         free(s->p);
         s->p = NULL;
         luaL_error(L, "Cannot serialise, excessive nesting (%d)", depth);
@@ -351,7 +371,7 @@ static void parseValue(jsonParser *j, jsonToken *t);
 
 static void depthCheck(jsonParser *j, jsonToken *t) {
     j->depth++;
-    if (j->depth > CJSON_MAX_DEPTH || !lua_checkstack(j->L, 4)) {
+    if (j->depth > cjsonConfig(j->L)->decode_max_depth || !lua_checkstack(j->L, 4)) {
         free(j->tmp.p);
         j->tmp.p = NULL;
         luaL_error(j->L, "Found too many nested data structures (%d) at character %d",
@@ -428,30 +448,68 @@ static int cjsonDecode(lua_State *L) {
     return 1;
 }
 
-/* Configuration calls: accepted, reporting Redis's defaults. */
-static int cjsonCfgNumber(lua_State *L, int value) {
-    lua_pushinteger(L, value);
+/* Configuration calls: an optional new value, the current one returned. */
+static int cjsonCfgInt(lua_State *L, int *field, int min, int max) {
+    if (!lua_isnoneornil(L, 1)) {
+        int v = luaL_checkint(L, 1);
+        if (v < min || v > max) {
+            const char *msg = lua_pushfstring(L, "expected integer between %d and %d", min, max);
+            luaL_argerror(L, 1, msg);
+        }
+        *field = v;
+    }
+    lua_pushinteger(L, *field);
     return 1;
 }
-static int cjsonEncodeMaxDepth(lua_State *L) { return cjsonCfgNumber(L, CJSON_MAX_DEPTH); }
-static int cjsonDecodeMaxDepth(lua_State *L) { return cjsonCfgNumber(L, CJSON_MAX_DEPTH); }
-static int cjsonPrecision(lua_State *L) { return cjsonCfgNumber(L, 14); }
-static int cjsonKeepBuffer(lua_State *L) {
-    lua_pushboolean(L, 1);
+
+static int cjsonCfgBool(lua_State *L, int *field) {
+    if (!lua_isnoneornil(L, 1)) {
+        if (lua_isboolean(L, 1)) {
+            *field = lua_toboolean(L, 1);
+        } else {
+            const char *v = luaL_checkstring(L, 1);
+            if (!strcmp(v, "on")) *field = 1;
+            else if (!strcmp(v, "off")) *field = 0;
+            else {
+                const char *msg = lua_pushfstring(L, "invalid option '%s'", v);
+                luaL_argerror(L, 1, msg);
+            }
+        }
+    }
+    lua_pushboolean(L, *field);
     return 1;
 }
-static int cjsonInvalidEncode(lua_State *L) {
-    lua_pushboolean(L, 0);
-    return 1;
+
+static int cjsonEncodeMaxDepth(lua_State *L) {
+    return cjsonCfgInt(L, &cjsonConfig(L)->encode_max_depth, 1, 2147483647);
 }
-static int cjsonInvalidDecode(lua_State *L) {
-    lua_pushboolean(L, 1);
-    return 1;
+static int cjsonDecodeMaxDepth(lua_State *L) {
+    return cjsonCfgInt(L, &cjsonConfig(L)->decode_max_depth, 1, 2147483647);
 }
+static int cjsonPrecision(lua_State *L) { return cjsonCfgInt(L, &cjsonConfig(L)->precision, 1, 14); }
+static int cjsonKeepBuffer(lua_State *L) { return cjsonCfgBool(L, &cjsonConfig(L)->keep_buffer); }
+static int cjsonInvalidEncode(lua_State *L) { return cjsonCfgBool(L, &cjsonConfig(L)->encode_invalid); }
+static int cjsonInvalidDecode(lua_State *L) { return cjsonCfgBool(L, &cjsonConfig(L)->decode_invalid); }
+
 static int cjsonSparse(lua_State *L) {
-    lua_pushboolean(L, 0);
-    lua_pushinteger(L, CJSON_SPARSE_RATIO);
-    lua_pushinteger(L, CJSON_SPARSE_SAFE);
+    cjsonCfg *cfg = cjsonConfig(L);
+    if (!lua_isnoneornil(L, 1)) {
+        cjsonCfgBool(L, &cfg->sparse_convert);
+        lua_pop(L, 1);
+    }
+    if (!lua_isnoneornil(L, 2)) {
+        int v = luaL_checkint(L, 2);
+        luaL_argcheck(L, v >= 0, 2, "expected integer between 0 and 2147483647");
+        cfg->sparse_ratio = v;
+    }
+    if (!lua_isnoneornil(L, 3)) {
+        int v = luaL_checkint(L, 3);
+        luaL_argcheck(L, v >= 0, 3, "expected integer between 0 and 2147483647");
+        cfg->sparse_safe = v;
+    }
+    lua_pushboolean(L, cfg->sparse_convert);
+    lua_pushinteger(L, cfg->sparse_ratio);
+    lua_pushinteger(L, cfg->sparse_safe);
     return 3;
 }
 
@@ -469,6 +527,16 @@ static int cjsonNew(lua_State *L) {
 }
 
 int luaopen_cjson(lua_State *L) {
+    cjsonCfg *cfg = lua_newuserdata(L, sizeof(*cfg));
+    cfg->encode_max_depth = cfg->decode_max_depth = CJSON_MAX_DEPTH;
+    cfg->precision = 14;
+    cfg->sparse_convert = 0;
+    cfg->sparse_ratio = CJSON_SPARSE_RATIO;
+    cfg->sparse_safe = CJSON_SPARSE_SAFE;
+    cfg->keep_buffer = 1;
+    cfg->encode_invalid = 0;
+    cfg->decode_invalid = 1;
+    lua_setfield(L, LUA_REGISTRYINDEX, CJSON_CFG_KEY);
     luaL_register(L, "cjson", cjsonFuncs);
     lua_pushcfunction(L, cjsonNew);
     lua_setfield(L, -2, "new");
