@@ -187,6 +187,58 @@ int scriptBusyRejects(client *c) {
     return 1;
 }
 
+/* Command flags of a script with declared flags: they replace EVAL's or
+ * FCALL's stale/denyoom/write flags (no-writes implies allow-oom). */
+static uint64_t scriptFlagsToCmdFlags(uint64_t cmd_flags, int script_flags) {
+    cmd_flags &= ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
+    if (!(script_flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES))) cmd_flags |= CMD_DENYOOM;
+    if (!(script_flags & SCRIPT_FLAG_NO_WRITES)) cmd_flags |= CMD_WRITE;
+    if (script_flags & SCRIPT_FLAG_ALLOW_STALE) cmd_flags |= CMD_STALE;
+    return cmd_flags;
+}
+
+/* processCommand: the flags EVAL and FCALL really have for this script (a
+ * script not cached yet has its shebang read without compiling it). */
+uint64_t scriptGetCommandFlags(client *c, uint64_t cmd_flags) {
+    void (*proc)(client *) = c->cmd->proc;
+    int script_flags;
+    if (proc == fcallCommand || proc == fcallroCommand) {
+        if (functionGetFlags(c->argv[1]->ptr, &script_flags) != C_OK) return cmd_flags;
+        return scriptFlagsToCmdFlags(cmd_flags, script_flags);
+    }
+    int evalsha = proc == evalShaCommand || proc == evalShaRoCommand;
+    if (!evalsha && proc != evalCommand && proc != evalRoCommand) return cmd_flags;
+    if (c->argc < 2) return cmd_flags;
+    sds arg = c->argv[1]->ptr;
+    if (evalsha && sdslen(arg) != 40) return cmd_flags;
+    evalScript *s = NULL;
+    if (scripts) {
+        char sha[41];
+        if (evalsha) {
+            for (int i = 0; i < 40; i++) sha[i] = tolower((unsigned char)arg[i]);
+            sha[40] = '\0';
+        } else {
+            sha1hexOf(sha, arg, sdslen(arg));
+        }
+        sds key = sdsnew(sha);
+        s = dictFetchValue(scripts, key);
+        sdsfree(key);
+    }
+    if (s) {
+        script_flags = s->flags;
+    } else {
+        if (evalsha) return cmd_flags;
+        size_t skip;
+        sds err = NULL;
+        if (parseShebang(arg, sdslen(arg), &script_flags, &skip, &err) != C_OK) {
+            sdsfree(err);
+            return cmd_flags;
+        }
+    }
+    if (script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) return cmd_flags;
+    return scriptFlagsToCmdFlags(cmd_flags, script_flags);
+}
+
 /* ---------------------------------------------------------------------------
  * EVAL / EVALSHA
  * ------------------------------------------------------------------------ */

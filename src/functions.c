@@ -588,3 +588,11 @@ void functionsMemoryInfo(scriptingMemInfo *smi) {
         dictReleaseIterator(di);
     }
 }
+
+/* eval.c's command-flags hook: the flags of the function FCALL names. */
+int functionGetFlags(sds name, int *flags) {
+    functionInfo *f = functions ? dictFetchValue(functions, name) : NULL;
+    if (!f) return C_ERR;
+    *flags = f->flags;
+    return C_OK;
+}

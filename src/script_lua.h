@@ -50,6 +50,13 @@ void luaEnvResetResp(void);
 
 /* functions.c */
 void functionsMemoryInfo(scriptingMemInfo *smi);
+int functionGetFlags(sds name, int *flags);
+void fcallCommand(client *c);
+void fcallroCommand(client *c);
+void evalCommand(client *c);
+void evalRoCommand(client *c);
+void evalShaCommand(client *c);
+void evalShaRoCommand(client *c);
 
 /* Lua libraries (own implementations) */
 int luaopen_bit(lua_State *L);

@@ -1007,7 +1007,9 @@ static void rejectCommandFormat(client *c, const char *fmt, ...) {
 }
 
 int scriptBusyRejects(client *c); /* eval.c, optional */
+uint64_t scriptGetCommandFlags(client *c, uint64_t cmd_flags);
 #pragma weak scriptBusyRejects
+#pragma weak scriptGetCommandFlags
 
 /* A command failed (or was rejected) when errors were replied since the
  * last command finished, as stock counts it: an EVAL or EXEC whose inner
@@ -1147,6 +1149,9 @@ int processCommand(client *c) {
     }
 
     uint64_t cmd_flags = c->cmd->flags;
+    /* EVAL/FCALL of a script with declared flags: those flags decide
+     * (eval.c; e.g. a script that may write is denyoom). */
+    if (scriptGetCommandFlags) cmd_flags = scriptGetCommandFlags(c, cmd_flags);
     int is_write_command = (cmd_flags & CMD_WRITE);
     /* EXEC counts as the commands it will run. */
     int is_denyoom_command = (cmd_flags & CMD_DENYOOM) ||
