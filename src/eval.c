@@ -258,9 +258,9 @@ int scriptAllowedToRun(client *c, int flags, int ro) {
     }
     if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && server.maxmemory &&
         !(c->flags & CLIENT_MASTER) && performEvictions() == EVICT_FAIL) {
-        /* stock refuses these in processCommand (EVAL counts as denyoom
-         * for them), hence the plain OOM error */
-        addReplyErrorObject(c, shared.oomerr);
+        /* Usually processCommand refused it already (such an EVAL is
+         * denyoom); this is the EXEC path, worded as stock words it. */
+        addReplyError(c, "-OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
         return C_ERR;
     }
     return C_OK;
