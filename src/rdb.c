@@ -802,6 +802,12 @@ static int rdbSaveDb(rio *rdb, int dbid, size_t *keys_done) {
     return ret;
 }
 
+/* functions.c (optional): libraries as RDB_OPCODE_FUNCTION2 records. */
+int functionsSaveToRio(rio *rdb);
+int functionsLoadFromRdbCode(sds code, int replace, sds *err);
+#pragma weak functionsSaveToRio
+#pragma weak functionsLoadFromRdbCode
+
 int rdbSaveRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
     char magic[16];
     size_t keys_done = 0;
@@ -809,6 +815,7 @@ int rdbSaveRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     if (rdbWriteRaw(rdb, magic, 9) == -1) return C_ERR;
     if (rdbSaveInfoAuxFields(rdb, rdbflags, rsi) == -1) return C_ERR;
+    if (functionsSaveToRio && functionsSaveToRio(rdb) == -1) return C_ERR;
     for (int j = 0; j < server.dbnum; j++)
         if (rdbSaveDb(rdb, j, &keys_done) == -1) return C_ERR;
     if (rdbSaveType(rdb, RDB_OPCODE_EOF) == -1) return C_ERR;
@@ -1033,6 +1040,18 @@ int rdbLoadRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
         } else if (type == RDB_OPCODE_MODULE_AUX) {
             rdbReportCorruptRDB("The RDB file contains module AUX data, but no modules are loaded");
             return C_ERR;
+        } else if (type == RDB_OPCODE_FUNCTION2 && functionsLoadFromRdbCode) {
+            sds code = rdbGenericLoadStringObject(rdb, RDB_LOAD_SDS, NULL);
+            if (!code) goto eoferr;
+            sds ferr = NULL;
+            int fret = functionsLoadFromRdbCode(code, 1, &ferr);
+            sdsfree(code);
+            if (fret != C_OK) {
+                rdbReportCorruptRDB("Failed loading library: %s", ferr);
+                sdsfree(ferr);
+                return C_ERR;
+            }
+            continue;
         } else if (type == RDB_OPCODE_FUNCTION2 || type == RDB_OPCODE_FUNCTION_PRE_GA) {
             rdbReportCorruptRDB("The RDB file contains functions (Redis Functions), which this server does not support");
             return C_ERR;

@@ -946,6 +946,8 @@ int prepareForShutdown(int flags) {
 
 /* alsoPropagate() and the propagation queue live in propagate.c. */
 
+/* A long script serving other clients meanwhile: eval.c (weak default). */
+#pragma weak isInsideYieldingLongCommand
 int isInsideYieldingLongCommand(void) {
     return 0;
 }
@@ -1022,11 +1024,30 @@ static void rejectCommandFormat(client *c, const char *fmt, ...) {
     rejectCommandSds(c, s);
 }
 
+int scriptBusyRejects(client *c); /* eval.c, optional */
+uint64_t scriptGetCommandFlags(client *c, uint64_t cmd_flags);
+#pragma weak scriptBusyRejects
+#pragma weak scriptGetCommandFlags
+
+/* A command failed (or was rejected) when errors were replied since the
+ * last command finished, as stock counts it: an EVAL or EXEC whose inner
+ * command failed is not failed itself unless it then errs too. Scripts
+ * call this for commands they refuse to run (cmd may be NULL). */
+static long long last_err_count = 0;
+
+void incrCommandStatsOnError(struct redisCommand *cmd, int rejected) {
+    if (cmd && server.stat_total_error_replies > last_err_count) {
+        if (rejected) cmd->rejected_calls++;
+        else cmd->failed_calls++;
+    }
+    last_err_count = server.stat_total_error_replies;
+}
+
 /* Run the command and account for it. */
 void call(client *c, int flags) {
     struct redisCommand *real_cmd = c->cmd;
     long long dirty, start, duration;
-    long long prev_err_count = server.stat_total_error_replies;
+    if (server.in_nested_call == 0) last_err_count = server.stat_total_error_replies;
     uint64_t client_old_flags = c->flags;
 
     c->flags &= ~(CLIENT_FORCE_AOF|CLIENT_FORCE_REPL|CLIENT_PREVENT_PROP_ANY);
@@ -1062,7 +1083,7 @@ void call(client *c, int flags) {
         if (target) alsoPropagate(c->db->id, c->argv, c->argc, target);
     }
 
-    if (server.stat_total_error_replies > prev_err_count) real_cmd->failed_calls++;
+    incrCommandStatsOnError(real_cmd, 0);
 
     /* Slow log and latency: only for commands that can be measured as a
      * whole (not blocked ones, whose time is spent waiting). */
@@ -1165,6 +1186,9 @@ int processCommand(client *c) {
     }
 
     uint64_t cmd_flags = c->cmd->flags;
+    /* EVAL/FCALL of a script with declared flags: those flags decide
+     * (eval.c; e.g. a script that may write is denyoom). */
+    if (scriptGetCommandFlags) cmd_flags = scriptGetCommandFlags(c, cmd_flags);
     int is_write_command = (cmd_flags & CMD_WRITE);
     /* EXEC counts as the commands it will run. */
     int is_denyoom_command = (cmd_flags & CMD_DENYOOM) ||
@@ -1229,6 +1253,8 @@ int processCommand(client *c) {
         rejectCommand(c, shared.loadingerr);
         return C_OK;
     }
+
+    if (scriptBusyRejects && scriptBusyRejects(c)) return C_OK; /* eval.c: BUSY */
 
     /* CLIENT PAUSE WRITE holds back commands that may write, also when
      * they would only be queued inside MULTI (as stock does), and an EXEC

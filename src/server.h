@@ -920,6 +920,7 @@ int prepareForShutdown(int flags);
 void resetServerStats(void);
 void bytesToHuman(char *s, size_t size, unsigned long long n);
 void incrementErrorCount(const char *fullerr, size_t namelen);
+void incrCommandStatsOnError(struct redisCommand *cmd, int rejected);
 long long getInstantaneousMetric(int metric);
 int listenToPort(int port, socketFds *fds);
 void closeListeningSockets(int unlink_unix_socket);
