@@ -12,6 +12,10 @@
 #include <sys/wait.h>
 #include <fcntl.h>
 
+/* Replication hooks (replication.c). */
+#pragma weak replicationRdbChildDone
+#pragma weak replicationLoadedRdbInfo
+
 #define BGSAVE_RETRY_DELAY 5 /* seconds between attempts after a failure */
 
 persistenceState persist = {
@@ -61,6 +65,8 @@ void loadDataFromDisk(void) {
     persist.loading_serve_clients = 0;
     if (ret == RDB_OK) {
         serverLog(LL_NOTICE, "DB loaded from disk: %.3f seconds", (double)(ustime() - start) / 1000000);
+        /* A replica resumes from the replication id/offset it saved. */
+        if (replicationLoadedRdbInfo) replicationLoadedRdbInfo(&rsi);
     } else if (ret == RDB_FAILED) {
         serverLog(LL_WARNING, "Fatal error loading the DB (%s): %s", server.rdb_filename, rdbLastError());
         serverLog(LL_WARNING, "Terminating server after rdb file reading failure.");
@@ -168,7 +174,7 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
     if (pid == 0) {
         /* Child: no sockets, no timers, just write the snapshot. */
         persist.in_child = 1;
-        closeListeningSockets(0);
+        closeListeningSocketsInChild();
         if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
         persist.child_info_pipe[0] = -1;
         int ret = rdbSave(filename, rsi);
@@ -225,8 +231,15 @@ static void checkChildrenDone(void) {
         return;
     }
     receiveChildInfo();
-    if (server.child_type == CHILD_TYPE_RDB) backgroundSaveDone(exitcode, bysignal);
+    int type = server.child_type, to_socket = persist.child_to_socket;
+    if (type == CHILD_TYPE_RDB && !to_socket) backgroundSaveDone(exitcode, bysignal);
+    if (to_socket) serverLog(LL_NOTICE, "Background RDB transfer terminated with %s",
+                             exitcode == 0 && !bysignal ? "success" : "error");
+    persist.child_to_socket = 0;
     resetChildState();
+    /* Replicas waiting for this snapshot (replication.c). */
+    if (type == CHILD_TYPE_RDB && replicationRdbChildDone)
+        replicationRdbChildDone(exitcode == 0 && !bysignal, to_socket);
 }
 
 void killRDBChild(void) {

@@ -191,6 +191,7 @@ typedef struct persistenceState {
     size_t current_save_keys_processed, current_save_keys_total;
     int child_info_pipe[2];           /* child -> parent progress reports */
     int in_child;                     /* this process is a saving child */
+    int child_to_socket;              /* the child streams to replicas (replication.c) */
 } persistenceState;
 extern persistenceState persist;
 

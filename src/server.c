@@ -9,6 +9,11 @@
  * runs the command and accounts for it (stats, slowlog, MONITOR).
  */
 #include "server.h"
+
+/* Replication hooks (replication.c, replica.c); absent, nothing happens. */
+#pragma weak replicationCron
+#pragma weak replicationBeforeSleep
+#pragma weak replicationDenyCommand
 #include "rdb.h"
 #include "resp.h"
 #include "crc64.h"
@@ -454,6 +459,9 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
     clientsCron();
     databasesCron();
     persistenceCron();
+    run_with_period(1000) {
+        if (replicationCron) replicationCron();
+    }
     freeClientsInAsyncFreeQueue();
     checkClientPauseTimeoutAndReturnIfPaused();
 
@@ -467,6 +475,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     checkClientPauseTimeoutAndReturnIfPaused();
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
+    if (replicationBeforeSleep) replicationBeforeSleep(); /* WAIT, GETACK */
     handleClientsWithPendingWrites();
     freeClientsInAsyncFreeQueue();
 }
@@ -700,6 +709,15 @@ void closeListeningSockets(int unlink_unix_socket) {
     }
 }
 
+/* In a forked child: close the listeners without touching the event loop.
+ * The epoll instance is shared with the parent, so deleting events here
+ * would silently stop the parent from accepting connections. */
+void closeListeningSocketsInChild(void) {
+    for (int j = 0; j < server.ipfd.count; j++) close(server.ipfd.fd[j]);
+    for (int j = 0; j < server.tlsfd.count; j++) close(server.tlsfd.fd[j]);
+    if (server.sofd != -1) close(server.sofd);
+}
+
 /* ---------------------------------------------------------------------------
  * Start-up
  * ------------------------------------------------------------------------ */
@@ -918,15 +936,7 @@ int prepareForShutdown(int flags) {
  * Propagation
  * ------------------------------------------------------------------------ */
 
-/* Queue a command for the AOF and the replicas (expired/evicted key DELs,
- * rewritten commands). The targets arrive with the persistence and
- * replication module; with neither enabled nobody needs the stream. */
-void alsoPropagate(int dbid, robj **argv, int argc, int target) {
-    (void)dbid;
-    (void)argv;
-    (void)argc;
-    (void)target;
-}
+/* alsoPropagate() and the propagation queue live in propagate.c. */
 
 int isInsideYieldingLongCommand(void) {
     return 0;
@@ -1028,9 +1038,25 @@ void call(client *c, int flags) {
     duration = ustime() - start;
     dirty = server.dirty - dirty;
     if (dirty < 0) dirty = 0;
-    (void)dirty;
 
     if (server.stat_total_error_replies > prev_err_count) real_cmd->failed_calls++;
+
+    /* Propagate the command as it ran (argv may have been rewritten);
+     * EXEC never goes out itself: its commands do, wrapped by
+     * propagatePendingCommands(). */
+    if ((flags & CMD_CALL_PROPAGATE) &&
+        (c->flags & CLIENT_PREVENT_PROP_ANY) != CLIENT_PREVENT_PROP_ANY &&
+        c->cmd->proc != execCommand) {
+        int target = dirty ? CMD_CALL_PROPAGATE : 0;
+        if (c->flags & CLIENT_FORCE_REPL) target |= CMD_CALL_PROPAGATE_REPL;
+        if (c->flags & CLIENT_FORCE_AOF) target |= CMD_CALL_PROPAGATE_AOF;
+        if (c->flags & CLIENT_PREVENT_REPL_PROP) target &= ~CMD_CALL_PROPAGATE_REPL;
+        if (c->flags & CLIENT_PREVENT_AOF_PROP) target &= ~CMD_CALL_PROPAGATE_AOF;
+        target &= flags;
+        if (target) alsoPropagate(c->db->id, c->argv, c->argc, target);
+    }
+    c->flags &= ~(CLIENT_FORCE_AOF|CLIENT_FORCE_REPL|CLIENT_PREVENT_PROP_ANY);
+    c->flags |= client_old_flags & (CLIENT_FORCE_AOF|CLIENT_FORCE_REPL|CLIENT_PREVENT_PROP_ANY);
 
     /* Slow log and latency: only for commands that can be measured as a
      * whole (not blocked ones, whose time is spent waiting). */
@@ -1057,7 +1083,14 @@ void call(client *c, int flags) {
      * commands it ran). */
     if (server.in_nested_call == 1) c->lastcmd = real_cmd;
     server.in_nested_call--;
-    if (server.in_nested_call == 0) server.fixed_time_expire--;
+    if (server.in_nested_call == 0) {
+        /* The top-level command is over: send what it propagated, and
+         * remember the offset for its client's WAIT. */
+        long long old_offset = server.master_repl_offset;
+        propagatePendingCommands();
+        if (server.master_repl_offset != old_offset) c->woff = server.master_repl_offset;
+        server.fixed_time_expire--;
+    }
     server.stat_numcommands++;
     c->commands_processed++;
 }
@@ -1172,6 +1205,19 @@ int processCommand(client *c) {
         sds derr = persistenceDenyWritesError();
         if (derr) {
             rejectCommandSds(c, derr);
+            return C_OK;
+        }
+    }
+
+    /* NOREPLICAS, READONLY replica, MASTERDOWN (replication.c). */
+    if (replicationDenyCommand) {
+        int is_write = is_write_command ||
+            (c->cmd->proc == execCommand && (c->mstate.cmd_flags & CMD_WRITE));
+        int is_denystale = !(cmd_flags & CMD_STALE) ||
+            (c->cmd->proc == execCommand && (c->mstate.cmd_inv_flags & CMD_STALE));
+        robj *rerr = replicationDenyCommand(c, is_write, is_denystale);
+        if (rerr) {
+            rejectCommand(c, rerr);
             return C_OK;
         }
     }

@@ -281,6 +281,8 @@ typedef struct client {
     size_t buf_usable_size;
     size_t buf_peak;
     char *buf;
+    void *repl;               /* replication.h: replica/master link state */
+    long long woff;           /* replication offset after its last write (WAIT) */
 } client;
 
 /* Shared objects: replies and values used everywhere, never freed. */
@@ -919,6 +921,7 @@ void incrementErrorCount(const char *fullerr, size_t namelen);
 long long getInstantaneousMetric(int metric);
 int listenToPort(int port, socketFds *fds);
 void closeListeningSockets(int unlink_unix_socket);
+void closeListeningSocketsInChild(void);
 int changeListenPort(int port, socketFds *sfd, aeFileProc *accept_handler);
 uint64_t dictSdsHash(const void *key);
 uint64_t dictSdsCaseHash(const void *key);
@@ -1406,6 +1409,7 @@ void bitfieldroCommand(client *c);
 
 #include "t_set.h"      /* SET type API */
 #include "acl.h"   /* users and permissions (acl.c, acl_cmds.c) */
+#include "replication.h" /* propagation, master and replica sides */
 
 #endif
 

@@ -1,0 +1,186 @@
+# Replication interop with stock Redis 7.0.15: our replica of a stock
+# master and a stock replica of our master, disk and diskless full syncs,
+# partial resyncs after a killed link and after a replica restart, WAIT,
+# read-only errors, a chained replica. Data is compared with DEBUG DIGEST
+# (the same dataset gives the same digest on both servers).
+
+set ::stock_server /usr/bin/redis-server
+
+proc repl_fill {n} {
+    r select 3
+    r set db3 three
+    r select 9
+    for {set i 0} {$i < $n} {incr i} { r set key:$i [string repeat v$i 20] }
+    r set counter 10
+    r set vol v px 100000000
+}
+
+proc repl_link_up {level} {
+    expr {[status [srv $level client] master_link_status] eq "up"}
+}
+
+proc repl_wait_digest {master replica} {
+    wait_for_condition 50 100 {
+        [$master debug digest] eq [$replica debug digest]
+    } else {
+        fail "digests differ: [$master debug digest] [$replica debug digest]"
+    }
+}
+
+foreach {mbin rbin label} [list $::stock_server {} "stock master, our replica" \
+                                 {} $::stock_server "our master, stock replica"] {
+    foreach diskless {no yes} {
+        set mopts [list overrides [list repl-diskless-sync $diskless repl-diskless-sync-delay 0]]
+        if {$mbin ne ""} { lappend mopts binary $mbin }
+        set ropts {}
+        if {$rbin ne ""} { lappend ropts binary $rbin }
+        start_server $mopts {
+            set m [srv 0 client]
+            repl_fill 50
+            start_server $ropts {
+                set rep [srv 0 client]
+                test "$label (diskless $diskless): full sync" {
+                    $rep select 9
+                    $rep replicaof [srv -1 host] [srv -1 port]
+                    wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                    repl_wait_digest $m $rep
+                    $rep select 3
+                    assert_equal three [$rep get db3]
+                    $rep select 9
+                }
+                test "$label (diskless $diskless): stream, MULTI/EXEC, expiry" {
+                    $m set k1 a
+                    $m multi
+                    $m incr counter
+                    $m set k2 b
+                    $m exec
+                    $m set short v px 50
+                    $m sadd s a b
+                    wait_for_condition 50 100 {[$m dbsize] == [$rep dbsize] && [$rep get k2] eq "b"} else { fail "not replicated" }
+                    assert_equal 11 [$rep get counter]
+                    # The master expires the key and sends a DEL.
+                    wait_for_condition 50 100 {[$m exists short] == 0 && [$rep exists short] == 0} else { fail "expiry not replicated" }
+                    $m del s
+                    repl_wait_digest $m $rep
+                }
+                test "$label (diskless $diskless): WAIT and read-only replica" {
+                    $m set w 1
+                    assert_equal 1 [$m wait 1 2000]
+                    assert_error {READONLY You can't write against a read only replica.} {$rep set x 1}
+                    assert_error {*WAIT cannot be used with replica instances*} {$rep wait 1 0}
+                }
+                test "$label (diskless $diskless): partial resync after killing the link" {
+                    set full [s -1 sync_full]
+                    $rep client kill type master
+                    $m set during v
+                    wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                    repl_wait_digest $m $rep
+                    assert_equal $full [s -1 sync_full]
+                    assert_morethan [s -1 sync_partial_ok] 0
+                    set full [s -1 sync_full]
+                    $m client kill type replica
+                    $m set during2 v
+                    wait_for_condition 50 100 {[repl_link_up 0] && [$rep get during2] eq "v"} else { fail "no link" }
+                    assert_equal $full [s -1 sync_full]
+                }
+                test "$label (diskless $diskless): ROLE" {
+                    wait_for_condition 50 100 {[llength [lindex [$m role] 2]] == 1} else { fail "no replica in ROLE" }
+                    set role [$m role]
+                    assert_equal master [lindex $role 0]
+                    assert_equal [srv 0 port] [lindex [lindex $role 2] 0 1]
+                    set rrole [$rep role]
+                    assert_equal [list slave [srv -1 host] [srv -1 port] connected] [lrange $rrole 0 3]
+                }
+            }
+        }
+    }
+}
+
+# A replica restarted from its own RDB resumes with a partial resync.
+foreach {mbin label} [list $::stock_server "stock master" {} "our master"] {
+    set mopts {overrides {repl-diskless-sync-delay 0}}
+    if {$mbin ne ""} { lappend mopts binary $mbin }
+    start_server $mopts {
+        set m [srv 0 client]
+        repl_fill 20
+        start_server {} {
+            test "our replica restart, $label: partial resync from the RDB" {
+                r select 9
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                $m set before restart
+                wait_for_condition 50 100 {[r get before] eq "restart"} else { fail "not replicated" }
+                set full [s -1 sync_full]
+                r config set save "900 1"
+                r config rewrite
+                restart_server 0
+                set rep [srv 0 client]
+                $rep select 9
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                $m set after restart
+                wait_for_condition 50 100 {[$rep get after] eq "restart"} else { fail "not replicated" }
+                assert_equal $full [s -1 sync_full]
+                repl_wait_digest $m $rep
+            }
+        }
+    }
+}
+
+# Chained: stock master -> our replica -> stock sub-replica, same replid.
+start_server [list binary $::stock_server overrides {repl-diskless-sync-delay 0}] {
+    set m [srv 0 client]
+    repl_fill 20
+    start_server {overrides {repl-diskless-sync-delay 0}} {
+        set mid [srv 0 client]
+        $mid select 9
+        $mid replicaof [srv -1 host] [srv -1 port]
+        start_server [list binary $::stock_server] {
+            set sub [srv 0 client]
+            $sub select 9
+            test "chained replica gets the stream verbatim" {
+                wait_for_condition 50 100 {[repl_link_up -1]} else { fail "no link" }
+                $sub replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                $m set chained yes
+                $m incr counter
+                wait_for_condition 50 100 {[$sub get chained] eq "yes"} else { fail "not replicated" }
+                repl_wait_digest $m $sub
+                assert_equal [status $m master_replid] [status $sub master_replid]
+                wait_for_condition 50 100 {
+                    [status $m master_repl_offset] == [status $sub master_repl_offset]
+                } else { fail "offsets differ" }
+            }
+            test "promoted middle replica keeps sub-replica with a partial resync" {
+                set full [s -1 sync_full]
+                $mid replicaof no one
+                $mid set promoted 1
+                wait_for_condition 50 100 {[$sub get promoted] eq "1"} else { fail "not replicated" }
+                assert_equal $full [s -1 sync_full]
+                assert_equal [status $mid master_replid] [status $sub master_replid]
+            }
+        }
+    }
+}
+
+start_server {} {
+    test "REPLICAOF argument errors and replies" {
+        assert_error {ERR Invalid master port} {r replicaof 127.0.0.1 70000}
+        assert_equal OK [r replicaof no one]
+        assert_error {ERR Unrecognized REPLCONF option: foo} {r replconf foo bar}
+        assert_error {ERR syntax error} {r replconf foo}
+        assert_equal {master 0 {}} [r role]
+    }
+    test "min-replicas-to-write refuses writes without replicas" {
+        r config set min-replicas-to-write 1
+        assert_error {NOREPLICAS Not enough good replicas to write.} {r set a b}
+        r config set min-replicas-to-write 0
+        r set a b
+    }
+    test "replica-serve-stale-data no gives MASTERDOWN" {
+        r config set replica-serve-stale-data no
+        r replicaof 127.0.0.1 1
+        assert_error {MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.} {r get a}
+        r replicaof no one
+        r config set replica-serve-stale-data yes
+    }
+}
