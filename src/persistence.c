@@ -144,6 +144,15 @@ static void receiveChildInfo(void) {
     }
 }
 
+/* In a forked child: close the listening sockets without touching the
+ * event loop (its epoll instance is shared with the parent, so removing
+ * events there would stop the parent from accepting). */
+void closeChildListeningSockets(void) {
+    for (int j = 0; j < server.ipfd.count; j++) close(server.ipfd.fd[j]);
+    for (int j = 0; j < server.tlsfd.count; j++) close(server.tlsfd.fd[j]);
+    if (server.sofd != -1) close(server.sofd);
+}
+
 static void resetChildState(void) {
     server.child_type = CHILD_TYPE_NONE;
     server.child_pid = -1;
@@ -174,7 +183,7 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
     if (pid == 0) {
         /* Child: no sockets, no timers, just write the snapshot. */
         persist.in_child = 1;
-        closeListeningSocketsInChild();
+        closeChildListeningSockets();
         if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
         persist.child_info_pipe[0] = -1;
         int ret = rdbSave(filename, rsi);

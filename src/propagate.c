@@ -1,43 +1,47 @@
-/* propagate.c - what commands send to the AOF and the replicas.
+/* propagate.c - where executed writes go: the AOF and (later) replicas.
  *
- * A command (or the keyspace, for expired and evicted keys) queues the
- * commands to propagate with alsoPropagate(); call() adds the executed
- * command itself once it has run. When the top-level command returns, the
- * queue is flushed: more than one command goes out wrapped in MULTI/EXEC
- * so replicas apply it atomically (as 7.0 does). Outside any command
- * (active expiry, eviction from the cron) each command goes out at once.
- * The consumers are replicationFeedSlaves (replication.c) and, when it
- * exists, feedAppendOnlyFile (AOF), both weak here.
+ * call() queues each command that changed the dataset (argv as rewritten
+ * for propagation), and the code it runs queues side effects (DEL of
+ * expired keys, ...) with alsoPropagate(). When the outermost call ends
+ * the queue is emitted; more than one entry (EXEC, a command that also
+ * expired keys) is wrapped in MULTI/EXEC so the targets apply it
+ * atomically. Effects outside any command (active expiry, eviction in the
+ * cron) are emitted at once.
+ *
+ * Targets: feedAppendOnlyFile (aof.c) and replicationFeedReplicas, a weak
+ * hook the replication module defines.
  */
 #include "server.h"
 
-#pragma weak feedAppendOnlyFile
-#pragma weak replicationFeedSlaves
+#pragma weak replicationFeedReplicas
+#pragma weak feedAppendOnlyFile /* aof.c, on the rdb branch */
 
-typedef struct propagatedOp {
-    int dbid;
-    int argc;
-    int target;
+typedef struct pendingOp {
+    int dbid, argc, target;
     robj **argv;
-} propagatedOp;
+} pendingOp;
 
-static propagatedOp *pending_ops;
-static int pending_count, pending_alloc;
+static pendingOp *pending;
+static int pending_count, pending_cap;
 
 static void propagateNow(int dbid, robj **argv, int argc, int target) {
     if ((target & CMD_CALL_PROPAGATE_AOF) && server.aof_enabled && feedAppendOnlyFile)
         feedAppendOnlyFile(dbid, argv, argc);
-    if ((target & CMD_CALL_PROPAGATE_REPL) && replicationFeedSlaves)
-        replicationFeedSlaves(server.slaves, dbid, argv, argc);
+    if ((target & CMD_CALL_PROPAGATE_REPL) && replicationFeedReplicas)
+        replicationFeedReplicas(dbid, argv, argc);
 }
 
 void alsoPropagate(int dbid, robj **argv, int argc, int target) {
     if (server.loading || !target) return;
-    if (pending_count == pending_alloc) {
-        pending_alloc = pending_alloc ? pending_alloc * 2 : 16;
-        pending_ops = zrealloc(pending_ops, sizeof(propagatedOp) * pending_alloc);
+    if (server.in_nested_call == 0) {
+        propagateNow(dbid, argv, argc, target);
+        return;
     }
-    propagatedOp *op = pending_ops + pending_count++;
+    if (pending_count == pending_cap) {
+        pending_cap = pending_cap ? pending_cap * 2 : 16;
+        pending = zrealloc(pending, sizeof(pendingOp) * pending_cap);
+    }
+    pendingOp *op = pending + pending_count++;
     op->dbid = dbid;
     op->argc = argc;
     op->target = target;
@@ -46,27 +50,19 @@ void alsoPropagate(int dbid, robj **argv, int argc, int target) {
         op->argv[j] = argv[j];
         incrRefCount(argv[j]);
     }
-    if (server.in_nested_call == 0) propagatePendingCommands();
 }
 
 void propagatePendingCommands(void) {
     if (pending_count == 0) return;
-    /* Commands touching arbitrary keys run directly (FLUSHALL & co.) are
-     * atomic on their own, as with active expiry. */
-    int transaction = pending_count > 1;
-    client *cur = server.current_client;
-    if (cur && cur->cmd && (cur->cmd->flags & CMD_TOUCHES_ARBITRARY_KEYS)) transaction = 0;
-    /* dbid -1: the SELECT, if needed, goes inside the transaction. */
-    if (transaction) propagateNow(-1, &shared.multi, 1, CMD_CALL_PROPAGATE);
-    for (int j = 0; j < pending_count; j++) {
-        propagatedOp *op = pending_ops + j;
-        propagateNow(op->dbid, op->argv, op->argc, op->target);
-    }
-    if (transaction) propagateNow(-1, &shared.exec, 1, CMD_CALL_PROPAGATE);
-    for (int j = 0; j < pending_count; j++) {
-        propagatedOp *op = pending_ops + j;
-        for (int k = 0; k < op->argc; k++) decrRefCount(op->argv[k]);
-        zfree(op->argv);
+    int transaction = pending_count > 1, target = 0;
+    for (int i = 0; i < pending_count; i++) target |= pending[i].target;
+    if (transaction) propagateNow(pending[0].dbid, &shared.multi, 1, target);
+    for (int i = 0; i < pending_count; i++)
+        propagateNow(pending[i].dbid, pending[i].argv, pending[i].argc, pending[i].target);
+    if (transaction) propagateNow(pending[0].dbid, &shared.exec, 1, target);
+    for (int i = 0; i < pending_count; i++) {
+        for (int j = 0; j < pending[i].argc; j++) decrRefCount(pending[i].argv[j]);
+        zfree(pending[i].argv);
     }
     pending_count = 0;
 }

@@ -200,6 +200,7 @@ void persistenceCron(void);
 int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi);
 void rdbRemoveTempFile(pid_t childpid);
 void killRDBChild(void);
+void closeChildListeningSockets(void);
 int persistenceShutdown(int save, int nosave, int force); /* C_OK / C_ERR */
 sds persistenceDenyWritesError(void); /* MISCONF text, or NULL */
 void startLoading(off_t size);

@@ -412,6 +412,48 @@ static void finishFullSync(connection *conn, rdbSaveInfo *rsi) {
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
 }
 
+/* repl-diskless-load swapdb: the current dataset is set aside while the
+ * new one loads, and comes back if the load fails. */
+typedef struct dbBackup {
+    dict **dicts, **expires;
+} dbBackup;
+
+static dbBackup *backupDatabases(void) {
+    dbBackup *b = zmalloc(sizeof(*b));
+    b->dicts = zmalloc(sizeof(dict *) * server.dbnum);
+    b->expires = zmalloc(sizeof(dict *) * server.dbnum);
+    for (int j = 0; j < server.dbnum; j++) {
+        redisDb *db = server.db + j;
+        b->dicts[j] = db->dict;
+        b->expires[j] = db->expires;
+        db->dict = dictCreate(&dbDictType);
+        db->expires = dictCreate(&keyptrDictType);
+        db->avg_ttl = 0;
+        db->expires_cursor = 0;
+    }
+    return b;
+}
+
+/* restore: put the old data back (dropping what loaded), else free it. */
+static void discardDbBackup(dbBackup *b, int restore) {
+    for (int j = 0; j < server.dbnum; j++) {
+        redisDb *db = server.db + j;
+        /* Expires first: they share the key sds owned by the keys table. */
+        if (restore) {
+            dictRelease(db->expires);
+            dictRelease(db->dict);
+            db->dict = b->dicts[j];
+            db->expires = b->expires[j];
+        } else {
+            dictRelease(b->expires[j]);
+            dictRelease(b->dicts[j]);
+        }
+    }
+    zfree(b->dicts);
+    zfree(b->expires);
+    zfree(b);
+}
+
 static void loadFromSocket(connection *conn) {
     rio r;
     memset(&r, 0, sizeof(r));
@@ -421,7 +463,13 @@ static void loadFromSocket(connection *conn) {
     r.flush = connRioFlush;
     r.privdata = conn;
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
-    emptyDataForSync();
+    dbBackup *backup = NULL;
+    if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) {
+        for (int j = 0; j < server.dbnum; j++) signalFlushedDb(j, 0);
+        backup = backupDatabases();
+    } else {
+        emptyDataForSync();
+    }
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     connBlock(conn);
     startLoading(0);
@@ -437,10 +485,16 @@ static void loadFromSocket(connection *conn) {
     connNonBlock(conn);
     if (ret != C_OK) {
         serverLog(LL_WARNING, "Failed trying to load the MASTER synchronization DB from socket: %s", rdbLastError());
-        emptyDataForSync();
+        if (backup) {
+            serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the half-loaded data and restoring the old one");
+            discardDbBackup(backup, 1);
+        } else {
+            emptyDataForSync();
+        }
         abortSync();
         return;
     }
+    if (backup) discardDbBackup(backup, 0);
     finishFullSync(conn, &rsi);
 }
 
@@ -631,8 +685,8 @@ void replicaCron(void) {
     if (!server.masterhost) return;
     /* replicaof from the config file: start at the first cron. */
     if (server.repl_state == REPL_STATE_NONE) {
+        if (!cached.valid) cacheMasterUsingMyself();
         server.repl_state = REPL_STATE_CONNECT;
-        if (!repl_down_since) repl_down_since = server.unixtime;
     }
     if ((server.repl_state == REPL_STATE_CONNECTING || inHandshake()) &&
         server.unixtime - repl_transfer_lastio > server.repl_timeout) {
@@ -679,7 +733,8 @@ void replicaRoleReply(client *c) {
 
 sds genReplicaInfoFields(sds info) {
     client *m = replMasterClient;
-    long long reploff = m ? replClientState(m)->reploff : (cached.valid ? cached.reploff : -1);
+    /* 1 when there is no stream at all, as stock shows it. */
+    long long reploff = m ? replClientState(m)->reploff : (cached.valid ? cached.reploff : 1);
     long long readoff = m ? reploff + (long long)(sdslen(m->querybuf) - m->qb_pos) : reploff;
     info = sdscatprintf(info,
         "master_host:%s\r\n"

@@ -165,9 +165,9 @@ static sds catCommandProto(sds s, robj **argv, int argc) {
 /* The propagation consumer. A replica proxies its master's stream
  * verbatim instead (replicationMasterApplied), so sub-replicas see the
  * same bytes and offsets. */
-void replicationFeedSlaves(list *slaves, int dictid, robj **argv, int argc) {
+void replicationFeedReplicas(int dictid, robj **argv, int argc) {
     if (server.masterhost != NULL) return;
-    if (backlog == NULL && listLength(slaves) == 0) return;
+    if (backlog == NULL && listLength(server.slaves) == 0) return;
     sds s = sdsempty();
     if (dictid != -1 && slaveseldb != dictid) {
         robj *sel[2];
@@ -389,7 +389,7 @@ static int startDisklessTransfer(rdbSaveInfo *rsi) {
     pid_t pid = fork();
     if (pid == 0) {
         persist.in_child = 1;
-        closeListeningSocketsInChild();
+        closeChildListeningSockets();
         t.buf = sdsempty();
         int ret = childWriteRdbToSockets(&t, rsi);
         _exit(ret == C_OK ? 0 : 1);
@@ -765,7 +765,7 @@ static void sendGetackToReplicas(void) {
     argv[0] = shared.replconf;
     argv[1] = shared.getack;
     argv[2] = shared.special_asterick;
-    replicationFeedSlaves(server.slaves, -1, argv, 3);
+    replicationFeedReplicas(-1, argv, 3);
 }
 
 void replicationBeforeSleep(void) {
@@ -799,7 +799,7 @@ robj *replicationDenyCommand(client *c, int is_write, int is_denystale) {
 
 static void pingReplicas(void) {
     robj *argv[1] = {shared.ping};
-    replicationFeedSlaves(server.slaves, -1, argv, 1);
+    replicationFeedReplicas(-1, argv, 1);
 }
 
 void replicationCron(void) {

@@ -63,8 +63,8 @@ typedef struct replClient {
 
 /* propagate.c */
 void propagatePendingCommands(void);
-void replicationFeedSlaves(list *slaves, int dictid, robj **argv, int argc);
-void feedAppendOnlyFile(int dictid, robj **argv, int argc); /* AOF (weak) */
+void replicationFeedReplicas(int dictid, robj **argv, int argc);
+void feedAppendOnlyFile(int dictid, robj **argv, int argc); /* aof.c (weak here) */
 
 /* replication.c: master side */
 extern client *replMasterClient;        /* the link to our master, or NULL */

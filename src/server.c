@@ -709,15 +709,6 @@ void closeListeningSockets(int unlink_unix_socket) {
     }
 }
 
-/* In a forked child: close the listeners without touching the event loop.
- * The epoll instance is shared with the parent, so deleting events here
- * would silently stop the parent from accepting connections. */
-void closeListeningSocketsInChild(void) {
-    for (int j = 0; j < server.ipfd.count; j++) close(server.ipfd.fd[j]);
-    for (int j = 0; j < server.tlsfd.count; j++) close(server.tlsfd.fd[j]);
-    if (server.sofd != -1) close(server.sofd);
-}
-
 /* ---------------------------------------------------------------------------
  * Start-up
  * ------------------------------------------------------------------------ */
@@ -1039,24 +1030,18 @@ void call(client *c, int flags) {
     dirty = server.dirty - dirty;
     if (dirty < 0) dirty = 0;
 
-    if (server.stat_total_error_replies > prev_err_count) real_cmd->failed_calls++;
-
-    /* Propagate the command as it ran (argv may have been rewritten);
-     * EXEC never goes out itself: its commands do, wrapped by
-     * propagatePendingCommands(). */
-    if ((flags & CMD_CALL_PROPAGATE) &&
-        (c->flags & CLIENT_PREVENT_PROP_ANY) != CLIENT_PREVENT_PROP_ANY &&
-        c->cmd->proc != execCommand) {
-        int target = dirty ? CMD_CALL_PROPAGATE : 0;
-        if (c->flags & CLIENT_FORCE_REPL) target |= CMD_CALL_PROPAGATE_REPL;
+    /* A command that changed the dataset goes to the AOF and replicas as
+     * its (possibly rewritten) argv; EXEC's commands propagate one by one
+     * and get wrapped in MULTI/EXEC (propagate.c). */
+    if ((flags & CMD_CALL_PROPAGATE) && c->cmd->proc != execCommand &&
+        !(c->flags & CLIENT_PREVENT_PROP_ANY)) {
+        int target = dirty ? (flags & CMD_CALL_PROPAGATE) : 0;
         if (c->flags & CLIENT_FORCE_AOF) target |= CMD_CALL_PROPAGATE_AOF;
-        if (c->flags & CLIENT_PREVENT_REPL_PROP) target &= ~CMD_CALL_PROPAGATE_REPL;
-        if (c->flags & CLIENT_PREVENT_AOF_PROP) target &= ~CMD_CALL_PROPAGATE_AOF;
-        target &= flags;
+        if (c->flags & CLIENT_FORCE_REPL) target |= CMD_CALL_PROPAGATE_REPL;
         if (target) alsoPropagate(c->db->id, c->argv, c->argc, target);
     }
-    c->flags &= ~(CLIENT_FORCE_AOF|CLIENT_FORCE_REPL|CLIENT_PREVENT_PROP_ANY);
-    c->flags |= client_old_flags & (CLIENT_FORCE_AOF|CLIENT_FORCE_REPL|CLIENT_PREVENT_PROP_ANY);
+
+    if (server.stat_total_error_replies > prev_err_count) real_cmd->failed_calls++;
 
     /* Slow log and latency: only for commands that can be measured as a
      * whole (not blocked ones, whose time is spent waiting). */
@@ -1084,12 +1069,11 @@ void call(client *c, int flags) {
     if (server.in_nested_call == 1) c->lastcmd = real_cmd;
     server.in_nested_call--;
     if (server.in_nested_call == 0) {
-        /* The top-level command is over: send what it propagated, and
-         * remember the offset for its client's WAIT. */
+        server.fixed_time_expire--;
         long long old_offset = server.master_repl_offset;
         propagatePendingCommands();
+        /* WAIT waits for the client's last write to reach the replicas. */
         if (server.master_repl_offset != old_offset) c->woff = server.master_repl_offset;
-        server.fixed_time_expire--;
     }
     server.stat_numcommands++;
     c->commands_processed++;

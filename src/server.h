@@ -921,7 +921,6 @@ void incrementErrorCount(const char *fullerr, size_t namelen);
 long long getInstantaneousMetric(int metric);
 int listenToPort(int port, socketFds *fds);
 void closeListeningSockets(int unlink_unix_socket);
-void closeListeningSocketsInChild(void);
 int changeListenPort(int port, socketFds *sfd, aeFileProc *accept_handler);
 uint64_t dictSdsHash(const void *key);
 uint64_t dictSdsCaseHash(const void *key);

@@ -184,3 +184,85 @@ start_server {} {
         r config set replica-serve-stale-data yes
     }
 }
+
+# Our replica loading straight from the socket (repl-diskless-load), and
+# INFO replication naming the same fields as a stock replica's.
+start_server [list binary $::stock_server overrides {repl-diskless-sync yes repl-diskless-sync-delay 0}] {
+    set m [srv 0 client]
+    repl_fill 30
+    start_server [list binary $::stock_server] {
+        set stock_rep [srv 0 client]
+        $stock_rep replicaof [srv -1 host] [srv -1 port]
+        foreach mode {swapdb on-empty-db} {
+            start_server [list overrides [list repl-diskless-load $mode]] {
+                set rep [srv 0 client]
+                $rep select 9
+                test "repl-diskless-load $mode: full sync from the socket" {
+                    $rep set stale old
+                    $rep replicaof [srv -2 host] [srv -2 port]
+                    wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                    repl_wait_digest $m $rep
+                    assert_equal 0 [$rep exists stale]
+                }
+                test "repl-diskless-load $mode: INFO replication fields as stock" {
+                    wait_for_condition 50 100 {[repl_link_up -1]} else { fail "no link" }
+                    set names {}
+                    foreach c [list $stock_rep $rep] {
+                        set n {}
+                        foreach line [split [$c info replication] "\r\n"] {
+                            if {[regexp {^([a-z_0-9]+):} $line -> f]} { lappend n $f }
+                        }
+                        lappend names $n
+                    }
+                    assert_equal [lindex $names 0] [lindex $names 1]
+                    $rep replicaof no one
+                }
+            }
+        }
+    }
+}
+
+# WAIT blocks until the timeout when the replica cannot acknowledge.
+start_server {overrides {repl-diskless-sync-delay 0}} {
+    set m [srv 0 client]
+    start_server [list binary $::stock_server] {
+        set rep [srv 0 client]
+        test "WAIT blocks, times out, and counts acknowledged replicas" {
+            $rep replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+            $m set a 1
+            assert_equal 1 [$m wait 1 0]
+            assert_equal 1 [$m wait 2 300]
+            set pid [srv 0 pid]
+            exec kill -STOP $pid
+            $m set b 2
+            set start [clock milliseconds]
+            assert_equal 0 [$m wait 1 300]
+            assert_morethan_equal [expr {[clock milliseconds] - $start}] 250
+            exec kill -CONT $pid
+            $m set c 3
+            assert_equal 1 [$m wait 1 2000]
+            assert_equal 1 [$m wait 1 0]
+        }
+    }
+}
+
+# swapdb: a transfer that breaks half way gives the old dataset back.
+start_server [list binary $::stock_server overrides {repl-diskless-sync yes repl-diskless-sync-delay 0 rdb-key-save-delay 100000 rdbcompression no}] {
+    # Big values: the child's buffered writes reach the replica key by key.
+    for {set i 0} {$i < 30} {incr i} { r set big:$i [string repeat x 40000] }
+    start_server {overrides {repl-diskless-load swapdb}} {
+        set rep [srv 0 client]
+        test "repl-diskless-load swapdb keeps the old data when the transfer fails" {
+            $rep select 9
+            $rep set stale old
+            $rep replicaof [srv -1 host] [srv -1 port]
+            wait_for_log_messages 0 {"*Loading DB in memory*"} 0 50 100
+            exec kill -9 [srv -1 pid]
+            wait_for_condition 50 100 {[catch {$rep ping}] == 0} else { fail "replica stuck" }
+            assert_equal old [$rep get stale]
+            assert_equal 1 [$rep dbsize]
+            $rep replicaof no one
+        }
+    }
+}
