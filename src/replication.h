@@ -79,6 +79,7 @@ void disconnectSlaves(void);
 void replicationCron(void);
 void replicationBeforeSleep(void);
 void replicationClientFreed(client *c);
+void replicationWaitBeforeShutdown(void);
 void replicationRdbChildDone(int ok, int to_socket);
 void replicationLoadedRdbInfo(void *rsi);
 void *rdbPopulateSaveInfo(void *rsi);

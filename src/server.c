@@ -14,6 +14,7 @@
 #pragma weak replicationCron
 #pragma weak replicationBeforeSleep
 #pragma weak replicationDenyCommand
+#pragma weak replicationWaitBeforeShutdown
 #include "rdb.h"
 #include "resp.h"
 #include "crc64.h"
@@ -906,6 +907,8 @@ static void initServer(void) {
 
 int prepareForShutdown(int flags) {
     serverLog(LL_WARNING, "User requested shutdown...");
+    /* Lagging replicas may catch up first (shutdown-timeout), unless NOW. */
+    if (!(flags & SHUTDOWN_NOW) && replicationWaitBeforeShutdown) replicationWaitBeforeShutdown();
 
     /* Stop a saving child, then the final save (persistence.c). */
     if (persistenceShutdown(flags & SHUTDOWN_SAVE, flags & SHUTDOWN_NOSAVE,

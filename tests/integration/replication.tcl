@@ -266,3 +266,55 @@ start_server [list binary $::stock_server overrides {repl-diskless-sync yes repl
         }
     }
 }
+
+# The handshake authenticates with masteruser/masterauth; a replica with
+# requirepass still applies its master's stream.
+foreach {mbin label} [list $::stock_server "stock master" {} "our master"] {
+    set mopts [list overrides {requirepass secret repl-diskless-sync-delay 0}]
+    if {$mbin ne ""} { lappend mopts binary $mbin }
+    start_server $mopts {
+        r auth secret
+        r acl setuser repl on >replpw +@all ~*
+        r set a 1
+        start_server {overrides {requirepass local}} {
+            r auth local
+            test "masteruser/masterauth handshake with a $label" {
+                r config set masteruser repl
+                r config set masterauth replpw
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                r -1 set b 2
+                wait_for_condition 50 100 {[r get b] eq "2"} else { fail "not replicated" }
+                r replicaof no one
+            }
+        }
+    }
+}
+
+# SHUTDOWN gives a lagging replica shutdown-timeout seconds to catch up.
+start_server {overrides {repl-diskless-sync-delay 0 shutdown-timeout 1}} {
+    set m [srv 0 client]
+    $m select 9
+    set mstdout [srv 0 stdout]
+    start_server [list binary $::stock_server] {
+        set rep [srv 0 client]
+        $rep select 9
+        test "SHUTDOWN waits for a lagging replica up to shutdown-timeout" {
+            $rep replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+            $m set a 1
+            wait_for_condition 50 100 {[$rep get a] eq "1"} else { fail "not replicated" }
+            set pid [srv 0 pid]
+            exec kill -STOP $pid
+            $m set b 2
+            set start [clock milliseconds]
+            catch {$m shutdown nosave}
+            set elapsed [expr {[clock milliseconds] - $start}]
+            exec kill -CONT $pid
+            assert_morethan_equal $elapsed 900
+            wait_for_condition 50 100 {[$rep get b] eq "2"} else { fail "replica lost the write" }
+            set log [exec cat $mstdout]
+            assert_match "*Waiting for replicas before shutting down*" $log
+        }
+    }
+}
