@@ -318,3 +318,61 @@ start_server {overrides {repl-diskless-sync-delay 0 shutdown-timeout 1}} {
         }
     }
 }
+
+# Our replica hides logically expired keys but only deletes them when the
+# master's DEL arrives.
+start_server [list binary $::stock_server overrides {repl-diskless-sync-delay 0}] {
+    set m [srv 0 client]
+    $m select 9
+    $m debug set-active-expire 0
+    start_server {} {
+        set rep [srv 0 client]
+        $rep select 9
+        test "replica hides expired keys until the master's DEL" {
+            $rep replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+            $m set k v px 200
+            $m set other x
+            wait_for_condition 50 100 {[$rep get other] eq "x"} else { fail "not replicated" }
+            wait_for_condition 50 100 {[$rep get k] eq ""} else { fail "key not hidden" }
+            assert_equal 0 [$rep exists k]
+            assert_equal 2 [$rep dbsize]
+            assert_equal {} [$m get k] ;# the master expires it and sends DEL
+            wait_for_condition 50 100 {[$rep dbsize] == 1} else { fail "DEL not applied" }
+        }
+        test "failover: the old master resyncs partially with the promoted replica" {
+            $rep replicaof no one
+            $rep set promoted 1
+            $m replicaof [srv 0 host] [srv 0 port]
+            wait_for_condition 50 100 {[repl_link_up -1]} else { fail "no link" }
+            wait_for_condition 50 100 {[$m get promoted] eq "1"} else { fail "not replicated" }
+            assert_equal 0 [s 0 sync_full]
+            assert_equal 1 [s 0 sync_partial_ok]
+            assert_equal [status $rep master_replid] [status $m master_replid]
+        }
+    }
+}
+
+start_server {overrides {repl-diskless-sync-delay 0}} {
+    set m [srv 0 client]
+    $m select 9
+    $m set a 1
+    start_server [list binary $::stock_server] {
+        set rep [srv 0 client]
+        $rep select 9
+        test "failover: our old master resyncs partially with a promoted stock replica" {
+            $rep replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+            $m set b 2
+            wait_for_condition 50 100 {[$rep get b] eq "2"} else { fail "not replicated" }
+            $rep replicaof no one
+            $rep set promoted 1
+            $m replicaof [srv 0 host] [srv 0 port]
+            wait_for_condition 50 100 {[repl_link_up -1]} else { fail "no link" }
+            wait_for_condition 50 100 {[$m get promoted] eq "1"} else { fail "not replicated" }
+            assert_equal 0 [s 0 sync_full]
+            assert_equal 1 [s 0 sync_partial_ok]
+            repl_wait_digest $rep $m
+        }
+    }
+}
