@@ -510,7 +510,8 @@ void readQueryFromClient(connection *conn) {
     if (sdslen(c->querybuf) > c->querybuf_peak) c->querybuf_peak = sdslen(c->querybuf);
     c->lastinteraction = server.unixtime;
     c->net_input_bytes += nread;
-    server.stat_net_input_bytes += nread;
+    if (c->flags & CLIENT_MASTER) server.stat_net_repl_input_bytes += nread;
+    else server.stat_net_input_bytes += nread;
     server.stat_total_reads_processed++;
 
     if (!(c->flags & CLIENT_MASTER) && server.client_max_querybuf_len &&
@@ -1051,7 +1052,9 @@ int writeToClient(client *c, int handler_installed) {
             (server.maxmemory == 0 || zmalloc_used_memory() < server.maxmemory) &&
             !(c->flags & CLIENT_SLAVE)) break;
     }
-    server.stat_net_output_bytes += totwritten;
+    /* Bytes to replicas count as replication traffic, as in stock. */
+    if (getClientType(c) == CLIENT_TYPE_SLAVE) server.stat_net_repl_output_bytes += totwritten;
+    else server.stat_net_output_bytes += totwritten;
     c->net_output_bytes += totwritten;
     server.stat_total_writes_processed++;
 

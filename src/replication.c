@@ -91,6 +91,11 @@ void createReplicationBacklog(void) {
     backlog->offset = server.master_repl_offset + 1;
 }
 
+/* INFO memory / MEMORY STATS: like 7.0, the bytes of history held. */
+size_t replicationBacklogMemory(void) {
+    return backlog ? (size_t)backlog->histlen : 0;
+}
+
 void freeReplicationBacklog(void) {
     if (!backlog) return;
     zfree(backlog->buf);
@@ -141,7 +146,6 @@ void feedReplicationBuffer(const char *buf, size_t len) {
         if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_START) continue;
         addReplyProto(slave, buf, len);
     }
-    server.stat_net_repl_output_bytes += 0; /* counted when written */
 }
 
 static sds catCommandProto(sds s, robj **argv, int argc) {
@@ -190,7 +194,6 @@ void replicationMasterApplied(client *c, const char *buf, size_t len) {
     replClient *r = RC(c);
     if (len == 0) return;
     r->reploff += (long long)len;
-    server.stat_net_repl_input_bytes += (long long)len;
     feedReplicationBuffer(buf, len);
 }
 

@@ -72,6 +72,7 @@ replClient *replClientState(client *c); /* creates it on first use */
 void feedReplicationBuffer(const char *buf, size_t len);
 void createReplicationBacklog(void);
 void freeReplicationBacklog(void);
+size_t replicationBacklogMemory(void);
 void changeReplicationId(void);
 void clearReplicationId2(void);
 void shiftReplicationId(void);
