@@ -376,3 +376,37 @@ start_server {overrides {repl-diskless-sync-delay 0}} {
         }
     }
 }
+
+# replica-announce-ip/port reach the master; repl-timeout on both sides.
+foreach {mbin label} [list $::stock_server "stock master" {} "our master"] {
+    set mopts [list overrides {repl-diskless-sync-delay 0 repl-timeout 2}]
+    if {$mbin ne ""} { lappend mopts binary $mbin }
+    start_server $mopts {
+        set m [srv 0 client]
+        set rbin [expr {$mbin eq "" ? $::stock_server : ""}]
+        set ropts [list overrides {replica-announce-ip 10.1.2.3 replica-announce-port 4567 repl-timeout 2}]
+        if {$rbin ne ""} { lappend ropts binary $rbin }
+        start_server $ropts {
+            set rep [srv 0 client]
+            test "replica-announce-ip/port with a $label" {
+                $rep replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                wait_for_condition 50 100 {[string match "*slave0:ip=10.1.2.3,port=4567,state=online*" [$m info replication]]} else {
+                    fail "announced address not shown: [$m info replication]"
+                }
+            }
+            test "repl-timeout: a silent replica is dropped, a silent master is left ($label)" {
+                set rpid [srv 0 pid]
+                exec kill -STOP $rpid
+                wait_for_condition 60 100 {[s -1 connected_slaves] == 0} else { fail "replica not dropped" }
+                exec kill -CONT $rpid
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link again" }
+                set mpid [srv -1 pid]
+                exec kill -STOP $mpid
+                wait_for_condition 60 100 {![repl_link_up 0]} else { exec kill -CONT $mpid; fail "master not timed out" }
+                exec kill -CONT $mpid
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link again" }
+            }
+        }
+    }
+}
