@@ -555,7 +555,14 @@ static void readSyncBulkPayload(connection *conn) {
                       transfer_fd == -1 ? "parser" : "disk");
         } else {
             transfer_usemark = 0;
-            repl_transfer_size = strtol(buf + 1, NULL, 10);
+            char *end;
+            long long size = strtoll(buf + 1, &end, 10);
+            if (size <= 0 || *end != '\0') {
+                serverLog(LL_WARNING, "Bad bulk length from MASTER: '%s'", buf);
+                abortSync();
+                return;
+            }
+            repl_transfer_size = (off_t)size;
             serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from master to %s",
                       (long long)repl_transfer_size, transfer_fd == -1 ? "parser" : "disk");
         }

@@ -410,3 +410,52 @@ foreach {mbin label} [list $::stock_server "stock master" {} "our master"] {
         }
     }
 }
+
+# A master speaking nonsense never crashes our replica.
+proc fake_master_accept {replies sock addr port} {
+    fconfigure $sock -translation binary -buffering none -blocking 1
+    foreach r $replies {
+        # One reply per command line received (the handshake is pipelined).
+        while {[gets $sock line] >= 0} {
+            if {[string match {\**} $line] || $line eq "PING\r"} break
+        }
+        puts -nonewline $sock $r
+        flush $sock
+    }
+    after 200 [list catch [list close $sock]]
+}
+
+# Let the Tcl event loop run (the fake master lives in it).
+proc repl_pump {ms} {
+    set ::repl_pump_done 0
+    after $ms {set ::repl_pump_done 1}
+    vwait ::repl_pump_done
+}
+
+start_server {} {
+    set id [string repeat a 40]
+    foreach {label tail} [list "negative bulk length" "\$-5\r\n" \
+                                "garbage instead of a bulk" "hello\r\n" \
+                                "truncated RDB" "\$100\r\nREDIS0010" \
+                                "bad EOF mark" "\$EOF:short\r\n"] {
+        test "fake master sending a $label" {
+            set replies [list "+PONG\r\n" "+OK\r\n" "+OK\r\n" "+FULLRESYNC $id 0\r\n$tail"]
+            set from [count_log_lines 0]
+            set srv [socket -server [list fake_master_accept $replies] -myaddr 127.0.0.1 0]
+            set port [lindex [fconfigure $srv -sockname] 2]
+            r replicaof 127.0.0.1 $port
+            set seen 0
+            for {set i 0} {$i < 50 && !$seen} {incr i} {
+                repl_pump 100
+                set seen [string match "*Full resync from master*" [exec tail -n +$from [srv 0 stdout]]]
+            }
+            if {!$seen} { close $srv; fail "no handshake" }
+            # The replica keeps serving and stays a replica with the link down.
+            repl_pump 300
+            assert_equal PONG [r ping]
+            assert_equal down [status r master_link_status]
+            r replicaof no one
+            close $srv
+        }
+    }
+}
