@@ -459,3 +459,23 @@ start_server {} {
         }
     }
 }
+
+# Diskless: one transfer serves both replicas once max-replicas have come,
+# long before repl-diskless-sync-delay.
+start_server {overrides {repl-diskless-sync yes repl-diskless-sync-delay 60 repl-diskless-sync-max-replicas 2}} {
+    set m [srv 0 client]
+    repl_fill 20
+    start_server [list binary $::stock_server] {
+        start_server [list binary $::stock_server] {
+            test "repl-diskless-sync-max-replicas starts the transfer early, for both" {
+                r -1 replicaof [srv -2 host] [srv -2 port]
+                r replicaof [srv -2 host] [srv -2 port]
+                wait_for_condition 50 100 {[repl_link_up 0] && [repl_link_up -1]} else { fail "no link" }
+                assert_equal 2 [s -2 sync_full]
+                assert_equal [$m debug digest] [r debug digest]
+                assert_equal [$m debug digest] [r -1 debug digest]
+                assert_equal 1 [llength [lsearch -all [split [exec cat [srv -2 stdout]] "\n"] "*Background RDB transfer started*"]]
+            }
+        }
+    }
+}
