@@ -25,6 +25,7 @@
 #pragma weak streamObjectComputeSize
 #pragma weak freeMemoryGetNotCountedMemory
 #pragma weak scriptingMemoryInfo
+#pragma weak replicationBacklogMemory
 
 /* Idle-server values for the scripting engines, used until scripting is
  * built (what a stock 7.0 server with no scripts reports). */
@@ -116,7 +117,7 @@ memOverhead *getMemoryOverheadData(void) {
     mh->total_allocated = total;
     mh->peak_allocated = server.stat_peak_memory;
     mh->startup_allocated = server.initial_memory_usage;
-    mh->repl_backlog = 0;
+    mh->repl_backlog = replicationBacklogMemory ? replicationBacklogMemory() : 0; /* replication.c */
     sumClientsMemory(&mh->clients_slaves, &mh->clients_normal);
     mh->cluster_links = clusterLinksMemory();
     mh->aof_buffer = 0;

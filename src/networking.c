@@ -14,6 +14,10 @@
  * that know RESP2 vs RESP3 live here because every command uses them.
  */
 #include "server.h"
+
+#pragma weak replicationClientFreed
+#pragma weak replicaHoldsOutput
+#pragma weak replicationMasterApplied
 #include "resp.h"
 #include <math.h>
 #include <ctype.h>
@@ -160,6 +164,7 @@ void freeClient(client *c) {
         listNode *ln = listSearchKey(server.monitors, c);
         if (ln) listDelNode(server.monitors, ln);
     }
+    if (c->repl && replicationClientFreed) replicationClientFreed(c); /* replicas, master link, WAIT */
     unlinkClient(c);
     blockedClientFreed(c); /* blocked.c: BLPOP & co. */
     freeClientMultiState(c);
@@ -436,6 +441,7 @@ void processInputBuffer(client *c) {
         if (c->paused_list_node) break;
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY|CLIENT_CLOSE_ASAP)) break;
 
+        size_t cmd_start = c->qb_pos;
         int r = respParseRequest(p, c->querybuf, sdslen(c->querybuf), &c->qb_pos,
                                  &parserCallbacks, c);
         c->reqtype = p->reqtype;
@@ -449,10 +455,15 @@ void processInputBuffer(client *c) {
         }
         if (c->argc == 0) {
             resetClient(c);
+            if ((c->flags & CLIENT_MASTER) && replicationMasterApplied)
+                replicationMasterApplied(c, c->querybuf + cmd_start, c->qb_pos - cmd_start);
             continue;
         }
         c->lastinteraction = server.unixtime;
         processCommandAndResetClient(c);
+        /* Our master's stream: count it applied, pass it to our replicas. */
+        if ((c->flags & CLIENT_MASTER) && replicationMasterApplied)
+            replicationMasterApplied(c, c->querybuf + cmd_start, c->qb_pos - cmd_start);
         if (c->flags & CLIENT_CLOSE_ASAP) break;
         p->authenticated = c->authenticated;
     }
@@ -502,7 +513,8 @@ void readQueryFromClient(connection *conn) {
     if (sdslen(c->querybuf) > c->querybuf_peak) c->querybuf_peak = sdslen(c->querybuf);
     c->lastinteraction = server.unixtime;
     c->net_input_bytes += nread;
-    server.stat_net_input_bytes += nread;
+    if (c->flags & CLIENT_MASTER) server.stat_net_repl_input_bytes += nread;
+    else server.stat_net_input_bytes += nread;
     server.stat_total_reads_processed++;
 
     if (!(c->flags & CLIENT_MASTER) && server.client_max_querybuf_len &&
@@ -535,6 +547,8 @@ int prepareClientToWrite(client *c) {
 }
 
 void putClientInPendingWriteQueue(client *c) {
+    /* A replica still waiting for its RDB keeps the stream buffered. */
+    if ((c->flags & CLIENT_SLAVE) && replicaHoldsOutput && replicaHoldsOutput(c)) return;
     if (!(c->flags & CLIENT_PENDING_WRITE) && !(c->flags & CLIENT_PROTECTED)) {
         c->flags |= CLIENT_PENDING_WRITE;
         listAddNodeHead(server.clients_pending_write, c);
@@ -1050,7 +1064,9 @@ int writeToClient(client *c, int handler_installed) {
             (server.maxmemory == 0 || zmalloc_used_memory() < server.maxmemory) &&
             !(c->flags & CLIENT_SLAVE)) break;
     }
-    server.stat_net_output_bytes += totwritten;
+    /* Bytes to replicas count as replication traffic, as in stock. */
+    if (getClientType(c) == CLIENT_TYPE_SLAVE) server.stat_net_repl_output_bytes += totwritten;
+    else server.stat_net_output_bytes += totwritten;
     c->net_output_bytes += totwritten;
     server.stat_total_writes_processed++;
 

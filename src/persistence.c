@@ -13,6 +13,10 @@
 #include <sys/wait.h>
 #include <fcntl.h>
 
+/* Replication hooks (replication.c). */
+#pragma weak replicationRdbChildDone
+#pragma weak replicationLoadedRdbInfo
+
 #define BGSAVE_RETRY_DELAY 5 /* seconds between attempts after a failure */
 
 static long long total_forks;
@@ -78,6 +82,8 @@ void loadDataFromDisk(void) {
     persist.loading_serve_clients = 0;
     if (ret == RDB_OK) {
         serverLog(LL_NOTICE, "DB loaded from disk: %.3f seconds", (double)(ustime() - start) / 1000000);
+        /* A replica resumes from the replication id/offset it saved. */
+        if (replicationLoadedRdbInfo) replicationLoadedRdbInfo(&rsi);
     } else if (ret == RDB_FAILED) {
         serverLog(LL_WARNING, "Fatal error loading the DB (%s): %s", server.rdb_filename, rdbLastError());
         serverLog(LL_WARNING, "Terminating server after rdb file reading failure.");
@@ -254,9 +260,16 @@ static void checkChildrenDone(void) {
         return;
     }
     receiveChildInfo();
-    if (server.child_type == CHILD_TYPE_RDB) backgroundSaveDone(exitcode, bysignal);
-    else if (server.child_type == CHILD_TYPE_AOF) backgroundRewriteDoneHandler(exitcode, bysignal);
+    int type = server.child_type, to_socket = persist.child_to_socket;
+    if (type == CHILD_TYPE_RDB && !to_socket) backgroundSaveDone(exitcode, bysignal);
+    else if (type == CHILD_TYPE_AOF) backgroundRewriteDoneHandler(exitcode, bysignal);
+    if (to_socket) serverLog(LL_NOTICE, "Background RDB transfer terminated with %s",
+                             exitcode == 0 && !bysignal ? "success" : "error");
+    persist.child_to_socket = 0;
     resetChildState();
+    /* Replicas waiting for this snapshot (replication.c). */
+    if (type == CHILD_TYPE_RDB && replicationRdbChildDone)
+        replicationRdbChildDone(exitcode == 0 && !bysignal, to_socket);
 }
 
 void killRDBChild(void) {

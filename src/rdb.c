@@ -839,8 +839,15 @@ static void fsyncFileDir(const char *filename) {
     zfree(copy);
 }
 
+#pragma weak rdbPopulateSaveInfo
+
 int rdbSave(const char *filename, rdbSaveInfo *rsi) {
     char tmpfile[256], cwd[1024];
+    /* Every snapshot carries the replication id/offset when there is a
+     * replication context (replication.c), so a restarted replica can
+     * resume with a partial resync. */
+    rdbSaveInfo local_rsi = RDB_SAVE_INFO_INIT;
+    if (!rsi && rdbPopulateSaveInfo) rsi = rdbPopulateSaveInfo(&local_rsi);
     snprintf(tmpfile, sizeof(tmpfile), "temp-%d.rdb", (int)getpid());
     FILE *fp = fopen(tmpfile, "w");
     if (!fp) {

@@ -193,6 +193,7 @@ typedef struct persistenceState {
     size_t current_save_keys_processed, current_save_keys_total;
     int child_info_pipe[2];           /* child -> parent progress reports */
     int in_child;                     /* this process is a saving child */
+    int child_to_socket;              /* the child streams to replicas (replication.c) */
 } persistenceState;
 extern persistenceState persist;
 
@@ -201,6 +202,7 @@ void persistenceCron(void);
 int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi);
 void rdbRemoveTempFile(pid_t childpid);
 void killRDBChild(void);
+void closeChildListeningSockets(void);
 int persistenceShutdown(int save, int nosave, int force); /* C_OK / C_ERR */
 sds persistenceDenyWritesError(void); /* MISCONF text, or NULL */
 void persistenceAfterFlushall(void);     /* FLUSHALL: stop a child, rewrite the RDB */

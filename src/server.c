@@ -9,6 +9,12 @@
  * runs the command and accounts for it (stats, slowlog, MONITOR).
  */
 #include "server.h"
+
+/* Replication hooks (replication.c, replica.c); absent, nothing happens. */
+#pragma weak replicationCron
+#pragma weak replicationBeforeSleep
+#pragma weak replicationDenyCommand
+#pragma weak replicationWaitBeforeShutdown
 #include "rdb.h"
 #include "aof.h"
 #include "resp.h"
@@ -458,6 +464,9 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
     run_with_period(100) {
         if (server.cluster_enabled) clusterCron();  /* cluster_node.c */
     }
+    run_with_period(1000) {
+        if (replicationCron) replicationCron();
+    }
     freeClientsInAsyncFreeQueue();
     checkClientPauseTimeoutAndReturnIfPaused();
 
@@ -477,6 +486,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
     blockedBeforeSleep(); /* blocked.c: ready keys, timeouts, resumed clients */
     trackingBroadcastInvalidationMessages();
+    if (replicationBeforeSleep) replicationBeforeSleep(); /* WAIT, GETACK */
     /* The AOF reaches the disk before the replies that depend on it. */
     if (aofIsOn()) flushAppendOnlyFile(0);
     handleClientsWithPendingWrites();
@@ -923,6 +933,8 @@ static void initServer(void) {
 
 int prepareForShutdown(int flags) {
     serverLog(LL_WARNING, "User requested shutdown...");
+    /* Lagging replicas may catch up first (shutdown-timeout), unless NOW. */
+    if (!(flags & SHUTDOWN_NOW) && replicationWaitBeforeShutdown) replicationWaitBeforeShutdown();
 
     /* Stop a saving child, then the final save (persistence.c). */
     if (persistenceShutdown(flags & SHUTDOWN_SAVE, flags & SHUTDOWN_NOSAVE,
@@ -1112,7 +1124,10 @@ void call(client *c, int flags) {
     server.in_nested_call--;
     if (server.in_nested_call == 0) {
         server.fixed_time_expire--;
+        long long old_offset = server.master_repl_offset;
         propagatePendingCommands();
+        /* WAIT waits for the client's last write to reach the replicas. */
+        if (server.master_repl_offset != old_offset) c->woff = server.master_repl_offset;
         /* Invalidations for the client itself follow its (EXEC's) reply. */
         trackingHandlePendingKeyInvalidations();
     }
@@ -1238,6 +1253,19 @@ int processCommand(client *c) {
         sds derr = persistenceDenyWritesError();
         if (derr) {
             rejectCommandSds(c, derr);
+            return C_OK;
+        }
+    }
+
+    /* NOREPLICAS, READONLY replica, MASTERDOWN (replication.c). */
+    if (replicationDenyCommand) {
+        int is_write = is_write_command ||
+            (c->cmd->proc == execCommand && (c->mstate.cmd_flags & CMD_WRITE));
+        int is_denystale = !(cmd_flags & CMD_STALE) ||
+            (c->cmd->proc == execCommand && (c->mstate.cmd_inv_flags & CMD_STALE));
+        robj *rerr = replicationDenyCommand(c, is_write, is_denystale);
+        if (rerr) {
+            rejectCommand(c, rerr);
             return C_OK;
         }
     }

@@ -285,6 +285,8 @@ typedef struct client {
     size_t buf_usable_size;
     size_t buf_peak;
     char *buf;
+    void *repl;               /* replication.h: replica/master link state */
+    long long woff;           /* replication offset after its last write (WAIT) */
 } client;
 
 /* Shared objects: replies and values used everywhere, never freed. */
@@ -1430,6 +1432,7 @@ void bitfieldroCommand(client *c);
 #include "tls.h"   /* TLS connection type and contexts (tls.c) */
 #include "pubsub.h"     /* publishing, per-client cleanup */
 #include "tracking.h"   /* client side caching invalidations */
+#include "replication.h" /* propagation, master and replica sides */
 
 #endif
 

@@ -1,0 +1,780 @@
+/* replica.c - the replica side of replication, as Redis 7.0 speaks it.
+ *
+ * REPLICAOF starts a non-blocking connection to the master, then a
+ * handshake driven by replies: PING, [AUTH masteruser masterauth],
+ * REPLCONF listening-port / ip-address / capa eof capa psync2, and
+ * PSYNC <replid> <offset+1> (from the link we lost, our own history after
+ * a promotion, or the repl-id/repl-offset of the RDB we restarted from),
+ * else "PSYNC ? -1". +CONTINUE resumes the stream; +FULLRESYNC is
+ * followed by an RDB ("$<len>" or "$EOF:<mark>") written to a temp file
+ * and loaded, or loaded straight from the socket (repl-diskless-load).
+ * The master link then is a client with CLIENT_MASTER whose commands run
+ * without replies; what it applies is counted in master_repl_offset and
+ * proxied verbatim to our own replicas (replication.c). REPLCONF ACK goes
+ * back every second and on GETACK.
+ */
+#include "server.h"
+#include "rdb.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#define REPL_SYNCIO_TIMEOUT 5000   /* ms, for one handshake reply */
+
+static connection *transfer_conn;  /* the link while not yet a client */
+static int transfer_fd = -1;
+static char transfer_tmpfile[256];
+off_t repl_transfer_size = -1, repl_transfer_read;
+time_t repl_transfer_lastio;
+time_t repl_down_since;
+static int transfer_usemark;
+static char transfer_eofmark[RDB_EOF_MARK_SIZE];
+static char transfer_lastbytes[RDB_EOF_MARK_SIZE];
+static char master_replid[CONFIG_RUN_ID_SIZE+1];
+static long long master_initial_offset = -1;
+
+/* What we know of the stream we were in: PSYNC asks to resume it. */
+static struct {
+    int valid;
+    char replid[CONFIG_RUN_ID_SIZE+1];
+    long long reploff;
+    int dbid;
+} cached;
+
+static void syncWithMaster(connection *conn);
+
+int replicaSyncInProgress(void) {
+    return server.repl_state == REPL_STATE_TRANSFER;
+}
+
+static int inHandshake(void) {
+    return server.repl_state >= REPL_STATE_RECEIVE_PING_REPLY &&
+           server.repl_state <= REPL_STATE_RECEIVE_PSYNC_REPLY;
+}
+
+/* ---------------------------------------------------------------------------
+ * The master client
+ * ------------------------------------------------------------------------ */
+
+static void createMasterClient(connection *conn, int dbid, const char *replid, long long reploff) {
+    client *c = createClient(conn);
+    c->flags |= CLIENT_MASTER;
+    c->authenticated = 1;
+    c->user = NULL;
+    replClient *r = replClientState(c);
+    memcpy(r->replid, replid, CONFIG_RUN_ID_SIZE);
+    r->replid[CONFIG_RUN_ID_SIZE] = '\0';
+    r->reploff = r->read_reploff = reploff;
+    selectDb(c, dbid < 0 || dbid >= server.dbnum ? 0 : dbid);
+    replMasterClient = c;
+    server.repl_state = REPL_STATE_CONNECTED;
+    repl_down_since = 0;
+}
+
+/* freeClient() of the master link: remember where we were for PSYNC. */
+void replicaMasterLinkFreed(client *c) {
+    if (c != replMasterClient) return;
+    replClient *r = c->repl;
+    replMasterClient = NULL;
+    if (!server.masterhost) return; /* REPLICAOF NO ONE: nothing to resume */
+    cached.valid = 1;
+    memcpy(cached.replid, r->replid, sizeof(cached.replid));
+    cached.reploff = r->reploff;
+    cached.dbid = c->db->id;
+    serverLog(LL_NOTICE, "Connection with master lost.");
+    serverLog(LL_NOTICE, "* Caching the disconnected master state.");
+    server.repl_state = REPL_STATE_CONNECT;
+    repl_down_since = server.unixtime;
+}
+
+/* Our own history is what a new master may continue (after failover). */
+static void cacheMasterUsingMyself(void) {
+    cached.valid = 1;
+    memcpy(cached.replid, server.replid, sizeof(cached.replid));
+    cached.reploff = server.master_repl_offset;
+    cached.dbid = 0;
+    serverLog(LL_NOTICE, "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.");
+}
+
+void replicaRestoreFromRdb(const char *replid, long long offset, int dbid) {
+    memcpy(server.replid, replid, CONFIG_RUN_ID_SIZE);
+    server.replid[CONFIG_RUN_ID_SIZE] = '\0';
+    server.master_repl_offset = offset;
+    cached.valid = 1;
+    memcpy(cached.replid, server.replid, sizeof(cached.replid));
+    cached.reploff = offset;
+    cached.dbid = dbid;
+    createReplicationBacklog();
+    serverLog(LL_NOTICE, "Cached master from the RDB: replid %s offset %lld", replid, offset);
+}
+
+int replicaStreamDb(void) {
+    if (replMasterClient) return replMasterClient->db->id;
+    if (cached.valid) return cached.dbid;
+    return -1;
+}
+
+void replicationSendAck(void) {
+    client *c = replMasterClient;
+    if (!c) return;
+    c->flags |= CLIENT_MASTER_FORCE_REPLY;
+    addReplyArrayLen(c, 3);
+    addReplyBulkCString(c, "REPLCONF");
+    addReplyBulkCString(c, "ACK");
+    addReplyBulkLongLong(c, replClientState(c)->reploff);
+    c->flags &= ~CLIENT_MASTER_FORCE_REPLY;
+}
+
+/* ---------------------------------------------------------------------------
+ * Connection and handshake
+ * ------------------------------------------------------------------------ */
+
+static void cancelTransfer(void) {
+    if (transfer_conn) {
+        connClose(transfer_conn);
+        transfer_conn = NULL;
+    }
+    if (transfer_fd != -1) {
+        close(transfer_fd);
+        transfer_fd = -1;
+        unlink(transfer_tmpfile);
+    }
+    if (server.loading && server.repl_state == REPL_STATE_TRANSFER) stopLoading();
+}
+
+/* Give up this attempt; the cron tries again. */
+static void abortSync(void) {
+    cancelTransfer();
+    if (server.masterhost) server.repl_state = REPL_STATE_CONNECT;
+}
+
+static int connectWithMaster(void) {
+    transfer_conn = connCreateSocket();
+    if (connConnect(transfer_conn, server.masterhost, server.masterport, server.bind_source_addr,
+                    syncWithMaster) == C_ERR) {
+        serverLog(LL_WARNING, "Unable to connect to MASTER: %s", connGetLastError(transfer_conn));
+        connClose(transfer_conn);
+        transfer_conn = NULL;
+        return C_ERR;
+    }
+    repl_transfer_lastio = server.unixtime;
+    server.repl_state = REPL_STATE_CONNECTING;
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync started");
+    return C_OK;
+}
+
+static int sendCommandArgs(connection *conn, int argc, const char **argv) {
+    sds s = sdscatprintf(sdsempty(), "*%d\r\n", argc);
+    for (int j = 0; j < argc; j++)
+        s = sdscatprintf(s, "$%zu\r\n%s\r\n", strlen(argv[j]), argv[j]);
+    ssize_t n = connSyncWrite(conn, s, (ssize_t)sdslen(s), REPL_SYNCIO_TIMEOUT);
+    int ok = n == (ssize_t)sdslen(s);
+    sdsfree(s);
+    return ok ? C_OK : C_ERR;
+}
+
+static int readReplyLine(connection *conn, char *buf, size_t len) {
+    if (connSyncReadLine(conn, buf, (ssize_t)len, REPL_SYNCIO_TIMEOUT) == -1) {
+        serverLog(LL_WARNING, "Error reading from MASTER: %s", connGetLastError(conn));
+        return C_ERR;
+    }
+    repl_transfer_lastio = server.unixtime;
+    return C_OK;
+}
+
+static int sendHandshake(connection *conn) {
+    if (server.masterauth) {
+        const char *args[3] = {"AUTH", NULL, NULL};
+        int argc = 1;
+        if (server.masteruser) args[argc++] = server.masteruser;
+        args[argc++] = server.masterauth;
+        if (sendCommandArgs(conn, argc, args) != C_OK) return C_ERR;
+    }
+    char port[16];
+    snprintf(port, sizeof(port), "%d", server.slave_announce_port ? server.slave_announce_port : server.port);
+    const char *lp[3] = {"REPLCONF", "listening-port", port};
+    if (sendCommandArgs(conn, 3, lp) != C_OK) return C_ERR;
+    if (server.slave_announce_ip) {
+        const char *ip[3] = {"REPLCONF", "ip-address", server.slave_announce_ip};
+        if (sendCommandArgs(conn, 3, ip) != C_OK) return C_ERR;
+    }
+    const char *capa[5] = {"REPLCONF", "capa", "eof", "capa", "psync2"};
+    return sendCommandArgs(conn, 5, capa);
+}
+
+static int sendPsync(connection *conn) {
+    char off[32];
+    const char *args[3] = {"PSYNC", "?", "-1"};
+    if (cached.valid) {
+        snprintf(off, sizeof(off), "%lld", cached.reploff + 1);
+        args[1] = cached.replid;
+        args[2] = off;
+        serverLog(LL_NOTICE, "Trying a partial resynchronization (request %s:%s).", cached.replid, off);
+    } else {
+        serverLog(LL_NOTICE, "Partial resynchronization not possible (no cached master)");
+    }
+    return sendCommandArgs(conn, 3, args);
+}
+
+static void readSyncBulkPayload(connection *conn);
+
+static void startTransfer(connection *conn) {
+    snprintf(transfer_tmpfile, sizeof(transfer_tmpfile), "temp-%d.%ld.rdb", (int)time(NULL), (long)getpid());
+    int diskless = server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB ||
+                   (server.repl_diskless_load == REPL_DISKLESS_LOAD_WHEN_DB_EMPTY && dbTotalServerKeyCount() == 0);
+    if (!diskless) {
+        transfer_fd = open(transfer_tmpfile, O_CREAT | O_WRONLY | O_EXCL, 0644);
+        if (transfer_fd == -1) {
+            serverLog(LL_WARNING, "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s",
+                      strerror(errno));
+            abortSync();
+            return;
+        }
+    }
+    repl_transfer_size = -1;
+    repl_transfer_read = 0;
+    repl_transfer_lastio = server.unixtime;
+    server.repl_state = REPL_STATE_TRANSFER;
+    connSetReadHandler(conn, readSyncBulkPayload);
+}
+
+/* A partial resync accepted: the link becomes the master client. */
+static void continueWithMaster(connection *conn, const char *reply) {
+    const char *newid = reply + 9;
+    while (*newid == ' ') newid++;
+    if (strlen(newid) >= CONFIG_RUN_ID_SIZE && memcmp(newid, cached.replid, CONFIG_RUN_ID_SIZE)) {
+        /* The master changed id (failover): our old history becomes
+         * replid2, and our replicas must hear the new id. */
+        memcpy(server.replid2, cached.replid, sizeof(server.replid2));
+        server.second_replid_offset = server.master_repl_offset + 1;
+        memcpy(server.replid, newid, CONFIG_RUN_ID_SIZE);
+        server.replid[CONFIG_RUN_ID_SIZE] = '\0';
+        memcpy(cached.replid, server.replid, sizeof(cached.replid));
+        serverLog(LL_NOTICE, "Master replication ID changed to %s", server.replid);
+        disconnectSlaves();
+    }
+    serverLog(LL_NOTICE, "Successful partial resynchronization with master.");
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+    connSetReadHandler(conn, NULL);
+    transfer_conn = NULL;
+    cached.valid = 0;
+    createMasterClient(conn, cached.dbid, cached.replid, cached.reploff);
+    /* The master sends what we miss as normal stream. */
+    connSetReadHandler(conn, readQueryFromClient);
+    createReplicationBacklog();
+}
+
+static void syncWithMaster(connection *conn) {
+    char buf[256];
+    if (server.repl_state == REPL_STATE_NONE) {
+        connClose(conn);
+        transfer_conn = NULL;
+        return;
+    }
+    if (connGetState(conn) != CONN_STATE_CONNECTED) {
+        serverLog(LL_WARNING, "Error condition on socket for SYNC: %s", connGetLastError(conn));
+        abortSync();
+        return;
+    }
+    switch (server.repl_state) {
+    case REPL_STATE_CONNECTING:
+        serverLog(LL_NOTICE, "Non blocking connect for SYNC fired the event.");
+        connSetWriteHandler(conn, NULL);
+        connSetReadHandler(conn, syncWithMaster);
+        server.repl_state = REPL_STATE_RECEIVE_PING_REPLY;
+        if (connSyncWrite(conn, "PING\r\n", 6, REPL_SYNCIO_TIMEOUT) != 6) goto error;
+        return;
+    case REPL_STATE_RECEIVE_PING_REPLY:
+        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;
+        if (buf[0] == '-' && strncmp(buf, "-NOAUTH", 7) && strncmp(buf, "-NOPERM", 7) &&
+            strncmp(buf, "-ERR operation not permitted", 28)) {
+            serverLog(LL_WARNING, "Error reply to PING from master: '%s'", buf);
+            goto error;
+        }
+        serverLog(LL_NOTICE, "Master replied to PING, replication can continue...");
+        if (sendHandshake(conn) != C_OK) goto error;
+        server.repl_state = server.masterauth ? REPL_STATE_RECEIVE_AUTH_REPLY : REPL_STATE_RECEIVE_PORT_REPLY;
+        return;
+    case REPL_STATE_RECEIVE_AUTH_REPLY:
+        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;
+        if (buf[0] == '-') {
+            serverLog(LL_WARNING, "Unable to AUTH to MASTER: %s", buf);
+            goto error;
+        }
+        server.repl_state = REPL_STATE_RECEIVE_PORT_REPLY;
+        return;
+    case REPL_STATE_RECEIVE_PORT_REPLY:
+        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;
+        if (buf[0] == '-')
+            serverLog(LL_NOTICE, "(Non critical) Master does not understand REPLCONF listening-port: %s", buf);
+        server.repl_state = server.slave_announce_ip ? REPL_STATE_RECEIVE_IP_REPLY : REPL_STATE_RECEIVE_CAPA_REPLY;
+        return;
+    case REPL_STATE_RECEIVE_IP_REPLY:
+        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;
+        if (buf[0] == '-')
+            serverLog(LL_NOTICE, "(Non critical) Master does not understand REPLCONF ip-address: %s", buf);
+        server.repl_state = REPL_STATE_RECEIVE_CAPA_REPLY;
+        return;
+    case REPL_STATE_RECEIVE_CAPA_REPLY:
+        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;
+        if (buf[0] == '-')
+            serverLog(LL_NOTICE, "(Non critical) Master does not understand REPLCONF capa: %s", buf);
+        server.repl_state = REPL_STATE_SEND_PSYNC;
+        if (sendPsync(conn) != C_OK) goto error;
+        server.repl_state = REPL_STATE_RECEIVE_PSYNC_REPLY;
+        return;
+    case REPL_STATE_RECEIVE_PSYNC_REPLY:
+        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;
+        if (buf[0] == '\0') return; /* keepalive newline before the reply */
+        if (!strncmp(buf, "+FULLRESYNC", 11)) {
+            char *id = buf + 12, *off = strchr(id, ' ');
+            if (!off || off - id != CONFIG_RUN_ID_SIZE) {
+                serverLog(LL_WARNING, "Master replied with wrong +FULLRESYNC syntax.");
+                memset(master_replid, 0, sizeof(master_replid));
+                master_initial_offset = -1;
+            } else {
+                memcpy(master_replid, id, CONFIG_RUN_ID_SIZE);
+                master_replid[CONFIG_RUN_ID_SIZE] = '\0';
+                master_initial_offset = strtoll(off + 1, NULL, 10);
+                serverLog(LL_NOTICE, "Full resync from master: %s:%lld", master_replid, master_initial_offset);
+            }
+            cached.valid = 0;
+            startTransfer(conn);
+            return;
+        }
+        if (!strncmp(buf, "+CONTINUE", 9)) {
+            continueWithMaster(conn, buf);
+            return;
+        }
+        if (!strncmp(buf, "-NOMASTERLINK", 13) || !strncmp(buf, "-LOADING", 8)) {
+            serverLog(LL_NOTICE, "Master is currently unable to PSYNC but should be in the future: %s", buf);
+        } else {
+            serverLog(LL_WARNING, "Unexpected reply to PSYNC from master: %s", buf);
+        }
+        goto error;
+    default:
+        return;
+    }
+error:
+    abortSync();
+}
+
+/* ---------------------------------------------------------------------------
+ * Receiving and loading the RDB
+ * ------------------------------------------------------------------------ */
+
+/* A blocking rio over the master socket, for diskless loading. With the
+ * EOF mark format the last 40 bytes read are kept to check the mark. */
+static int connRioRead(rio *r, void *buf, size_t len) {
+    connection *conn = r->privdata;
+    if (!transfer_usemark && repl_transfer_read + (off_t)len > repl_transfer_size) return 0;
+    ssize_t n = connSyncRead(conn, buf, (ssize_t)len, (long long)server.repl_timeout * 1000);
+    if (n != (ssize_t)len) return 0;
+    repl_transfer_read += (off_t)len;
+    repl_transfer_lastio = server.unixtime;
+    server.stat_net_repl_input_bytes += (long long)len;
+    return 1;
+}
+
+static int connRioWrite(rio *r, const void *buf, size_t len) {
+    (void)r; (void)buf; (void)len;
+    return 0;
+}
+
+static off_t connRioTell(rio *r) {
+    (void)r;
+    return repl_transfer_read;
+}
+
+static int connRioFlush(rio *r) {
+    (void)r;
+    return 1;
+}
+
+static void emptyDataForSync(void) {
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
+    emptyData(-1, server.repl_slave_lazy_flush ? EMPTYDB_ASYNC : EMPTYDB_NO_FLAGS, NULL);
+}
+
+/* The dataset is the master's now: become its replica at its offset. */
+static void finishFullSync(connection *conn, rdbSaveInfo *rsi) {
+    memcpy(server.replid, master_replid, sizeof(server.replid));
+    server.master_repl_offset = master_initial_offset;
+    clearReplicationId2();
+    /* Our replicas must resync with the new history. */
+    disconnectSlaves();
+    freeReplicationBacklog();
+    createReplicationBacklog();
+    transfer_conn = NULL;
+    connSetReadHandler(conn, NULL);
+    createMasterClient(conn, rsi->repl_stream_db, master_replid, master_initial_offset);
+    connSetReadHandler(conn, readQueryFromClient);
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
+}
+
+/* repl-diskless-load swapdb: the current dataset is set aside while the
+ * new one loads, and comes back if the load fails. */
+typedef struct dbBackup {
+    dict **dicts, **expires;
+} dbBackup;
+
+static dbBackup *backupDatabases(void) {
+    dbBackup *b = zmalloc(sizeof(*b));
+    b->dicts = zmalloc(sizeof(dict *) * server.dbnum);
+    b->expires = zmalloc(sizeof(dict *) * server.dbnum);
+    for (int j = 0; j < server.dbnum; j++) {
+        redisDb *db = server.db + j;
+        b->dicts[j] = db->dict;
+        b->expires[j] = db->expires;
+        db->dict = dictCreate(&dbDictType);
+        db->expires = dictCreate(&keyptrDictType);
+        db->avg_ttl = 0;
+        db->expires_cursor = 0;
+    }
+    return b;
+}
+
+/* restore: put the old data back (dropping what loaded), else free it. */
+static void discardDbBackup(dbBackup *b, int restore) {
+    for (int j = 0; j < server.dbnum; j++) {
+        redisDb *db = server.db + j;
+        /* Expires first: they share the key sds owned by the keys table. */
+        if (restore) {
+            dictRelease(db->expires);
+            dictRelease(db->dict);
+            db->dict = b->dicts[j];
+            db->expires = b->expires[j];
+        } else {
+            dictRelease(b->expires[j]);
+            dictRelease(b->dicts[j]);
+        }
+    }
+    zfree(b->dicts);
+    zfree(b->expires);
+    zfree(b);
+}
+
+static void loadFromSocket(connection *conn) {
+    rio r;
+    memset(&r, 0, sizeof(r));
+    r.read = connRioRead;
+    r.write = connRioWrite;
+    r.tell = connRioTell;
+    r.flush = connRioFlush;
+    r.privdata = conn;
+    rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
+    dbBackup *backup = NULL;
+    if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) {
+        for (int j = 0; j < server.dbnum; j++) signalFlushedDb(j, 0);
+        backup = backupDatabases();
+    } else {
+        emptyDataForSync();
+    }
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    connBlock(conn);
+    startLoading(0);
+    int ret = rdbLoadRio(&r, RDBFLAGS_REPLICATION, &rsi);
+    if (ret == C_OK && transfer_usemark) {
+        char mark[RDB_EOF_MARK_SIZE];
+        if (!connRioRead(&r, mark, RDB_EOF_MARK_SIZE) || memcmp(mark, transfer_eofmark, RDB_EOF_MARK_SIZE)) {
+            serverLog(LL_WARNING, "Replication stream EOF marker is broken");
+            ret = C_ERR;
+        }
+    }
+    stopLoading();
+    connNonBlock(conn);
+    if (ret != C_OK) {
+        serverLog(LL_WARNING, "Failed trying to load the MASTER synchronization DB from socket: %s", rdbLastError());
+        if (backup) {
+            serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the half-loaded data and restoring the old one");
+            discardDbBackup(backup, 1);
+        } else {
+            emptyDataForSync();
+        }
+        abortSync();
+        return;
+    }
+    if (backup) discardDbBackup(backup, 0);
+    finishFullSync(conn, &rsi);
+}
+
+static void loadFromFile(connection *conn) {
+    if (fsync(transfer_fd) == -1) {
+        serverLog(LL_WARNING, "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: %s",
+                  strerror(errno));
+        abortSync();
+        return;
+    }
+    close(transfer_fd);
+    transfer_fd = -1;
+    if (rename(transfer_tmpfile, server.rdb_filename) == -1) {
+        serverLog(LL_WARNING, "Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s",
+                  server.rdb_filename, strerror(errno));
+        unlink(transfer_tmpfile);
+        abortSync();
+        return;
+    }
+    emptyDataForSync();
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
+    if (rdbLoad(server.rdb_filename, &rsi, RDBFLAGS_REPLICATION) != RDB_OK) {
+        serverLog(LL_WARNING, "Failed trying to load the MASTER synchronization DB from disk: %s", rdbLastError());
+        emptyDataForSync();
+        abortSync();
+        return;
+    }
+    finishFullSync(conn, &rsi);
+}
+
+/* The bulk header, then the payload into the temp file (or, diskless,
+ * the whole load at once from the socket). */
+static void readSyncBulkPayload(connection *conn) {
+    if (repl_transfer_size == -1) {
+        char buf[256];
+        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) {
+            abortSync();
+            return;
+        }
+        if (buf[0] == '-') {
+            serverLog(LL_WARNING, "MASTER aborted replication with an error: %s", buf + 1);
+            abortSync();
+            return;
+        }
+        if (buf[0] == '\0') return; /* keepalive while the master saves */
+        if (buf[0] != '$') {
+            serverLog(LL_WARNING, "Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", buf);
+            abortSync();
+            return;
+        }
+        if (!strncmp(buf + 1, "EOF:", 4) && strlen(buf + 5) >= RDB_EOF_MARK_SIZE) {
+            transfer_usemark = 1;
+            memcpy(transfer_eofmark, buf + 5, RDB_EOF_MARK_SIZE);
+            memset(transfer_lastbytes, 0, RDB_EOF_MARK_SIZE);
+            repl_transfer_size = 0;
+            serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to %s",
+                      transfer_fd == -1 ? "parser" : "disk");
+        } else {
+            transfer_usemark = 0;
+            char *end;
+            long long size = strtoll(buf + 1, &end, 10);
+            if (size <= 0 || *end != '\0') {
+                serverLog(LL_WARNING, "Bad bulk length from MASTER: '%s'", buf);
+                abortSync();
+                return;
+            }
+            repl_transfer_size = (off_t)size;
+            serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from master to %s",
+                      (long long)repl_transfer_size, transfer_fd == -1 ? "parser" : "disk");
+        }
+        if (transfer_fd == -1) loadFromSocket(conn);
+        return;
+    }
+
+    char buf[PROTO_IOBUF_LEN];
+    size_t readlen = sizeof(buf);
+    if (!transfer_usemark) {
+        off_t left = repl_transfer_size - repl_transfer_read;
+        if ((off_t)readlen > left) readlen = (size_t)left;
+    }
+    int nread = connRead(conn, buf, readlen);
+    if (nread <= 0) {
+        if (nread == -1 && connGetState(conn) == CONN_STATE_CONNECTED) return;
+        serverLog(LL_WARNING, "I/O error trying to sync with MASTER: %s",
+                  nread == -1 ? connGetLastError(conn) : "connection lost");
+        abortSync();
+        return;
+    }
+    server.stat_net_repl_input_bytes += nread;
+    repl_transfer_lastio = server.unixtime;
+    int eof = 0;
+    if (transfer_usemark) {
+        /* Keep the last 40 bytes seen to spot the end mark. */
+        if (nread >= RDB_EOF_MARK_SIZE) {
+            memcpy(transfer_lastbytes, buf + nread - RDB_EOF_MARK_SIZE, RDB_EOF_MARK_SIZE);
+        } else {
+            int keep = RDB_EOF_MARK_SIZE - nread;
+            memmove(transfer_lastbytes, transfer_lastbytes + nread, (size_t)keep);
+            memcpy(transfer_lastbytes + keep, buf, (size_t)nread);
+        }
+        if (memcmp(transfer_lastbytes, transfer_eofmark, RDB_EOF_MARK_SIZE) == 0) eof = 1;
+    }
+    if (write(transfer_fd, buf, (size_t)nread) != nread) {
+        serverLog(LL_WARNING, "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
+                  strerror(errno));
+        abortSync();
+        return;
+    }
+    repl_transfer_read += nread;
+    if (transfer_usemark && eof) {
+        if (ftruncate(transfer_fd, repl_transfer_read - RDB_EOF_MARK_SIZE) == -1) {
+            abortSync();
+            return;
+        }
+    } else if (transfer_usemark || repl_transfer_read != repl_transfer_size) {
+        return;
+    }
+    loadFromFile(conn);
+}
+
+/* ---------------------------------------------------------------------------
+ * REPLICAOF
+ * ------------------------------------------------------------------------ */
+
+void replicationSetMaster(char *ip, int port) {
+    int was_master = server.masterhost == NULL;
+    zfree(server.masterhost);
+    server.masterhost = zstrdup(ip);
+    server.masterport = port;
+    if (replMasterClient) freeClient(replMasterClient); /* caches it */
+    cancelTransfer();
+    if (was_master) {
+        cached.valid = 0;
+        cacheMasterUsingMyself();
+    }
+    server.repl_state = REPL_STATE_CONNECT;
+    serverLog(LL_NOTICE, "Connecting to MASTER %s:%d", server.masterhost, server.masterport);
+    connectWithMaster();
+}
+
+void replicationUnsetMaster(void) {
+    if (!server.masterhost) return;
+    zfree(server.masterhost);
+    server.masterhost = NULL;
+    if (replMasterClient) freeClient(replMasterClient);
+    cached.valid = 0;
+    cancelTransfer();
+    /* Our history goes on under a new id; replicas reconnect and PSYNC. */
+    shiftReplicationId();
+    disconnectSlaves();
+    server.repl_state = REPL_STATE_NONE;
+    repl_down_since = 0;
+}
+
+/* REPLICAOF / SLAVEOF <host> <port> | NO ONE */
+void replicaofCommand(client *c) {
+    if (server.cluster_enabled) {
+        addReplyError(c, "REPLICAOF not allowed in cluster mode.");
+        return;
+    }
+    if (!strcasecmp(c->argv[1]->ptr, "no") && !strcasecmp(c->argv[2]->ptr, "one")) {
+        if (server.masterhost) {
+            replicationUnsetMaster();
+            sds client = catClientInfoString(sdsempty(), c);
+            serverLog(LL_NOTICE, "MASTER MODE enabled (user request from '%s')", client);
+            sdsfree(client);
+        }
+        addReply(c, shared.ok);
+        return;
+    }
+    if (c->flags & CLIENT_SLAVE) {
+        addReplyError(c, "Command is not valid when client is a replica.");
+        return;
+    }
+    long port;
+    if (getRangeLongFromObjectOrReply(c, c->argv[2], 0, 65535, &port, "Invalid master port") != C_OK) return;
+    if (server.masterhost && !strcasecmp(server.masterhost, c->argv[1]->ptr) && server.masterport == port) {
+        serverLog(LL_NOTICE, "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
+        addReplyStatus(c, "OK Already connected to specified master");
+        return;
+    }
+    replicationSetMaster(c->argv[1]->ptr, (int)port);
+    sds client = catClientInfoString(sdsempty(), c);
+    serverLog(LL_NOTICE, "REPLICAOF %s:%d enabled (user request from '%s')", server.masterhost, server.masterport, client);
+    sdsfree(client);
+    addReply(c, shared.ok);
+}
+
+/* ---------------------------------------------------------------------------
+ * Cron, ROLE, INFO
+ * ------------------------------------------------------------------------ */
+
+void replicaCron(void) {
+    if (!server.masterhost) return;
+    /* replicaof from the config file: start at the first cron. */
+    if (server.repl_state == REPL_STATE_NONE) {
+        if (!cached.valid) cacheMasterUsingMyself();
+        server.repl_state = REPL_STATE_CONNECT;
+    }
+    if ((server.repl_state == REPL_STATE_CONNECTING || inHandshake()) &&
+        server.unixtime - repl_transfer_lastio > server.repl_timeout) {
+        serverLog(LL_WARNING, "Timeout connecting to the MASTER...");
+        abortSync();
+    }
+    if (server.repl_state == REPL_STATE_TRANSFER &&
+        server.unixtime - repl_transfer_lastio > server.repl_timeout) {
+        serverLog(LL_WARNING, "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+        abortSync();
+    }
+    if (replMasterClient && server.unixtime - replMasterClient->lastinteraction > server.repl_timeout) {
+        serverLog(LL_WARNING, "MASTER timeout: no data nor PING received...");
+        freeClient(replMasterClient);
+    }
+    if (server.repl_state == REPL_STATE_CONNECT) {
+        serverLog(LL_NOTICE, "Connecting to MASTER %s:%d", server.masterhost, server.masterport);
+        connectWithMaster();
+    }
+    if (replMasterClient) replicationSendAck();
+}
+
+void replicaRoleReply(client *c) {
+    const char *state;
+    if (inHandshake()) {
+        state = "handshake";
+    } else {
+        switch (server.repl_state) {
+        case REPL_STATE_NONE: state = "none"; break;
+        case REPL_STATE_CONNECT: state = "connect"; break;
+        case REPL_STATE_CONNECTING: state = "connecting"; break;
+        case REPL_STATE_TRANSFER: state = "sync"; break;
+        case REPL_STATE_CONNECTED: state = "connected"; break;
+        default: state = "unknown"; break;
+        }
+    }
+    addReplyArrayLen(c, 5);
+    addReplyBulkCBuffer(c, "slave", 5);
+    addReplyBulkCString(c, server.masterhost);
+    addReplyLongLong(c, server.masterport);
+    addReplyBulkCString(c, state);
+    addReplyLongLong(c, replMasterClient ? replClientState(replMasterClient)->reploff : -1);
+}
+
+sds genReplicaInfoFields(sds info) {
+    client *m = replMasterClient;
+    /* 1 when there is no stream at all, as stock shows it. */
+    long long reploff = m ? replClientState(m)->reploff : (cached.valid ? cached.reploff : 1);
+    long long readoff = m ? reploff + (long long)(sdslen(m->querybuf) - m->qb_pos) : reploff;
+    info = sdscatprintf(info,
+        "master_host:%s\r\n"
+        "master_port:%d\r\n"
+        "master_link_status:%s\r\n"
+        "master_last_io_seconds_ago:%d\r\n"
+        "master_sync_in_progress:%d\r\n"
+        "slave_read_repl_offset:%lld\r\n"
+        "slave_repl_offset:%lld\r\n",
+        server.masterhost, server.masterport,
+        server.repl_state == REPL_STATE_CONNECTED ? "up" : "down",
+        m ? (int)(server.unixtime - m->lastinteraction) : -1,
+        server.repl_state == REPL_STATE_TRANSFER,
+        readoff, reploff);
+    if (server.repl_state == REPL_STATE_TRANSFER) {
+        double perc = repl_transfer_size > 0 ? ((double)repl_transfer_read / (double)repl_transfer_size) * 100 : 0;
+        info = sdscatprintf(info,
+            "master_sync_total_bytes:%lld\r\n"
+            "master_sync_read_bytes:%lld\r\n"
+            "master_sync_left_bytes:%lld\r\n"
+            "master_sync_perc:%.2f\r\n"
+            "master_sync_last_io_seconds_ago:%d\r\n",
+            (long long)repl_transfer_size, (long long)repl_transfer_read,
+            (long long)(repl_transfer_size - repl_transfer_read), perc,
+            (int)(server.unixtime - repl_transfer_lastio));
+    }
+    if (server.repl_state != REPL_STATE_CONNECTED)
+        info = sdscatprintf(info, "master_link_down_since_seconds:%jd\r\n",
+                            repl_down_since ? (intmax_t)(server.unixtime - repl_down_since) : (intmax_t)-1);
+    info = sdscatprintf(info,
+        "slave_priority:%d\r\n"
+        "slave_read_only:%d\r\n"
+        "replica_announced:%d\r\n",
+        server.slave_priority, server.repl_slave_ro, server.replica_announced);
+    return info;
+}

@@ -1,0 +1,1027 @@
+/* replication.c - the master side of replication, as Redis 7.0 speaks it.
+ *
+ * The replication stream is the RESP encoding of what propagate.c hands
+ * over (with SELECT when the db changes). It goes to a circular backlog
+ * (for partial resyncs, sized by repl-backlog-size) and to every replica's
+ * output buffer. A replica's buffer is held back (replicaHoldsOutput)
+ * until its RDB has been sent, so the stream since the snapshot point
+ * follows the snapshot.
+ *
+ * SYNC/PSYNC: a PSYNC naming our replid (or replid2 up to
+ * second_replid_offset) and an offset still in the backlog gets
+ * +CONTINUE and the missing bytes; anything else a full resync:
+ * +FULLRESYNC <replid> <offset>, then an RDB, either a BGSAVE file sent as
+ * "$<len>\r\n<bytes>" or, diskless, written by a forked child straight to
+ * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>".
+ * Also REPLCONF, WAIT (a small self-contained blocking mechanism), ROLE,
+ * INFO replication and the checks processCommand asks for (READONLY,
+ * MASTERDOWN, NOREPLICAS). The replica side is in replica.c.
+ */
+#include "server.h"
+#include "rdb.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+
+typedef struct replBacklog {
+    char *buf;
+    long long size;
+    long long idx;      /* where the next byte goes */
+    long long histlen;  /* valid bytes */
+    long long offset;   /* replication offset of the first valid byte */
+} replBacklog;
+
+static replBacklog *backlog;
+static int slaveseldb = -1;          /* db the stream last SELECTed */
+static time_t repl_no_slaves_since;
+static int good_slaves;
+static int get_ack_from_slaves;
+static list *waiting_clients;        /* clients blocked in WAIT */
+static int wait_check_needed;
+static long long repl_cron_loops;
+client *replMasterClient;
+
+replClient *replClientState(client *c) {
+    if (!c->repl) {
+        replClient *r = zcalloc(sizeof(*r));
+        r->dbfd = -1;
+        c->repl = r;
+    }
+    return c->repl;
+}
+
+static replClient *RC(client *c) { return replClientState(c); }
+
+/* ---------------------------------------------------------------------------
+ * Replication ids
+ * ------------------------------------------------------------------------ */
+
+void changeReplicationId(void) {
+    getRandomHexChars(server.replid, CONFIG_RUN_ID_SIZE);
+    server.replid[CONFIG_RUN_ID_SIZE] = '\0';
+}
+
+void clearReplicationId2(void) {
+    memset(server.replid2, '0', CONFIG_RUN_ID_SIZE);
+    server.replid2[CONFIG_RUN_ID_SIZE] = '\0';
+    server.second_replid_offset = -1;
+}
+
+/* On promotion: the old history stays valid up to the current offset
+ * under replid2, so replicas of the old master can PSYNC with us. */
+void shiftReplicationId(void) {
+    memcpy(server.replid2, server.replid, sizeof(server.replid));
+    server.second_replid_offset = server.master_repl_offset + 1;
+    changeReplicationId();
+    serverLog(LL_NOTICE, "Setting secondary replication ID to %s, valid up to offset: %lld. New replication ID is %s",
+              server.replid2, server.second_replid_offset, server.replid);
+}
+
+/* ---------------------------------------------------------------------------
+ * Backlog and the stream
+ * ------------------------------------------------------------------------ */
+
+void createReplicationBacklog(void) {
+    if (backlog) return;
+    backlog = zcalloc(sizeof(*backlog));
+    backlog->size = server.repl_backlog_size;
+    backlog->buf = zmalloc((size_t)backlog->size);
+    /* The next byte written will be master_repl_offset+1. */
+    backlog->offset = server.master_repl_offset + 1;
+}
+
+/* INFO memory / MEMORY STATS: like 7.0, the bytes of history held. */
+size_t replicationBacklogMemory(void) {
+    return backlog ? (size_t)backlog->histlen : 0;
+}
+
+void freeReplicationBacklog(void) {
+    if (!backlog) return;
+    zfree(backlog->buf);
+    zfree(backlog);
+    backlog = NULL;
+}
+
+/* repl-backlog-size changed at run time: start over with the new size. */
+static void resizeReplicationBacklogIfNeeded(void) {
+    if (backlog && backlog->size != server.repl_backlog_size) {
+        freeReplicationBacklog();
+        createReplicationBacklog();
+    }
+}
+
+static void feedBacklog(const char *p, size_t len) {
+    server.master_repl_offset += (long long)len;
+    if (!backlog) return;
+    while (len) {
+        size_t room = (size_t)(backlog->size - backlog->idx);
+        size_t n = len < room ? len : room;
+        memcpy(backlog->buf + backlog->idx, p, n);
+        backlog->idx += (long long)n;
+        if (backlog->idx == backlog->size) backlog->idx = 0;
+        backlog->histlen += (long long)n;
+        len -= n;
+        p += n;
+    }
+    if (backlog->histlen > backlog->size) backlog->histlen = backlog->size;
+    backlog->offset = server.master_repl_offset - backlog->histlen + 1;
+}
+
+int replicaHoldsOutput(client *c) {
+    replClient *r = c->repl;
+    return r && r->state != 0 && r->state != SLAVE_STATE_ONLINE;
+}
+
+/* Bytes of the stream: to the backlog and to every replica past the
+ * snapshot point (those waiting for a BGSAVE to start get nothing: their
+ * snapshot will include it). */
+void feedReplicationBuffer(const char *buf, size_t len) {
+    feedBacklog(buf, len);
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_START) continue;
+        addReplyProto(slave, buf, len);
+    }
+}
+
+static sds catCommandProto(sds s, robj **argv, int argc) {
+    s = sdscatprintf(s, "*%d\r\n", argc);
+    for (int j = 0; j < argc; j++) {
+        robj *o = argv[j];
+        if (sdsEncodedObject(o)) {
+            s = sdscatprintf(s, "$%zu\r\n", sdslen(o->ptr));
+            s = sdscatlen(s, o->ptr, sdslen(o->ptr));
+        } else {
+            char buf[LONG_STR_SIZE];
+            int n = ll2string(buf, sizeof(buf), (long)o->ptr);
+            s = sdscatprintf(s, "$%d\r\n", n);
+            s = sdscatlen(s, buf, (size_t)n);
+        }
+        s = sdscatlen(s, "\r\n", 2);
+    }
+    return s;
+}
+
+/* The propagation consumer. A replica proxies its master's stream
+ * verbatim instead (replicationMasterApplied), so sub-replicas see the
+ * same bytes and offsets. */
+void replicationFeedReplicas(int dictid, robj **argv, int argc) {
+    if (server.masterhost != NULL) return;
+    if (backlog == NULL && listLength(server.slaves) == 0) return;
+    sds s = sdsempty();
+    if (dictid != -1 && slaveseldb != dictid) {
+        robj *sel[2];
+        char buf[LONG_STR_SIZE];
+        int n = ll2string(buf, sizeof(buf), dictid);
+        sel[0] = createStringObject("SELECT", 6);
+        sel[1] = createStringObject(buf, (size_t)n);
+        s = catCommandProto(s, sel, 2);
+        decrRefCount(sel[0]);
+        decrRefCount(sel[1]);
+        slaveseldb = dictid;
+    }
+    s = catCommandProto(s, argv, argc);
+    feedReplicationBuffer(s, sdslen(s));
+    sdsfree(s);
+}
+
+/* Our master's stream, applied: offsets advance, replicas get it as is. */
+void replicationMasterApplied(client *c, const char *buf, size_t len) {
+    replClient *r = RC(c);
+    if (len == 0) return;
+    r->reploff += (long long)len;
+    feedReplicationBuffer(buf, len);
+}
+
+/* ---------------------------------------------------------------------------
+ * Replica clients
+ * ------------------------------------------------------------------------ */
+
+static void refreshGoodSlavesCount(void) {
+    if (!server.repl_min_slaves_to_write || !server.repl_min_slaves_max_lag) return;
+    int good = 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        replClient *r = RC(listNodeValue(ln));
+        if (r->state == SLAVE_STATE_ONLINE && server.unixtime - r->ack_time <= server.repl_min_slaves_max_lag)
+            good++;
+    }
+    good_slaves = good;
+}
+
+static const char *replicaAddr(client *slave, char *ip, size_t iplen) {
+    replClient *r = RC(slave);
+    if (r->addr) return r->addr;
+    if (!slave->conn || connPeerToString(slave->conn, ip, iplen, NULL) == -1) return NULL;
+    return ip;
+}
+
+static const char *replicaName(client *slave) {
+    static char buf[NET_ADDR_STR_LEN + 16];
+    char ip[NET_IP_STR_LEN];
+    const char *a = replicaAddr(slave, ip, sizeof(ip));
+    snprintf(buf, sizeof(buf), "%s:%d", a ? a : "?", RC(slave)->listening_port);
+    return buf;
+}
+
+void disconnectSlaves(void) {
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) freeClientAsync(listNodeValue(ln));
+}
+
+static void replicaPutOnline(client *slave) {
+    replClient *r = RC(slave);
+    r->state = SLAVE_STATE_ONLINE;
+    r->ack_time = server.unixtime;
+    if (slave->conn) connSetWriteHandler(slave->conn, NULL);
+    if (clientHasPendingReplies(slave)) putClientInPendingWriteQueue(slave);
+    refreshGoodSlavesCount();
+    serverLog(LL_NOTICE, "Synchronization with replica %s succeeded", replicaName(slave));
+}
+
+static void wakeWaitingClients(void);
+static const char *replicaStateName(int state);
+
+/* freeClient() calls this for every client with replication state. */
+void replicationClientFreed(client *c) {
+    replClient *r = c->repl;
+    if (c->flags & CLIENT_SLAVE && !(c->flags & CLIENT_MONITOR)) {
+        listNode *ln = listSearchKey(server.slaves, c);
+        if (ln) listDelNode(server.slaves, ln);
+        if (r->dbfd != -1) close(r->dbfd);
+        if (listLength(server.slaves) == 0) repl_no_slaves_since = server.unixtime;
+        serverLog(LL_NOTICE, "Connection with replica %s lost.", replicaName(c));
+        refreshGoodSlavesCount();
+    }
+    if (c->flags & CLIENT_MASTER) replicaMasterLinkFreed(c);
+    if (r->wait_node) {
+        listDelNode(waiting_clients, r->wait_node);
+        r->wait_node = NULL;
+    }
+    sdsfree(r->preamble);
+    zfree(r->addr);
+    zfree(r);
+    c->repl = NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Full resync: snapshots for replicas
+ * ------------------------------------------------------------------------ */
+
+static void *fillSaveInfo(rdbSaveInfo *rsi) {
+    rsi->repl_stream_db = slaveseldb == -1 ? 0 : slaveseldb;
+    return rsi;
+}
+
+/* Every snapshot records the replication context so that a restarted
+ * instance can PSYNC (rdb.c asks through a weak hook). */
+void *rdbPopulateSaveInfo(void *p) {
+    rdbSaveInfo *rsi = p;
+    if (!server.masterhost && backlog) return fillSaveInfo(rsi);
+    if (server.masterhost && replicaStreamDb() >= 0) {
+        rsi->repl_stream_db = replicaStreamDb();
+        return rsi;
+    }
+    return NULL;
+}
+
+static int writeFullResyncReply(client *slave, long long offset) {
+    replClient *r = RC(slave);
+    r->psync_initial_offset = offset;
+    r->state = SLAVE_STATE_WAIT_BGSAVE_END;
+    /* The snapshot's point: the next command must SELECT again. */
+    slaveseldb = -1;
+    if (slave->flags & CLIENT_PRE_PSYNC) return C_OK;
+    char buf[128];
+    int n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld\r\n", server.replid, offset);
+    if (connWrite(slave->conn, buf, (size_t)n) != n) {
+        freeClientAsync(slave);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* rio that writes to every target socket of a diskless transfer; the
+ * sockets stay non-blocking (the parent shares them), so we poll. */
+typedef struct socketTargets {
+    int *fds;
+    int count;
+    sds buf;
+} socketTargets;
+
+static int writeAllFd(int fd, const char *p, size_t len) {
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n == -1 && errno == EAGAIN) {
+            struct pollfd pfd = {fd, POLLOUT, 0};
+            if (poll(&pfd, 1, server.repl_timeout * 1000) <= 0) return -1;
+            continue;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+static int socketTargetsFlush(rio *r) {
+    socketTargets *t = r->privdata;
+    int alive = 0;
+    for (int i = 0; i < t->count; i++) {
+        if (t->fds[i] == -1) continue;
+        if (writeAllFd(t->fds[i], t->buf, sdslen(t->buf)) == -1) t->fds[i] = -1;
+        else alive++;
+    }
+    sdsclear(t->buf);
+    return alive > 0;
+}
+
+static int socketTargetsWrite(rio *r, const void *buf, size_t len) {
+    socketTargets *t = r->privdata;
+    t->buf = sdscatlen(t->buf, buf, len);
+    r->io.fd.pos += (off_t)len;
+    if (sdslen(t->buf) >= 64 * 1024) return socketTargetsFlush(r);
+    return 1;
+}
+
+static off_t socketTargetsTell(rio *r) { return r->io.fd.pos; }
+
+static int socketTargetsRead(rio *r, void *buf, size_t len) {
+    (void)r; (void)buf; (void)len;
+    return 0;
+}
+
+/* Child: the RDB with the EOF mark format, to all targets. */
+static int childWriteRdbToSockets(socketTargets *t, rdbSaveInfo *rsi) {
+    rio r;
+    memset(&r, 0, sizeof(r));
+    r.read = socketTargetsRead;
+    r.write = socketTargetsWrite;
+    r.tell = socketTargetsTell;
+    r.flush = socketTargetsFlush;
+    r.privdata = t;
+    char mark[RDB_EOF_MARK_SIZE];
+    getRandomHexChars(mark, RDB_EOF_MARK_SIZE);
+    if (!rioWrite(&r, "$EOF:", 5) || !rioWrite(&r, mark, RDB_EOF_MARK_SIZE) || !rioWrite(&r, "\r\n", 2))
+        return C_ERR;
+    if (rdbSaveRio(&r, RDBFLAGS_REPLICATION, rsi) == C_ERR) return C_ERR;
+    if (!rioWrite(&r, mark, RDB_EOF_MARK_SIZE)) return C_ERR;
+    return socketTargetsFlush(&r) ? C_OK : C_ERR;
+}
+
+static int startDisklessTransfer(rdbSaveInfo *rsi) {
+    socketTargets t = {zmalloc(sizeof(int) * listLength(server.slaves)), 0, NULL};
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_END) t.fds[t.count++] = slave->conn->fd;
+    }
+    long long start = ustime();
+    pid_t pid = fork();
+    if (pid == 0) {
+        persist.in_child = 1;
+        closeChildListeningSockets();
+        t.buf = sdsempty();
+        int ret = childWriteRdbToSockets(&t, rsi);
+        _exit(ret == C_OK ? 0 : 1);
+    }
+    zfree(t.fds);
+    server.stat_fork_time = ustime() - start;
+    if (pid == -1) {
+        serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
+        return C_ERR;
+    }
+    serverLog(LL_NOTICE, "Background RDB transfer started by pid %ld", (long)pid);
+    persist.rdb_save_time_start = time(NULL);
+    persist.child_to_socket = 1;
+    server.child_pid = pid;
+    server.child_type = CHILD_TYPE_RDB;
+    return C_OK;
+}
+
+/* Start a snapshot for every replica waiting for one. */
+static void startBgsaveForReplication(int mincapa) {
+    int to_socket = server.repl_diskless_sync && (mincapa & SLAVE_CAPA_EOF);
+    rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
+    serverLog(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s", to_socket ? "replicas sockets" : "disk");
+    /* Replies first: the offset is the snapshot point. */
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_START)
+            writeFullResyncReply(slave, server.master_repl_offset);
+    }
+    fillSaveInfo(&rsi);
+    rsi.repl_stream_db = 0; /* replicas SELECT on the first command anyway */
+    int ret = to_socket ? startDisklessTransfer(&rsi) : rdbSaveBackground(server.rdb_filename, &rsi);
+    if (ret != C_OK) {
+        serverLog(LL_WARNING, "BGSAVE for replication failed");
+        listRewind(server.slaves, &li);
+        while ((ln = listNext(&li))) {
+            client *slave = listNodeValue(ln);
+            if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_END) {
+                RC(slave)->state = 0;
+                slave->flags &= ~CLIENT_SLAVE;
+                listDelNode(server.slaves, ln);
+                addReplyError(slave, "BGSAVE failed, replication can't continue");
+                slave->flags |= CLIENT_CLOSE_AFTER_REPLY;
+            }
+        }
+    }
+}
+
+static void sendBulkToSlave(connection *conn) {
+    client *slave = connGetPrivateData(conn);
+    replClient *r = RC(slave);
+    if (r->preamble) {
+        int n = connWrite(conn, r->preamble, sdslen(r->preamble));
+        if (n <= 0) {
+            if (connGetState(conn) != CONN_STATE_CONNECTED) freeClient(slave);
+            return;
+        }
+        server.stat_net_repl_output_bytes += n;
+        sdsrange(r->preamble, n, -1);
+        if (sdslen(r->preamble) == 0) {
+            sdsfree(r->preamble);
+            r->preamble = NULL;
+        } else {
+            return;
+        }
+    }
+    char buf[PROTO_IOBUF_LEN];
+    if (lseek(r->dbfd, r->dboff, SEEK_SET) == -1) {
+        freeClient(slave);
+        return;
+    }
+    ssize_t nread = read(r->dbfd, buf, sizeof(buf));
+    if (nread <= 0) {
+        serverLog(LL_WARNING, "Read error sending DB to replica: %s", nread == -1 ? strerror(errno) : "EOF");
+        freeClient(slave);
+        return;
+    }
+    int n = connWrite(conn, buf, (size_t)nread);
+    if (n <= 0) {
+        if (connGetState(conn) != CONN_STATE_CONNECTED) freeClient(slave);
+        return;
+    }
+    r->dboff += n;
+    server.stat_net_repl_output_bytes += n;
+    if (r->dboff == r->dbsize) {
+        close(r->dbfd);
+        r->dbfd = -1;
+        replicaPutOnline(slave);
+    }
+}
+
+/* persistence.c: a snapshot child is gone. */
+void replicationRdbChildDone(int ok, int to_socket) {
+    int mincapa = -1;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        replClient *r = RC(slave);
+        if (r->state == SLAVE_STATE_WAIT_BGSAVE_START) {
+            mincapa = mincapa == -1 ? r->capa : (mincapa & r->capa);
+        } else if (r->state == SLAVE_STATE_WAIT_BGSAVE_END) {
+            if (!ok) {
+                serverLog(LL_WARNING, "SYNC failed. BGSAVE child returned an error");
+                freeClientAsync(slave);
+            } else if (to_socket) {
+                /* The child wrote the snapshot: the stream follows. */
+                replicaPutOnline(slave);
+            } else {
+                struct stat st;
+                r->dbfd = open(server.rdb_filename, O_RDONLY);
+                if (r->dbfd == -1 || fstat(r->dbfd, &st) == -1) {
+                    serverLog(LL_WARNING, "SYNC failed. Can't open/stat DB after BGSAVE: %s", strerror(errno));
+                    freeClientAsync(slave);
+                    continue;
+                }
+                r->dboff = 0;
+                r->dbsize = st.st_size;
+                r->preamble = sdscatprintf(sdsempty(), "$%lld\r\n", (long long)st.st_size);
+                r->state = SLAVE_STATE_SEND_BULK;
+                connSetWriteHandler(slave->conn, NULL);
+                if (connSetWriteHandler(slave->conn, sendBulkToSlave) == C_ERR) freeClientAsync(slave);
+            }
+        }
+    }
+    if (mincapa != -1 && !hasActiveChildProcess()) {
+        if (!server.repl_diskless_sync || !(mincapa & SLAVE_CAPA_EOF) || server.repl_diskless_sync_delay == 0)
+            startBgsaveForReplication(mincapa);
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * SYNC / PSYNC
+ * ------------------------------------------------------------------------ */
+
+static long long addReplyReplicationBacklog(client *c, long long offset) {
+    long long skip = offset - backlog->offset;
+    long long len = backlog->histlen - skip;
+    /* The oldest valid byte sits at idx - histlen (circularly). */
+    long long j = (backlog->idx - backlog->histlen + skip) % backlog->size;
+    if (j < 0) j += backlog->size;
+    long long left = len;
+    while (left) {
+        long long chunk = backlog->size - j < left ? backlog->size - j : left;
+        addReplyProto(c, backlog->buf + j, (size_t)chunk);
+        left -= chunk;
+        j = 0;
+    }
+    return len;
+}
+
+static int masterTryPartialResynchronization(client *c, long long psync_offset) {
+    const char *master_replid = c->argv[1]->ptr;
+    if (strcasecmp(master_replid, server.replid) &&
+        (strcasecmp(master_replid, server.replid2) || psync_offset > server.second_replid_offset)) {
+        if (master_replid[0] != '?') {
+            if (strcasecmp(master_replid, server.replid) && strcasecmp(master_replid, server.replid2))
+                serverLog(LL_NOTICE, "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')",
+                          master_replid, server.replid, server.replid2);
+            else
+                serverLog(LL_NOTICE, "Partial resynchronization not accepted: Requested offset for second ID was %lld, but I can reply up to %lld",
+                          psync_offset, server.second_replid_offset);
+        } else {
+            serverLog(LL_NOTICE, "Full resync requested by replica %s", replicaName(c));
+        }
+        return C_ERR;
+    }
+    if (!backlog || psync_offset < backlog->offset || psync_offset > backlog->offset + backlog->histlen) {
+        serverLog(LL_NOTICE, "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
+                  replicaName(c), psync_offset);
+        return C_ERR;
+    }
+    replClient *r = RC(c);
+    c->flags |= CLIENT_SLAVE;
+    r->state = SLAVE_STATE_ONLINE;
+    r->ack_time = server.unixtime;
+    listAddNodeTail(server.slaves, c);
+    char buf[128];
+    int n = (r->capa & SLAVE_CAPA_PSYNC2) ? snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", server.replid)
+                                          : snprintf(buf, sizeof(buf), "+CONTINUE\r\n");
+    if (connWrite(c->conn, buf, (size_t)n) != n) {
+        freeClientAsync(c);
+        return C_OK;
+    }
+    long long sent = addReplyReplicationBacklog(c, psync_offset);
+    serverLog(LL_NOTICE, "Partial resynchronization request from %s accepted. Sending %lld bytes of backlog starting from offset %lld.",
+              replicaName(c), sent, psync_offset);
+    server.stat_sync_partial_ok++;
+    refreshGoodSlavesCount();
+    return C_OK;
+}
+
+/* SYNC and PSYNC <replid> <offset> */
+void syncCommand(client *c) {
+    if (c->flags & CLIENT_SLAVE) return;
+    if (server.masterhost && server.repl_state != REPL_STATE_CONNECTED) {
+        addReplyError(c, "-NOMASTERLINK Can't SYNC while not connected with my master");
+        return;
+    }
+    if (clientHasPendingReplies(c)) {
+        addReplyError(c, "SYNC and PSYNC are invalid with pending output");
+        return;
+    }
+    serverLog(LL_NOTICE, "Replica %s asks for synchronization", replicaName(c));
+    if (!strcasecmp(c->argv[0]->ptr, "psync")) {
+        long long psync_offset;
+        if (getLongLongFromObjectOrReply(c, c->argv[2], &psync_offset, NULL) != C_OK) return;
+        if (masterTryPartialResynchronization(c, psync_offset) == C_OK) return;
+        if (c->argv[1]->ptr && ((char *)c->argv[1]->ptr)[0] != '?') server.stat_sync_partial_err++;
+    } else {
+        c->flags |= CLIENT_PRE_PSYNC;
+    }
+    server.stat_sync_full++;
+    replClient *r = RC(c);
+    r->state = SLAVE_STATE_WAIT_BGSAVE_START;
+    c->flags |= CLIENT_SLAVE;
+    listAddNodeTail(server.slaves, c);
+    /* The first replica of a master that had none starts a new history. */
+    if (listLength(server.slaves) == 1 && backlog == NULL) {
+        if (!server.masterhost) {
+            changeReplicationId();
+            clearReplicationId2();
+        }
+        createReplicationBacklog();
+        serverLog(LL_NOTICE, "Replication backlog created, my new replication IDs are '%s' and '%s'",
+                  server.replid, server.replid2);
+    }
+    /* A running child cannot serve this replica: it waits for the next
+     * snapshot (started when the child ends, or by the cron). */
+    if (hasActiveChildProcess()) {
+        serverLog(LL_NOTICE, "Waiting for next BGSAVE for SYNC");
+        return;
+    }
+    if (server.repl_diskless_sync && (r->capa & SLAVE_CAPA_EOF) && server.repl_diskless_sync_delay) {
+        serverLog(LL_NOTICE, "Delay next BGSAVE for diskless SYNC");
+        return;
+    }
+    startBgsaveForReplication(r->capa);
+}
+
+/* REPLCONF <option> <value> ... */
+void replconfCommand(client *c) {
+    if ((c->argc % 2) == 0) {
+        addReplyErrorObject(c, shared.syntaxerr);
+        return;
+    }
+    replClient *r = RC(c);
+    for (int j = 1; j < c->argc; j += 2) {
+        const char *opt = c->argv[j]->ptr;
+        if (!strcasecmp(opt, "listening-port")) {
+            long port;
+            if (getLongFromObjectOrReply(c, c->argv[j + 1], &port, NULL) != C_OK) return;
+            r->listening_port = (int)port;
+        } else if (!strcasecmp(opt, "ip-address")) {
+            sds addr = c->argv[j + 1]->ptr;
+            if (sdslen(addr) < 256) {
+                zfree(r->addr);
+                r->addr = zstrdup(addr);
+            } else {
+                addReplyErrorFormat(c, "REPLCONF ip-address provided by replica instance is too long: %zd bytes",
+                                    sdslen(addr));
+                return;
+            }
+        } else if (!strcasecmp(opt, "capa")) {
+            if (!strcasecmp(c->argv[j + 1]->ptr, "eof")) r->capa |= SLAVE_CAPA_EOF;
+            else if (!strcasecmp(c->argv[j + 1]->ptr, "psync2")) r->capa |= SLAVE_CAPA_PSYNC2;
+        } else if (!strcasecmp(opt, "ack")) {
+            /* Replicas report their offset; never replied to. */
+            long long offset;
+            if (!(c->flags & CLIENT_SLAVE)) return;
+            if (getLongLongFromObject(c->argv[j + 1], &offset) != C_OK) return;
+            if (offset > r->ack_off) r->ack_off = offset;
+            r->ack_time = server.unixtime;
+            wait_check_needed = 1;
+            return;
+        } else if (!strcasecmp(opt, "getack")) {
+            if (server.masterhost && (c->flags & CLIENT_MASTER)) replicationSendAck();
+            return;
+        } else if (!strcasecmp(opt, "rdb-only")) {
+            long v;
+            if (getRangeLongFromObjectOrReply(c, c->argv[j + 1], 0, 1, &v, NULL) != C_OK) return;
+        } else {
+            addReplyErrorFormat(c, "Unrecognized REPLCONF option: %s", opt);
+            return;
+        }
+    }
+    addReply(c, shared.ok);
+}
+
+/* ---------------------------------------------------------------------------
+ * WAIT: clients block until enough replicas acknowledged their writes.
+ * Kept self-contained (a list, checked before sleeping) so it can move
+ * onto a generic blocking layer later.
+ * ------------------------------------------------------------------------ */
+
+static int replicationCountAcksByOffset(long long offset) {
+    int count = 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        replClient *r = RC(listNodeValue(ln));
+        if (r->state == SLAVE_STATE_ONLINE && r->ack_off >= offset) count++;
+    }
+    return count;
+}
+
+static void unblockWaitingClient(client *c, int acks) {
+    replClient *r = RC(c);
+    listDelNode(waiting_clients, r->wait_node);
+    r->wait_node = NULL;
+    c->flags &= ~CLIENT_BLOCKED;
+    addReplyLongLong(c, acks);
+    /* The command is over: let the client read its next one. */
+    resetClient(c);
+    if (c->conn) {
+        c->lastinteraction = server.unixtime;
+        if (sdslen(c->querybuf) > c->qb_pos) processInputBuffer(c);
+    }
+}
+
+void waitCommand(client *c) {
+    long numreplicas;
+    long long timeout;
+    if (server.masterhost) {
+        addReplyError(c, "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+        return;
+    }
+    if (getLongFromObjectOrReply(c, c->argv[1], &numreplicas, NULL) != C_OK) return;
+    if (getLongLongFromObjectOrReply(c, c->argv[2], &timeout, "timeout is not an integer or out of range") != C_OK)
+        return;
+    if (timeout < 0) {
+        addReplyError(c, "timeout is negative");
+        return;
+    }
+    int acks = replicationCountAcksByOffset(c->woff);
+    if (acks >= numreplicas || (c->flags & CLIENT_MULTI)) {
+        addReplyLongLong(c, acks);
+        return;
+    }
+    if (!waiting_clients) waiting_clients = listCreate();
+    replClient *r = RC(c);
+    r->wait_numreplicas = numreplicas;
+    r->wait_offset = c->woff;
+    r->wait_timeout = timeout ? mstime() + timeout : 0;
+    listAddNodeTail(waiting_clients, c);
+    r->wait_node = listLast(waiting_clients);
+    c->flags |= CLIENT_BLOCKED;
+    get_ack_from_slaves = 1;
+}
+
+static void wakeWaitingClients(void) {
+    if (!waiting_clients || listLength(waiting_clients) == 0) return;
+    long long now = mstime();
+    listIter li;
+    listNode *ln;
+    listRewind(waiting_clients, &li);
+    while ((ln = listNext(&li))) {
+        client *c = listNodeValue(ln);
+        replClient *r = RC(c);
+        int acks = replicationCountAcksByOffset(r->wait_offset);
+        if (acks >= r->wait_numreplicas || (r->wait_timeout && now >= r->wait_timeout))
+            unblockWaitingClient(c, acks);
+    }
+}
+
+static void sendGetackToReplicas(void) {
+    robj *argv[3];
+    argv[0] = shared.replconf;
+    argv[1] = shared.getack;
+    argv[2] = shared.special_asterick;
+    replicationFeedReplicas(-1, argv, 3);
+}
+
+void replicationBeforeSleep(void) {
+    if (get_ack_from_slaves && !server.masterhost) {
+        sendGetackToReplicas();
+        get_ack_from_slaves = 0;
+    }
+    wakeWaitingClients();
+    wait_check_needed = 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * SHUTDOWN: lagging replicas get up to shutdown-timeout seconds to receive
+ * and acknowledge the whole stream. Done synchronously: nothing else runs
+ * meanwhile, so no write can slip in after the last acknowledged byte.
+ * ------------------------------------------------------------------------ */
+
+static int replicasCaughtUp(void) {
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        replClient *r = RC(slave);
+        if (slave->flags & CLIENT_CLOSE_ASAP) continue;
+        if (r->state == SLAVE_STATE_ONLINE && r->ack_off != server.master_repl_offset) return 0;
+    }
+    return 1;
+}
+
+void replicationWaitBeforeShutdown(void) {
+    if (server.masterhost || server.shutdown_timeout == 0 || listLength(server.slaves) == 0) return;
+    if (replicasCaughtUp()) return;
+    serverLog(LL_NOTICE, "Waiting for replicas before shutting down.");
+    sendGetackToReplicas();
+    long long deadline = mstime() + (long long)server.shutdown_timeout * 1000;
+    while (mstime() < deadline && !replicasCaughtUp()) {
+        int n = 0;
+        struct pollfd fds[64];
+        client *owners[64];
+        listIter li;
+        listNode *ln;
+        listRewind(server.slaves, &li);
+        while ((ln = listNext(&li)) && n < 64) {
+            client *slave = listNodeValue(ln);
+            if (RC(slave)->state != SLAVE_STATE_ONLINE || (slave->flags & CLIENT_CLOSE_ASAP) || !slave->conn)
+                continue;
+            if (clientHasPendingReplies(slave) && writeToClient(slave, 0) == C_ERR) continue;
+            fds[n].fd = slave->conn->fd;
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            owners[n++] = slave;
+        }
+        if (n == 0) break;
+        if (poll(fds, (nfds_t)n, 10) <= 0) continue;
+        for (int j = 0; j < n; j++) {
+            if (fds[j].revents & (POLLIN | POLLHUP | POLLERR)) readQueryFromClient(owners[j]->conn);
+        }
+    }
+    if (replicasCaughtUp()) {
+        serverLog(LL_NOTICE, "Replicas caught up before shutting down.");
+    } else {
+        listIter li;
+        listNode *ln;
+        listRewind(server.slaves, &li);
+        while ((ln = listNext(&li))) {
+            client *slave = listNodeValue(ln);
+            replClient *r = RC(slave);
+            if (r->ack_off != server.master_repl_offset)
+                serverLog(LL_WARNING, "Lagging replica %s reported offset %lld behind master, lag=%ld, state=%s.",
+                          replicaName(slave), server.master_repl_offset - r->ack_off,
+                          (long)(server.unixtime - r->ack_time), replicaStateName(r->state));
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Command gate (processCommand)
+ * ------------------------------------------------------------------------ */
+
+robj *replicationDenyCommand(client *c, int is_write, int is_denystale) {
+    int obey = (c->flags & CLIENT_MASTER) || c->id == UINT64_MAX;
+    if (is_write && !server.masterhost && server.repl_min_slaves_to_write &&
+        server.repl_min_slaves_max_lag && good_slaves < server.repl_min_slaves_to_write)
+        return shared.noreplicaserr;
+    if (server.masterhost && server.repl_slave_ro && !obey && is_write) return shared.roslaveerr;
+    if (server.masterhost && server.repl_state != REPL_STATE_CONNECTED &&
+        !server.repl_serve_stale_data && is_denystale)
+        return shared.masterdownerr;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Cron
+ * ------------------------------------------------------------------------ */
+
+static void pingReplicas(void) {
+    robj *argv[1] = {shared.ping};
+    replicationFeedReplicas(-1, argv, 1);
+}
+
+void replicationCron(void) {
+    repl_cron_loops++;
+    resizeReplicationBacklogIfNeeded();
+    replicaCron();
+
+    if (!server.masterhost && listLength(server.slaves) &&
+        (repl_cron_loops % server.repl_ping_slave_period) == 0)
+        pingReplicas();
+
+    /* Newlines keep replicas waiting for their snapshot from timing out
+     * (not while a child writes to their sockets). */
+    listIter li;
+    listNode *ln;
+    int waiting = 0, mincapa = -1;
+    time_t max_idle = 0;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        replClient *r = RC(slave);
+        if (r->state == SLAVE_STATE_WAIT_BGSAVE_START ||
+            (r->state == SLAVE_STATE_WAIT_BGSAVE_END && !persist.child_to_socket)) {
+            if (connWrite(slave->conn, "\n", 1) == -1) { /* best effort */ }
+        }
+        if (r->state == SLAVE_STATE_ONLINE && !(slave->flags & CLIENT_PRE_PSYNC) &&
+            server.unixtime - r->ack_time > server.repl_timeout) {
+            serverLog(LL_WARNING, "Disconnecting timedout replica (streaming sync): %s", replicaName(slave));
+            freeClientAsync(slave);
+            continue;
+        }
+        if (r->state == SLAVE_STATE_WAIT_BGSAVE_START) {
+            time_t idle = server.unixtime - slave->lastinteraction;
+            if (idle > max_idle) max_idle = idle;
+            mincapa = mincapa == -1 ? r->capa : (mincapa & r->capa);
+            waiting++;
+        }
+    }
+    /* Diskless: start once the delay passed or enough replicas came. */
+    if (waiting && !hasActiveChildProcess()) {
+        if (!server.repl_diskless_sync || !(mincapa & SLAVE_CAPA_EOF) ||
+            max_idle >= server.repl_diskless_sync_delay ||
+            (server.repl_diskless_sync_max_replicas && waiting >= server.repl_diskless_sync_max_replicas))
+            startBgsaveForReplication(mincapa);
+    }
+
+    /* A master alone for repl-backlog-ttl forgets its history. */
+    if (!server.masterhost && listLength(server.slaves) == 0 && server.repl_backlog_time_limit &&
+        backlog && server.unixtime - repl_no_slaves_since > server.repl_backlog_time_limit) {
+        changeReplicationId();
+        clearReplicationId2();
+        freeReplicationBacklog();
+        serverLog(LL_NOTICE, "Replication backlog freed after %d seconds without connected replicas.",
+                  (int)server.repl_backlog_time_limit);
+    }
+    refreshGoodSlavesCount();
+}
+
+/* ---------------------------------------------------------------------------
+ * ROLE and INFO
+ * ------------------------------------------------------------------------ */
+
+void roleCommand(client *c) {
+    if (server.masterhost) {
+        replicaRoleReply(c);
+        return;
+    }
+    addReplyArrayLen(c, 3);
+    addReplyBulkCBuffer(c, "master", 6);
+    addReplyLongLong(c, server.master_repl_offset);
+    void *len = addReplyDeferredLen(c);
+    long n = 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        replClient *r = RC(slave);
+        char ip[NET_IP_STR_LEN];
+        const char *addr = replicaAddr(slave, ip, sizeof(ip));
+        if (!addr || r->state != SLAVE_STATE_ONLINE) continue;
+        addReplyArrayLen(c, 3);
+        addReplyBulkCString(c, addr);
+        addReplyBulkLongLong(c, r->listening_port);
+        addReplyBulkLongLong(c, r->ack_off);
+        n++;
+    }
+    setDeferredArrayLen(c, len, n);
+}
+
+static const char *replicaStateName(int state) {
+    switch (state) {
+    case SLAVE_STATE_WAIT_BGSAVE_START:
+    case SLAVE_STATE_WAIT_BGSAVE_END: return "wait_bgsave";
+    case SLAVE_STATE_SEND_BULK: return "send_bulk";
+    case SLAVE_STATE_ONLINE: return "online";
+    default: return "";
+    }
+}
+
+sds genReplicationInfoFields(sds info) {
+    infoEnsureIds();
+    if (server.masterhost) {
+        info = sdscat(info, "role:slave\r\n");
+        info = genReplicaInfoFields(info);
+    } else {
+        info = sdscat(info, "role:master\r\n");
+    }
+    info = sdscatprintf(info, "connected_slaves:%lu\r\n", listLength(server.slaves));
+    if (server.repl_min_slaves_to_write && server.repl_min_slaves_max_lag)
+        info = sdscatprintf(info, "min_slaves_good_slaves:%d\r\n", good_slaves);
+    int slaveid = 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        replClient *r = RC(slave);
+        char ip[NET_IP_STR_LEN];
+        const char *addr = replicaAddr(slave, ip, sizeof(ip));
+        if (!addr) continue;
+        info = sdscatprintf(info, "slave%d:ip=%s,port=%d,state=%s,offset=%lld,lag=%ld\r\n",
+                            slaveid, addr, r->listening_port, replicaStateName(r->state), r->ack_off,
+                            (long)(server.unixtime - r->ack_time));
+        slaveid++;
+    }
+    info = sdscatprintf(info,
+        "master_failover_state:no-failover\r\n"
+        "master_replid:%s\r\n"
+        "master_replid2:%s\r\n"
+        "master_repl_offset:%lld\r\n"
+        "second_repl_offset:%lld\r\n"
+        "repl_backlog_active:%d\r\n"
+        "repl_backlog_size:%lld\r\n"
+        "repl_backlog_first_byte_offset:%lld\r\n"
+        "repl_backlog_histlen:%lld\r\n",
+        server.replid, server.replid2, server.master_repl_offset, server.second_replid_offset,
+        backlog != NULL, server.repl_backlog_size,
+        backlog ? backlog->offset : 0, backlog ? backlog->histlen : 0);
+    return info;
+}
+
+/* persistence.c: the RDB loaded at start-up carried a replication context. */
+void replicationLoadedRdbInfo(void *p) {
+    rdbSaveInfo *rsi = p;
+    if (!rsi->repl_id_is_set || rsi->repl_offset == -1) return;
+    if (server.masterhost) {
+        replicaRestoreFromRdb(rsi->repl_id, rsi->repl_offset, rsi->repl_stream_db);
+    } else {
+        /* A restarted master keeps its history: its replicas can PSYNC. */
+        memcpy(server.replid, rsi->repl_id, sizeof(server.replid));
+        server.master_repl_offset = rsi->repl_offset;
+        createReplicationBacklog();
+        repl_no_slaves_since = time(NULL);
+    }
+}
