@@ -87,6 +87,26 @@ void replicaMasterLinkFreed(client *c) {
     repl_down_since = server.unixtime;
 }
 
+/* For the cluster (cluster_failover.c): the replication offset this
+ * replica has processed, which ranks replicas in an election and is sent
+ * in bus headers; the cached offset while the link is down. */
+long long replicationGetSlaveOffset(void) {
+    if (replMasterClient) return replClientState(replMasterClient)->reploff;
+    if (cached.valid) return cached.reploff;
+    return 0;
+}
+
+/* How old our copy of the master's data is, in milliseconds: the time
+ * since the last byte from a connected master, or since the link went
+ * down. A replica that never synced has infinitely old data, so it never
+ * asks for a failover (as stock decides). */
+long long replicationMasterDataAgeMs(void) {
+    if (replMasterClient)
+        return ((long long)server.unixtime - (long long)replMasterClient->lastinteraction) * 1000;
+    if (repl_down_since) return ((long long)server.unixtime - (long long)repl_down_since) * 1000;
+    return LLONG_MAX / 4;
+}
+
 /* Our own history is what a new master may continue (after failover). */
 static void cacheMasterUsingMyself(void) {
     cached.valid = 1;

@@ -1,0 +1,96 @@
+# A cluster with replicas, all our nodes, formed by the stock
+# `redis-cli --cluster create --cluster-replicas 1`: replicas sync from their
+# masters, a manual CLUSTER FAILOVER swaps roles without losing writes, and
+# a master killed with SIGKILL is replaced by its replica, which serves the
+# data (clients follow MOVED to it).
+source [file join $::tests_root helpers cluster.tcl]
+
+proc cluster_role {i} {lindex [R $i role] 0}
+
+# The node index whose port is `port`.
+proc cluster_index_of_port {port} {lsearch -exact $::cluster_ports $port}
+
+# Index of the replica of master i, from node i's CLUSTER NODES.
+proc cluster_replica_of {i} {
+    set id [R $i cluster myid]
+    foreach line [split [string trim [R $i cluster nodes]] \n] {
+        if {[lindex $line 3] eq $id} {
+            regexp {:(\d+)@} [lindex $line 1] -> port
+            return [cluster_index_of_port $port]
+        }
+    }
+    return -1
+}
+
+start_cluster_nodes {ours ours ours ours ours ours} {
+    test {redis-cli --cluster create --cluster-replicas 1 on our nodes} {
+        set addrs {}
+        foreach p $::cluster_ports {lappend addrs 127.0.0.1:$p}
+        redis_cli --cluster create {*}$addrs --cluster-replicas 1 --cluster-yes
+        cluster_wait_ok 6
+        wait_for_condition 200 50 {
+            [llength [lsearch -all [lmap i {0 1 2 3 4 5} {cluster_role $i}] slave]] == 3
+        } else {
+            fail "replicas not set up"
+        }
+        foreach i {0 1 2 3 4 5} {
+            if {[cluster_role $i] ne "slave"} continue
+            wait_for_condition 200 50 {
+                [string match "*master_link_status:up*" [R $i info replication]]
+            } else {
+                fail "replica $i did not sync"
+            }
+        }
+        set out [redis_cli --cluster check 127.0.0.1:[lindex $::cluster_ports 0]]
+        assert_match {*All 16384 slots covered*} $out
+    }
+
+    test {Writes reach the replicas; CLUSTER FAILOVER swaps roles without loss} {
+        set p0 [lindex $::cluster_ports 0]
+        for {set k 0} {$k < 100} {incr k} {redis_cli -c -p $p0 set rk:$k v$k}
+        set m [lsearch [lmap i {0 1 2 3 4 5} {cluster_role $i}] master]
+        set r [cluster_replica_of $m]
+        assert {$r >= 0}
+        wait_for_condition 200 50 {
+            [R $m dbsize] == [R $r dbsize] && [R $m debug digest] eq [R $r debug digest]
+        } else {
+            fail "replica $r does not have its master's data"
+        }
+        assert_equal OK [R $r cluster failover]
+        wait_for_condition 200 50 {
+            [cluster_role $r] eq "master" && [cluster_role $m] eq "slave"
+        } else {
+            fail "manual failover did not complete"
+        }
+        for {set k 0} {$k < 100} {incr k} {
+            assert_equal v$k [redis_cli -c -p $p0 get rk:$k]
+        }
+        set ::fo_master $r
+    }
+
+    test {A killed master is replaced by its replica, data kept} {
+        set m $::fo_master
+        set r [cluster_replica_of $m]
+        assert {$r >= 0}
+        wait_for_condition 200 50 {
+            [string match "*master_link_status:up*" [R $r info replication]]
+        } else {
+            fail "replica $r is not in sync"
+        }
+        set survivor [expr {($m + 1) % 6 == $r ? ($m + 2) % 6 : ($m + 1) % 6}]
+        exec kill -9 [srv [cluster_level $m] pid]
+        cluster_forget_client $m
+        wait_for_condition 300 50 {[cluster_role $r] eq "master"} else {
+            fail "replica $r was not promoted"
+        }
+        set ps [lindex $::cluster_ports $survivor]
+        wait_for_condition 200 50 {
+            [string match "*cluster_state:ok*" [R $survivor cluster info]]
+        } else {
+            fail "cluster did not recover"
+        }
+        for {set k 0} {$k < 100} {incr k} {
+            assert_equal v$k [redis_cli -c -p $ps get rk:$k]
+        }
+    }
+}
