@@ -460,8 +460,10 @@ void clusterAddrLoadSidecar(const char *nodes_conf) {
         clusterNode *n = clusterLookupNode(id, (int)strlen(id));
         if (!n || n == cluster->myself) continue;
         if (strcmp(ip, "-") && strlen(ip) < NET_IP_STR_LEN) {
-            memset(n->int_ip, 0, sizeof(n->int_ip));
-            memcpy(n->int_ip, ip, strlen(ip));
+            copyIp(n->int_ip, ip);
+            /* Only our nodes state an internal address: keep talking to it
+             * in kind after a restart (a rollback to stock is noticed). */
+            n->nat_aware = 1;
         }
         if (port >= 0 && port <= 65535) n->int_port = port;
         if (tls_port >= 0 && tls_port <= 65535) n->int_tls_port = tls_port;
@@ -472,4 +474,15 @@ void clusterAddrLoadSidecar(const char *nodes_conf) {
     }
     fclose(fp);
     if (loaded) serverLog(LL_NOTICE, "NAT: loaded the internal addresses of %d peers", loaded);
+}
+
+/* The node's external address changed from old_ip (a packet stated it, or
+ * gossip about a failing node): an internal address that was the same IP
+ * moves with it until the node's extension says otherwise. */
+void clusterAddrExternalChanged(clusterNode *n, const char *old_ip) {
+    if (n->int_ip[0] && !strcmp(n->int_ip, old_ip) && strcmp(n->ip, old_ip)) {
+        serverLog(LL_NOTICE, "NAT: internal address of node %.40s changed from %s to %s (reason: its external address moved)",
+                  n->name, old_ip, n->ip);
+        copyIp(n->int_ip, n->ip);
+    }
 }

@@ -871,14 +871,18 @@ static int nodeUpdateAddressIfNeeded(clusterNode *node, clusterLink *link, const
     clusterAddrPeerIp(link, h, ip);
     if (node->port == h->port && node->cport == h->cport && node->pport == h->pport &&
         strcmp(ip, node->ip) == 0) return 0;
+    char old_ip[NET_IP_STR_LEN];
+    memcpy(old_ip, node->ip, sizeof(old_ip));
     memcpy(node->ip, ip, sizeof(ip));
     node->port = h->port;
     node->pport = h->pport;
     node->cport = h->cport;
+    clusterAddrExternalChanged(node, old_ip);
     if (node->link) freeClusterLink(node->link);
     node->flags &= ~CLUSTER_NODE_NOADDR;
-    serverLog(LL_NOTICE, "Address updated for node %.40s (%s), now %s:%d",
-              node->name, node->hostname, node->ip, node->port);
+    serverLog(LL_NOTICE, "Address updated for node %.40s (%s), now %s:%d (was %s; reason: %s)",
+              node->name, node->hostname, node->ip, node->port, old_ip,
+              h->myip[0] ? "stated in its packet header" : "TCP peer address, the sender states none");
     if (nodeIsSlave(myself) && myself->slaveof == node && replicationSetMaster) {
         char rip[NET_IP_STR_LEN];
         int rport;
@@ -926,10 +930,13 @@ static void clusterProcessGossipSection(const unsigned char *buf, const cbusHead
                 !(flags & CLUSTER_NODE_NOADDR) && !(flags & (CLUSTER_NODE_FAIL | CLUSTER_NODE_PFAIL)) &&
                 (strcasecmp(node->ip, g.ip) || node->port != g.port || node->cport != g.cport)) {
                 if (node->link) freeClusterLink(node->link);
+                char old_ip[NET_IP_STR_LEN];
+                memcpy(old_ip, node->ip, sizeof(old_ip));
                 memcpy(node->ip, g.ip, NET_IP_STR_LEN);
                 node->port = g.port;
                 node->pport = g.pport;
                 node->cport = g.cport;
+                clusterAddrExternalChanged(node, old_ip);
                 node->flags &= ~CLUSTER_NODE_NOADDR;
             }
         } else if (sender && !(flags & CLUSTER_NODE_NOADDR) && !clusterBlacklistExists(g.nodename)) {

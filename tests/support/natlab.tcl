@@ -105,6 +105,9 @@ proc natlab_build {lab} {
         exec ip -n $ns link set lo up
         exec ip link add $veth netns $node type veth peer name eth0 netns $ns
         exec ip -n $node link set $veth master cni0 up
+        # kubelet's hairpin-veth mode: a pod can reach itself through a
+        # NodePort (the DNAT'd frame goes back out the port it came in).
+        exec ip -n $node link set $veth type bridge_slave hairpin on
         exec ip -n $ns addr add [natlab_pod_ip $lab $i]/24 dev eth0
         exec ip -n $ns link set eth0 up
         exec ip -n $ns route add default via [natlab_bridge_ip]
