@@ -261,7 +261,7 @@ void clusterAddrProcessNatExt(clusterNode *node, clusterLink *link, const unsign
 void clusterAddrDialTarget(clusterNode *n, char *ip, int *port, int *internal);
 void clusterAddrReplicationTarget(clusterNode *n, char *ip, int *port);
 void clusterAddrCronNode(clusterNode *n);
-void clusterAddrExternalChanged(clusterNode *n, const char *old_ip);
+void clusterAddrExternalChanged(clusterNode *n, const char *old_ip, const unsigned char *stated);
 int clusterAddrHasNatSplit(clusterNode *n);
 sds clusterAddrInfo(sds info);
 int clusterAddrSaveSidecar(const char *nodes_conf, int do_fsync);

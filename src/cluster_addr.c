@@ -250,7 +250,7 @@ void clusterAddrProcessNatExt(clusterNode *node, clusterLink *link, const unsign
          * our nodes always answers in kind (clusterAddrNoteNatLink). */
         int type = (buf[12] << 8) | buf[13];
         if (type != CBUS_PONG || link != node->link || !link->sent_natext) return;
-        if ((node->nat_aware || node->nat_hinted) && ++node->nat_noext >= 2) {
+        if ((node->nat_aware || node->nat_hinted) && ++node->nat_noext >= 1) {
             serverLog(LL_NOTICE, "NAT: node %.40s no longer sends the NAT extension, not sending it ours", node->name);
             node->nat_aware = node->nat_hinted = 0;
             node->nat_noext = 0;
@@ -476,10 +476,24 @@ void clusterAddrLoadSidecar(const char *nodes_conf) {
     if (loaded) serverLog(LL_NOTICE, "NAT: loaded the internal addresses of %d peers", loaded);
 }
 
-/* The node's external address changed from old_ip (a packet stated it, or
- * gossip about a failing node): an internal address that was the same IP
- * moves with it until the node's extension says otherwise. */
-void clusterAddrExternalChanged(clusterNode *n, const char *old_ip) {
+/* The node's external address changed from old_ip. With stated set, a
+ * packet of the node itself said so: if it carried no NAT extension, the
+ * internal address we keep is stale (the node restarted elsewhere, maybe
+ * as a stock node on its nodes.conf): forget it and dial the external one.
+ * Otherwise (gossip about a failing node, or the extension follows), an
+ * internal address that was the same IP moves with it. */
+void clusterAddrExternalChanged(clusterNode *n, const char *old_ip, const unsigned char *stated) {
+    if (stated && n->int_ip[0] && !hasNatExt(stated)) {
+        serverLog(LL_NOTICE, "NAT: forgetting internal address %s:%d@%d of node %.40s (reason: it moved to %s:%d@%d without stating one)",
+                  n->int_ip, n->int_port, n->int_cport, n->name, n->ip, n->port, n->cport);
+        memset(n->int_ip, 0, sizeof(n->int_ip));
+        n->int_port = n->int_tls_port = n->int_cport = 0;
+        n->nat_aware = n->nat_hinted = 0;
+        if (n->link) n->link->nat_aware = 0;
+        if (n->inbound_link) n->inbound_link->nat_aware = 0;
+        clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG);
+        return;
+    }
     if (n->int_ip[0] && !strcmp(n->int_ip, old_ip) && strcmp(n->ip, old_ip)) {
         serverLog(LL_NOTICE, "NAT: internal address of node %.40s changed from %s to %s (reason: its external address moved)",
                   n->name, old_ip, n->ip);

@@ -865,7 +865,8 @@ static void markNodeAsFailingIfNeeded(clusterNode *node) {
 /* The header advertises an address different from what we have: adopt it
  * and reconnect. Not for packets on our own outbound link, whose address we
  * chose ourselves. */
-static int nodeUpdateAddressIfNeeded(clusterNode *node, clusterLink *link, const cbusHeader *h) {
+static int nodeUpdateAddressIfNeeded(clusterNode *node, clusterLink *link, const cbusHeader *h,
+                                     const unsigned char *buf) {
     if (link == node->link) return 0;
     char ip[NET_IP_STR_LEN] = {0};
     clusterAddrPeerIp(link, h, ip);
@@ -877,7 +878,7 @@ static int nodeUpdateAddressIfNeeded(clusterNode *node, clusterLink *link, const
     node->port = h->port;
     node->pport = h->pport;
     node->cport = h->cport;
-    clusterAddrExternalChanged(node, old_ip);
+    clusterAddrExternalChanged(node, old_ip, buf);
     if (node->link) freeClusterLink(node->link);
     node->flags &= ~CLUSTER_NODE_NOADDR;
     serverLog(LL_NOTICE, "Address updated for node %.40s (%s), now %s:%d (was %s; reason: %s)",
@@ -936,7 +937,7 @@ static void clusterProcessGossipSection(const unsigned char *buf, const cbusHead
                 node->port = g.port;
                 node->pport = g.pport;
                 node->cport = g.cport;
-                clusterAddrExternalChanged(node, old_ip);
+                clusterAddrExternalChanged(node, old_ip, NULL);
                 node->flags &= ~CLUSTER_NODE_NOADDR;
             }
         } else if (sender && !(flags & CLUSTER_NODE_NOADDR) && !clusterBlacklistExists(g.nodename)) {
@@ -1064,7 +1065,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
                      * address and drop the handshake node. */
                     serverLog(LL_VERBOSE, "Handshake: we already know node %.40s (%s), updating the address if needed.",
                               sender->name, sender->hostname);
-                    if (nodeUpdateAddressIfNeeded(sender, link, &h))
+                    if (nodeUpdateAddressIfNeeded(sender, link, &h, buf))
                         clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
                     clusterAddrProcessNatExt(sender, link, buf);
                     clusterDelNode(link->node);
@@ -1095,7 +1096,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
         }
 
         if (sender && type == CBUS_PING && !nodeInHandshake(sender) &&
-            nodeUpdateAddressIfNeeded(sender, link, &h))
+            nodeUpdateAddressIfNeeded(sender, link, &h, buf))
             clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
 
         if (!link->inbound && link->node && type == CBUS_PONG) {

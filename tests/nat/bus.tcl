@@ -77,6 +77,7 @@ tags {natlab} {
             foreach i {1 2 3} {
                 incr warnings [nat_log_count [natlab_server_log $lab $i] "*unknown extension*"]
             }
+            puts "    mixed: unknown-extension warnings on the 3 stock nodes: $warnings"
             assert {$warnings <= 1}
         } finally {
             natlab_destroy $lab

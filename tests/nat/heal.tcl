@@ -75,6 +75,18 @@ tags {natlab} {
             assert_match "*internal-ip*[natlab_pod_ip $lab 2]*" $shards
             assert_match "*address-type*internal*" [natlab_cli $lab 1 cluster links]
             assert_no_match "*address-type*external*" [natlab_cli $lab 1 cluster links]
+            # Pod 3 "moves" to another NodePort: the new external address
+            # propagates, the bus stays pod to pod.
+            natlab_nodeport $lab 3 30013 6379
+            assert_equal OK [natlab_cli $lab 3 config set cluster-announce-port 30013]
+            wait_for_condition 100 100 {
+                [string match "*[lindex $ids 2] [natlab_host_ip]:30013@31003 master*" [natlab_cli $lab 1 cluster nodes]] &&
+                [string match "*[lindex $ids 2] [natlab_host_ip]:30013@31003 master*" [natlab_cli $lab 2 cluster nodes]]
+            } else {
+                fail "new external address not propagated"
+            }
+            nat_wait_joined $lab {1 2 3} $ids
+            assert {[nat_no_nodeport_links $lab {1 2 3}]}
         } finally {
             natlab_destroy $lab
         }
