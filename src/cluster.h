@@ -125,6 +125,9 @@ typedef struct clusterNode {
     int nat_hinted;              /* a peer's gossip says it speaks it */
     int nat_noext;               /* ping packets in a row without it */
     mstime_t nat_last_resolve;   /* last re-resolution of int_hostname */
+    mstime_t nat_out_ok;         /* last PONG on our outbound link */
+    mstime_t nat_dial_since;     /* dialling the current target since */
+    int nat_use_ext;             /* internal does not answer: dial external */
 } clusterNode;
 
 typedef struct clusterState {

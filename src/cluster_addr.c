@@ -263,6 +263,7 @@ void clusterAddrProcessNatExt(clusterNode *node, clusterLink *link, const unsign
     link->nat_aware = 1;
     node->nat_aware = 1;
     node->nat_noext = 0;
+    if (((buf[12] << 8) | buf[13]) == CBUS_PONG && link == node->link) node->nat_out_ok = mstime();
     int port = in.port, tls_port = in.tls_port, cport = in.cport;
     if (strcmp(node->int_ip, in.ip) || node->int_port != port || node->int_tls_port != tls_port ||
         node->int_cport != cport) {
@@ -277,6 +278,8 @@ void clusterAddrProcessNatExt(clusterNode *node, clusterLink *link, const unsign
         node->int_port = port;
         node->int_tls_port = tls_port;
         node->int_cport = cport;
+        node->nat_use_ext = 0;
+        node->nat_dial_since = mstime();
         if (nodeIsSlave(cluster->myself) && cluster->myself->slaveof == node && replicationSetMaster) {
             char ip[NET_IP_STR_LEN];
             int rport;
@@ -300,9 +303,9 @@ static int nodeHasInternal(clusterNode *n) {
     return n->int_ip[0] != '\0' && n->int_cport != 0;
 }
 
-/* The bus address to dial: the internal one when known. */
+/* The bus address to dial: the internal one when known (and answering). */
 void clusterAddrDialTarget(clusterNode *n, char *ip, int *port, int *internal) {
-    *internal = nodeHasInternal(n);
+    *internal = nodeHasInternal(n) && !n->nat_use_ext;
     memcpy(ip, *internal ? n->int_ip : n->ip, NET_IP_STR_LEN);
     *port = *internal ? n->int_cport : n->cport;
 }
@@ -373,6 +376,24 @@ void clusterAddrCronNode(clusterNode *n) {
         if (silent > limit && now - n->nat_last_resolve > 1000 && reresolveNode(n, silent)) {
             if (n->link) freeClusterLink(n->link);
             n->flags &= ~CLUSTER_NODE_NOADDR;
+        }
+    }
+    /* An internal address we cannot reach (another network, a firewall)
+     * must not cost us a node the external address reaches: switch
+     * between the two while neither answers, stay on one that does. */
+    if (nodeHasInternal(n) && clusterAddrHasNatSplit(n) && n->ip[0] && !nodeInHandshake(n)) {
+        /* A healthy link answers at least every node_timeout/2. */
+        mstime_t limit = server.cluster_node_timeout;
+        if (limit < 1000) limit = 1000;
+        mstime_t since = n->nat_dial_since ? n->nat_dial_since : n->ctime;
+        mstime_t last = n->nat_out_ok > since ? n->nat_out_ok : since;
+        if (now - last > limit) {
+            n->nat_use_ext = !n->nat_use_ext;
+            n->nat_dial_since = now;
+            serverLog(LL_NOTICE, "NAT: node %.40s does not answer at its %s address for %lld ms: trying its %s address %s:%d",
+                      n->name, n->nat_use_ext ? "internal" : "external", (long long)(now - last),
+                      n->nat_use_ext ? "external" : "internal",
+                      n->nat_use_ext ? n->ip : n->int_ip, n->nat_use_ext ? n->cport : n->int_cport);
         }
     }
     if (n->link && n->link->dial_ip[0]) {

@@ -315,6 +315,13 @@ void clusterSetMaster(clusterNode *n) {
         clusterAddrReplicationTarget(n, ip, &port);
         replicationSetMaster(ip, port);
     }
+    if (clusterAddrHasNatSplit(n)) {
+        char ip[NET_IP_STR_LEN];
+        int port;
+        clusterAddrReplicationTarget(n, ip, &port);
+        serverLog(LL_NOTICE, "NAT: replicating from master %.40s at its internal address %s:%d (clients see %s:%d)",
+                  n->name, ip, port, n->ip, n->port);
+    }
     clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_FSYNC_CONFIG);
 }
 

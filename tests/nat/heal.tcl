@@ -27,10 +27,10 @@ proc nat_no_nodeport_links {lab pods} {
 tags {natlab} {
     test {NAT: NodePort-only announce, redis-cli --cluster create, bus pod to pod} {
         natlab_needs
-        set lab [natlab_create 3 snat]
+        set lab [natlab_create 4 snat]
         try {
             set eps {}
-            foreach i {1 2 3} {
+            foreach i {1 2 3 4} {
                 natlab_nodeport $lab $i [expr {30000 + $i}] 6379
                 natlab_nodeport $lab $i [expr {31000 + $i}] 16379
                 natlab_start_server lab $i $::ours_binary 6379 [nat_cluster_opts [list \
@@ -40,7 +40,7 @@ tags {natlab} {
                 lappend eps [natlab_host_ip]:[expr {30000 + $i}]
             }
             set t0 [clock milliseconds]
-            natlab_cli $lab 1 --cluster create {*}$eps --cluster-yes
+            natlab_cli $lab 1 --cluster create {*}[lrange $eps 0 2] --cluster-yes
             set ms [nat_wait_state_ok $lab {1 2 3}]
             puts "    nodeport: create to cluster_state:ok in [expr {[clock milliseconds] - $t0}] ms"
             set ids [nat_ids $lab {1 2 3}]
@@ -87,6 +87,23 @@ tags {natlab} {
             }
             nat_wait_joined $lab {1 2 3} $ids
             assert {[nat_no_nodeport_links $lab {1 2 3}]}
+            # A replica joins over the NodePorts too; it is told to replicate
+            # from its master's pod address, not the NodePort.
+            set t0 [clock milliseconds]
+            set out [natlab_sh [natlab_pod_ns $lab 4] redis-cli --cluster add-node [lindex $eps 3] \
+                [lindex $eps 0] --cluster-slave --cluster-master-id [lindex $ids 0]]
+            assert_match "*New node added correctly*" $out
+            lappend ids [nat_myid $lab 4]
+            nat_wait_joined $lab {1 2 3 4} $ids
+            puts "    nodeport: replica add-node to joined in [expr {[clock milliseconds] - $t0}] ms"
+            wait_for_condition 100 50 {
+                [nat_log_count [natlab_server_log $lab 4] "*replicating from master [lindex $ids 0] at its internal address [natlab_pod_ip $lab 1]:6379 (clients see [natlab_host_ip]:30001)*"] == 1
+            } else {
+                fail "replication target: [log_tail [natlab_server_log $lab 4]]"
+            }
+            wait_for_condition 100 100 {[nat_no_nodeport_links $lab {1 2 3 4}]} else {
+                fail "NodePort links left after the replica joined"
+            }
         } finally {
             natlab_destroy $lab
         }

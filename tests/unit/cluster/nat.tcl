@@ -21,6 +21,16 @@ start_server {tags {cluster} overrides {cluster-enabled yes cluster-node-timeout
     }
 }
 
+# The address-type of node i's outbound link to id ("" without NAT fields).
+proc nat_link_type {i id} {
+    foreach l [R $i cluster links] {
+        set d [dict create {*}$l]
+        if {[dict get $d node] eq $id && [dict get $d direction] eq "to" &&
+            [dict exists $d address-type]} {return [dict get $d address-type]}
+    }
+    return {}
+}
+
 start_cluster_nodes [list ours ours $::stock_server] {
     test {NAT split on loopback: ours dial the internal bus port, stock the announced one} {
         cluster_meet_all 3
@@ -56,6 +66,35 @@ start_cluster_nodes [list ours ours $::stock_server] {
         assert_match "*$id0 127.0.0.1:[lindex $::cluster_ports 0]@1 *" [R 2 cluster nodes]
         assert_equal OK [R 0 config set cluster-announce-bus-port 0]
         cluster_wait_known 3
+    }
+
+    test {NAT: an internal address that does not answer falls back to the external one} {
+        set id0 [R 0 cluster myid]
+        # Node 0 claims an internal IP nobody can reach (it listens on
+        # 127.0.0.1 only) and announces its reachable address to clients.
+        assert_equal OK [R 0 config set cluster-announce-ip 127.0.0.1]
+        assert_equal OK [R 0 config set cluster-announce-internal-ip 127.0.0.2]
+        wait_for_condition 100 100 {
+            [string match "*internal-ip 127.0.0.2*" [R 1 cluster shards]]
+        } else {
+            fail "node 1 did not learn the internal address: [R 1 cluster shards]"
+        }
+        # Node 1 tries it, then settles on the external address.
+        wait_for_condition 100 100 {
+            [nat_link_type 1 $id0] eq "external"
+        } else {
+            fail "no fallback: [R 1 cluster links]"
+        }
+        after 1500  ;# over cluster-node-timeout: it stays reachable
+        assert_match "*$id0 127.0.0.1:*master - * connected*" [R 1 cluster nodes]
+        assert_no_match "*$id0*fail*" [R 1 cluster nodes]
+        assert_equal OK [R 0 config set cluster-announce-internal-ip ""]
+        assert_equal OK [R 0 config set cluster-announce-ip ""]
+        wait_for_condition 100 100 {
+            ![string match "*internal-ip*" [R 1 cluster shards]]
+        } else {
+            fail "split stays: [R 1 cluster shards]"
+        }
     }
 
     test {NAT: no extension warnings on the stock node, no NAT fields without a split} {
