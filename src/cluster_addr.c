@@ -326,7 +326,8 @@ void clusterAddrReplicationTarget(clusterNode *n, char *ip, int *port) {
  * NAT in play, the extra fields of CLUSTER SHARDS/LINKS are shown. */
 int clusterAddrHasNatSplit(clusterNode *n) {
     if (n == cluster->myself) {
-        return strcmp(clusterAddrMyInternalIp(), n->ip) != 0 || n->port != server.port ||
+        int real_port = server.tls_cluster ? server.tls_port : server.port;
+        return strcmp(clusterAddrMyInternalIp(), n->ip) != 0 || n->port != real_port ||
                n->cport != clusterAddrBusPort();
     }
     return nodeHasInternal(n) && (strcmp(n->int_ip, n->ip) || n->int_cport != n->cport);
@@ -515,7 +516,7 @@ void clusterAddrExternalChanged(clusterNode *n, const char *old_ip, const unsign
         clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG);
         return;
     }
-    if (n->int_ip[0] && !strcmp(n->int_ip, old_ip) && strcmp(n->ip, old_ip)) {
+    if (n->int_ip[0] && n->ip[0] && !strcmp(n->int_ip, old_ip) && strcmp(n->ip, old_ip)) {
         serverLog(LL_NOTICE, "NAT: internal address of node %.40s changed from %s to %s (reason: its external address moved)",
                   n->name, old_ip, n->ip);
         copyIp(n->int_ip, n->ip);
