@@ -146,6 +146,27 @@ TEST(framed_in_ping) {
     zfree(pkt);
 }
 
+/* The gossip hint travels in the entry's unused u16 (offset 102). */
+TEST(gossip_hint) {
+    cbusGossip g;
+    memset(&g, 0, sizeof(g));
+    memset(g.nodename, 'b', CLUSTER_NAMELEN);
+    strcpy(g.ip, "10.42.0.12");
+    g.port = 6379;
+    g.cport = 16379;
+    g.hint = CNAT_GOSSIP_HINT;
+    cbusHeader h;
+    memset(&h, 0, sizeof(h));
+    memset(h.sender, 'a', CLUSTER_NAMELEN);
+    size_t len;
+    unsigned char *pkt = cbusBuildPing(&h, CBUS_PING, &g, 1, NULL, 0, &len);
+    TEST_ASSERT(pkt[CBUS_HDR_LEN + 102] == 0x4E && pkt[CBUS_HDR_LEN + 103] == 0x41);
+    cbusGossip out;
+    cbusGetGossip(pkt, 0, &out);
+    TEST_ASSERT(out.hint == CNAT_GOSSIP_HINT && out.cport == 16379);
+    zfree(pkt);
+}
+
 int main(void) {
     RUN(roundtrip);
     RUN(wire_bytes);
@@ -154,5 +175,6 @@ int main(void) {
     RUN(decode_rejects_malformed);
     RUN(random_corruption_never_crashes);
     RUN(framed_in_ping);
+    RUN(gossip_hint);
     return TEST_REPORT();
 }
