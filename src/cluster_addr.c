@@ -17,7 +17,9 @@
  * extension goes in MEETs and to peers that sent it to us (or that a peer's
  * gossip says speak it), so stock nodes log at most one "unknown extension"
  * per MEET. A peer whose internal IP stops answering and that has a stable
- * hostname (cluster-announce-internal-hostname) is re-resolved. Internal
+ * hostname (cluster-announce-internal-hostname) is re-resolved; one whose
+ * internal address does not answer while its external one differs is
+ * dialled at the external one (and back). Internal
  * addresses and hostnames of peers persist in a sidecar file next to
  * nodes.conf (<file>.nat) that stock ignores, so nodes.conf stays 7.0's.
  */
