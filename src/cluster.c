@@ -445,6 +445,24 @@ static void addShardNodeReply(client *c, clusterNode *node) {
         addReplyBulkCString(c, node->hostname);
         pairs++;
     }
+    /* NAT-aware bus (cluster_addr.c): the internal address, shown only when
+     * it differs from the external one, so replies stay stock's without NAT. */
+    if (clusterAddrHasNatSplit(node)) {
+        int me = node == myself;
+        addReplyBulkCString(c, "internal-ip");
+        addReplyBulkCString(c, me ? clusterAddrMyInternalIp() : node->int_ip);
+        addReplyBulkCString(c, "internal-port");
+        addReplyLongLong(c, me ? server.port : node->int_port);
+        addReplyBulkCString(c, "internal-bus-port");
+        addReplyLongLong(c, me ? clusterAddrBusPort() : node->int_cport);
+        const char *ih = me ? server.cluster_announce_internal_hostname : node->int_hostname;
+        if (ih && ih[0]) {
+            addReplyBulkCString(c, "internal-hostname");
+            addReplyBulkCString(c, ih);
+            pairs++;
+        }
+        pairs += 3;
+    }
     long long offset;
     if (node == myself)
         offset = (nodeIsSlave(node) && replicationGetSlaveOffset) ? replicationGetSlaveOffset()

@@ -16,6 +16,7 @@
 #define CLUSTER_H
 
 #include "cluster_bus.h"
+#include "cluster_natext.h"
 
 #define CLUSTER_OK 0
 #define CLUSTER_FAIL 1
@@ -77,6 +78,11 @@ typedef struct clusterLink {
     size_t rcvbuf_len, rcvbuf_alloc;
     struct clusterNode *node;
     int inbound;
+    int nat_aware;               /* a NAT extension arrived on this link */
+    int sent_natext;             /* we sent ours on it */
+    char dial_ip[NET_IP_STR_LEN];  /* outbound: the address we dialled */
+    int dial_port;
+    int dial_internal;           /* ... and it was the node's internal one */
     unsigned long long sent_msgs, recv_msgs; /* not shown; kept for LINKS */
 } clusterLink;
 
@@ -109,6 +115,19 @@ typedef struct clusterNode {
     clusterLink *link;
     clusterLink *inbound_link;
     list *fail_reports;
+    /* NAT-aware bus (cluster_addr.c, docs/nat.md): the node's internal
+     * address from its NAT extension (int_ip empty: unknown, use ip/cport),
+     * used for the bus and replication; ip/port above stay what clients see. */
+    char int_ip[NET_IP_STR_LEN];
+    int int_port, int_tls_port, int_cport;
+    sds int_hostname;            /* stable DNS name to re-resolve, or empty */
+    int nat_aware;               /* it sent us the extension: send it ours */
+    int nat_hinted;              /* a peer's gossip says it speaks it */
+    int nat_noext;               /* ping packets in a row without it */
+    mstime_t nat_last_resolve;   /* last re-resolution of int_hostname */
+    mstime_t nat_out_ok;         /* last PONG on our outbound link */
+    mstime_t nat_dial_since;     /* dialling the current target since */
+    int nat_use_ext;             /* internal does not answer: dial external */
 } clusterNode;
 
 typedef struct clusterState {
@@ -235,6 +254,21 @@ int clusterAddrAnnouncedPPort(void);
 int clusterAddrAnnouncedCport(void);
 const char *clusterAddrNodeEndpoint(clusterNode *n);
 int clusterAddrNodeClientPort(clusterNode *n, int use_tls);
+/* cluster_addr.c: the NAT-aware part (docs/nat.md) */
+void clusterAddrNoteLocalAddress(connection *conn);
+const char *clusterAddrMyInternalIp(void);
+int clusterAddrWantsNatExt(clusterLink *link, int type);
+size_t clusterAddrBuildNatExt(unsigned char *buf);
+void clusterAddrNoteNatLink(clusterLink *link, const unsigned char *buf);
+void clusterAddrProcessNatExt(clusterNode *node, clusterLink *link, const unsigned char *buf);
+void clusterAddrDialTarget(clusterNode *n, char *ip, int *port, int *internal);
+void clusterAddrReplicationTarget(clusterNode *n, char *ip, int *port);
+void clusterAddrCronNode(clusterNode *n);
+void clusterAddrExternalChanged(clusterNode *n, const char *old_ip, const unsigned char *stated);
+int clusterAddrHasNatSplit(clusterNode *n);
+sds clusterAddrInfo(sds info);
+int clusterAddrSaveSidecar(const char *nodes_conf, int do_fsync);
+void clusterAddrLoadSidecar(const char *nodes_conf);
 
 /* Optional hooks owned by other modules (weak). */
 void replicationSetMaster(char *ip, int port);

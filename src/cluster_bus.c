@@ -40,6 +40,7 @@
 #define G_CPORT 96
 #define G_FLAGS 98
 #define G_PPORT 100
+#define G_UNUSED 102
 
 static const char *type_names[CBUS_TYPE_COUNT] = {
     "ping", "pong", "meet", "fail", "publish", "auth-req", "auth-ack",
@@ -217,6 +218,7 @@ void cbusGetGossip(const unsigned char *buf, int i, cbusGossip *g) {
     g->cport = rd16(p + G_CPORT);
     g->flags = rd16(p + G_FLAGS);
     g->pport = rd16(p + G_PPORT);
+    g->hint = rd16(p + G_UNUSED);
 }
 
 void cbusExtIterInit(const unsigned char *buf, cbusExtIter *it) {
@@ -318,6 +320,7 @@ unsigned char *cbusBuildPing(const cbusHeader *h, int type, const cbusGossip *g,
         wr16(p + G_CPORT, g[j].cport);
         wr16(p + G_FLAGS, g[j].flags);
         wr16(p + G_PPORT, g[j].pport);
+        wr16(p + G_UNUSED, g[j].hint);
     }
     for (int j = 0; j < nexts; j++) {
         uint32_t wire = extWireLen(ext[j].len);

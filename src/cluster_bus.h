@@ -109,6 +109,7 @@ typedef struct cbusGossip {
     uint16_t cport;
     uint16_t flags;
     uint16_t pport;
+    uint16_t hint;             /* the unused u16 @102: zero from stock */
 } cbusGossip;
 
 /* One ping extension: points into the packet (decode) or to the caller's

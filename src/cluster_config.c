@@ -207,6 +207,7 @@ int clusterLoadConfig(char *filename) {
         exit(1);
     }
     serverLog(LL_NOTICE, "Node configuration loaded, I'm %.40s", myself->name);
+    clusterAddrLoadSidecar(filename);
     /* Never run with an epoch older than one we have seen. */
     dictIterator *di = dictGetIterator(cluster->nodes);
     dictEntry *de;
@@ -248,6 +249,9 @@ int clusterSaveConfig(int do_fsync) {
     if (do_fsync && fsync(fd) == -1) goto err;
     close(fd);
     sdsfree(ci);
+    /* Peers' internal addresses go next to it, where stock never looks
+     * (cluster_addr.c); losing them is not fatal: peers restate them. */
+    clusterAddrSaveSidecar(server.cluster_configfile, do_fsync);
     return C_OK;
 err:
     if (fd != -1) close(fd);

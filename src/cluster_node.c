@@ -70,6 +70,7 @@ clusterNode *createClusterNode(const char *nodename, int flags) {
     n->ctime = mstime();
     n->flags = flags;
     n->hostname = sdsempty();
+    n->int_hostname = sdsempty();
     n->fail_reports = listCreate();
     n->repl_offset = 0;
     return n;
@@ -123,6 +124,7 @@ void freeClusterNode(clusterNode *n) {
     listRelease(n->fail_reports);
     zfree(n->slaves);
     sdsfree(n->hostname);
+    sdsfree(n->int_hostname);
     zfree(n);
 }
 
@@ -306,7 +308,20 @@ void clusterSetMaster(clusterNode *n) {
     myself->slaveof = n;
     clusterNodeAddSlave(n, myself);
     resetManualFailover();
-    if (replicationSetMaster) replicationSetMaster(n->ip, n->port);
+    if (replicationSetMaster) {
+        /* The master's internal address: replication goes pod to pod. */
+        char ip[NET_IP_STR_LEN];
+        int port;
+        clusterAddrReplicationTarget(n, ip, &port);
+        replicationSetMaster(ip, port);
+    }
+    if (clusterAddrHasNatSplit(n)) {
+        char ip[NET_IP_STR_LEN];
+        int port;
+        clusterAddrReplicationTarget(n, ip, &port);
+        serverLog(LL_NOTICE, "NAT: replicating from master %.40s at its internal address %s:%d (clients see %s:%d)",
+                  n->name, ip, port, n->ip, n->port);
+    }
     clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_FSYNC_CONFIG);
 }
 
@@ -414,6 +429,7 @@ static void clusterAcceptHandler(connection *conn) {
     clusterLink *link = createClusterLink(NULL);
     link->inbound = 1;
     link->conn = conn;
+    clusterAddrNoteLocalAddress(conn);
     connSetPrivateData(conn, link);
     connSetReadHandler(conn, clusterLinkReadHandler);
 }
@@ -450,31 +466,35 @@ static void clusterLinkConnectHandler(connection *conn) {
     clusterNode *node = link->node;
     if (connGetState(conn) != CONN_STATE_CONNECTED) {
         serverLog(LL_VERBOSE, "Connection with Node %.40s at %s:%d failed: %s",
-                  node->name, node->ip, node->cport, connGetLastError(conn));
+                  node->name, link->dial_ip, link->dial_port, connGetLastError(conn));
         freeClusterLink(link);
         return;
     }
     connSetReadHandler(conn, clusterLinkReadHandler);
+    /* Our header states our address: know it before the first packet. */
+    clusterAddrNoteLocalAddress(conn);
     /* The PING (or MEET) we send now must not restart the timeout clock of
      * a node that did not answer yet: keep the older ping time. */
     mstime_t old_ping_sent = node->ping_sent;
     clusterSendPing(link, (node->flags & CLUSTER_NODE_MEET) ? CBUS_MEET : CBUS_PING);
     if (old_ping_sent) node->ping_sent = old_ping_sent;
     node->flags &= ~CLUSTER_NODE_MEET;
-    serverLog(LL_DEBUG, "Connecting with Node %.40s at %s:%d", node->name, node->ip, node->cport);
+    serverLog(LL_DEBUG, "Connecting with Node %.40s at %s:%d", node->name, link->dial_ip, link->dial_port);
 }
 
 /* Starts the outbound link of a node. */
 static void clusterConnectNode(clusterNode *node) {
     clusterLink *link = createClusterLink(node);
+    /* The internal address when the node told us one (cluster_addr.c). */
+    clusterAddrDialTarget(node, link->dial_ip, &link->dial_port, &link->dial_internal);
     link->conn = connCreateSocket();
     connSetPrivateData(link->conn, link);
-    if (connConnect(link->conn, node->ip, node->cport, server.bind_source_addr,
+    if (connConnect(link->conn, link->dial_ip, link->dial_port, server.bind_source_addr,
                     clusterLinkConnectHandler) == -1) {
         /* Failure detection needs a ping time: count this as one. */
         if (node->ping_sent == 0) node->ping_sent = mstime();
         serverLog(LL_DEBUG, "Unable to connect to Cluster Node [%s]:%d -> %s",
-                  node->ip, node->cport, connGetLastError(link->conn));
+                  link->dial_ip, link->dial_port, connGetLastError(link->conn));
         freeClusterLink(link);
         return;
     }
@@ -576,6 +596,8 @@ static void clusterSetGossipEntry(cbusGossip *g, clusterNode *n) {
     g->cport = (uint16_t)n->cport;
     g->pport = (uint16_t)n->pport;
     g->flags = (uint16_t)n->flags;
+    /* Tell the receiver it may send this node the NAT extension. */
+    if (n->nat_aware) g->hint = CNAT_GOSSIP_HINT;
 }
 
 /* PING, PONG or MEET: our header, gossip about max(3, N/10) random healthy
@@ -635,16 +657,28 @@ void clusterSendPing(clusterLink *link, int type) {
 
     cbusHeader h;
     clusterBuildHeader(&h);
-    cbusExt ext;
+    cbusExt ext[2];
     int nexts = 0;
     if (sdslen(myself->hostname)) {
-        ext.type = CBUS_EXT_HOSTNAME;
-        ext.len = (uint32_t)sdslen(myself->hostname) + 1;
-        ext.payload = (const unsigned char *)myself->hostname;
-        nexts = 1;
+        ext[nexts].type = CBUS_EXT_HOSTNAME;
+        ext[nexts].len = (uint32_t)sdslen(myself->hostname) + 1;
+        ext[nexts].payload = (const unsigned char *)myself->hostname;
+        nexts++;
+    }
+    /* Our internal address, to peers that understand it (cluster_addr.c). */
+    unsigned char natext[CNAT_MAX_LEN];
+    if (clusterAddrWantsNatExt(link, type)) {
+        size_t natlen = clusterAddrBuildNatExt(natext);
+        if (natlen) {
+            ext[nexts].type = CNAT_EXT_TYPE;
+            ext[nexts].len = (uint32_t)natlen;
+            ext[nexts].payload = natext;
+            nexts++;
+            link->sent_natext = 1;
+        }
     }
     size_t len;
-    unsigned char *msg = cbusBuildPing(&h, type, g, count, &ext, nexts, &len);
+    unsigned char *msg = cbusBuildPing(&h, type, g, count, ext, nexts, &len);
     clusterSendMessage(link, msg, len);
     zfree(msg);
     zfree(g);
@@ -838,22 +872,31 @@ static void markNodeAsFailingIfNeeded(clusterNode *node) {
 /* The header advertises an address different from what we have: adopt it
  * and reconnect. Not for packets on our own outbound link, whose address we
  * chose ourselves. */
-static int nodeUpdateAddressIfNeeded(clusterNode *node, clusterLink *link, const cbusHeader *h) {
+static int nodeUpdateAddressIfNeeded(clusterNode *node, clusterLink *link, const cbusHeader *h,
+                                     const unsigned char *buf) {
     if (link == node->link) return 0;
     char ip[NET_IP_STR_LEN] = {0};
     clusterAddrPeerIp(link, h, ip);
     if (node->port == h->port && node->cport == h->cport && node->pport == h->pport &&
         strcmp(ip, node->ip) == 0) return 0;
+    char old_ip[NET_IP_STR_LEN];
+    memcpy(old_ip, node->ip, sizeof(old_ip));
     memcpy(node->ip, ip, sizeof(ip));
     node->port = h->port;
     node->pport = h->pport;
     node->cport = h->cport;
+    clusterAddrExternalChanged(node, old_ip, buf);
     if (node->link) freeClusterLink(node->link);
     node->flags &= ~CLUSTER_NODE_NOADDR;
-    serverLog(LL_NOTICE, "Address updated for node %.40s (%s), now %s:%d",
-              node->name, node->hostname, node->ip, node->port);
-    if (nodeIsSlave(myself) && myself->slaveof == node && replicationSetMaster)
-        replicationSetMaster(node->ip, node->port);
+    serverLog(LL_NOTICE, "Address updated for node %.40s (%s), now %s:%d (was %s; reason: %s)",
+              node->name, node->hostname, node->ip, node->port, old_ip,
+              h->myip[0] ? "stated in its packet header" : "TCP peer address, the sender states none");
+    if (nodeIsSlave(myself) && myself->slaveof == node && replicationSetMaster) {
+        char rip[NET_IP_STR_LEN];
+        int rport;
+        clusterAddrReplicationTarget(node, rip, &rport);
+        replicationSetMaster(rip, rport);
+    }
     return 1;
 }
 
@@ -865,6 +908,7 @@ static void clusterProcessGossipSection(const unsigned char *buf, const cbusHead
         cbusGetGossip(buf, i, &g);
         int flags = g.flags;
         clusterNode *node = clusterLookupNode(g.nodename, CLUSTER_NAMELEN);
+        if (node && node != myself && g.hint == CNAT_GOSSIP_HINT && sender) node->nat_hinted = 1;
         if (node) {
             /* Failure reports only count from masters. */
             if (sender && nodeIsMaster(sender) && node != myself) {
@@ -894,10 +938,13 @@ static void clusterProcessGossipSection(const unsigned char *buf, const cbusHead
                 !(flags & CLUSTER_NODE_NOADDR) && !(flags & (CLUSTER_NODE_FAIL | CLUSTER_NODE_PFAIL)) &&
                 (strcasecmp(node->ip, g.ip) || node->port != g.port || node->cport != g.cport)) {
                 if (node->link) freeClusterLink(node->link);
+                char old_ip[NET_IP_STR_LEN];
+                memcpy(old_ip, node->ip, sizeof(old_ip));
                 memcpy(node->ip, g.ip, NET_IP_STR_LEN);
                 node->port = g.port;
                 node->pport = g.pport;
                 node->cport = g.cport;
+                clusterAddrExternalChanged(node, old_ip, NULL);
                 node->flags &= ~CLUSTER_NODE_NOADDR;
             }
         } else if (sender && !(flags & CLUSTER_NODE_NOADDR) && !clusterBlacklistExists(g.nodename)) {
@@ -908,6 +955,7 @@ static void clusterProcessGossipSection(const unsigned char *buf, const cbusHead
             n->port = g.port;
             n->pport = g.pport;
             n->cport = g.cport;
+            n->nat_hinted = g.hint == CNAT_GOSSIP_HINT;
             clusterAddNode(n);
             clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG);
         }
@@ -947,6 +995,7 @@ static void clusterProcessPingExt(const unsigned char *buf, clusterNode *sender,
         }
         case CBUS_EXT_HUMAN_NODENAME:
         case CBUS_EXT_SHARDID:
+        case CNAT_EXT_TYPE:     /* clusterAddrProcessNatExt() */
             break;
         default:
             serverLog(LL_WARNING, "Received unknown extension type %d", ext.type);
@@ -1005,10 +1054,13 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
             node->port = h.port;
             node->pport = h.pport;
             node->cport = h.cport;
+            /* Its internal address, if it told us: dial that. */
+            clusterAddrProcessNatExt(node, link, buf);
             clusterAddNode(node);
             clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG);
             clusterProcessGossipSection(buf, &h, link, NULL);
         }
+        clusterAddrNoteNatLink(link, buf);
         clusterSendPing(link, CBUS_PONG);
     }
 
@@ -1020,8 +1072,9 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
                      * address and drop the handshake node. */
                     serverLog(LL_VERBOSE, "Handshake: we already know node %.40s (%s), updating the address if needed.",
                               sender->name, sender->hostname);
-                    if (nodeUpdateAddressIfNeeded(sender, link, &h))
+                    if (nodeUpdateAddressIfNeeded(sender, link, &h, buf))
                         clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
+                    clusterAddrProcessNatExt(sender, link, buf);
                     clusterDelNode(link->node);
                     return 0;
                 }
@@ -1029,6 +1082,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
                 serverLog(LL_DEBUG, "Handshake with node %.40s completed.", link->node->name);
                 link->node->flags &= ~CLUSTER_NODE_HANDSHAKE;
                 link->node->flags |= h.flags & (CLUSTER_NODE_MASTER | CLUSTER_NODE_SLAVE);
+                clusterAddrProcessNatExt(link->node, link, buf);
                 clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG);
             } else if (memcmp(link->node->name, h.sender, CLUSTER_NAMELEN) != 0) {
                 /* Another node answers at this address now. */
@@ -1049,7 +1103,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
         }
 
         if (sender && type == CBUS_PING && !nodeInHandshake(sender) &&
-            nodeUpdateAddressIfNeeded(sender, link, &h))
+            nodeUpdateAddressIfNeeded(sender, link, &h, buf))
             clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
 
         if (!link->inbound && link->node && type == CBUS_PONG) {
@@ -1115,6 +1169,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
         if (sender) {
             clusterProcessGossipSection(buf, &h, link, sender);
             clusterProcessPingExt(buf, sender, link);
+            clusterAddrProcessNatExt(sender, link, buf);
         }
     } else if (type == CBUS_FAIL) {
         if (sender) {
@@ -1381,6 +1436,7 @@ void clusterCron(void) {
             clusterDelNode(node);
             continue;
         }
+        clusterAddrCronNode(node);
         if (node->link == NULL) clusterConnectNode(node);
     }
     dictReleaseIterator(di);
@@ -1525,7 +1581,10 @@ void clusterReset(int hard) {
  * ------------------------------------------------------------------------ */
 
 static void addReplyLink(client *c, clusterLink *link) {
-    addReplyMapLen(c, 6);
+    /* With NAT in play (internal and external addresses differ), also say
+     * which address the link uses; otherwise stock's exact six fields. */
+    int nat = clusterAddrHasNatSplit(link->node);
+    addReplyMapLen(c, nat ? 8 : 6);
     addReplyBulkCString(c, "direction");
     addReplyBulkCString(c, link->inbound ? "from" : "to");
     addReplyBulkCString(c, "node");
@@ -1543,6 +1602,23 @@ static void addReplyLink(client *c, clusterLink *link) {
     addReplyLongLong(c, (long long)sdsalloc(link->sndbuf));
     addReplyBulkCString(c, "send-buffer-used");
     addReplyLongLong(c, (long long)sdslen(link->sndbuf));
+    if (nat) {
+        char addr[NET_ADDR_STR_LEN] = "?";
+        const char *kind = "peer";
+        if (!link->inbound) {
+            snprintf(addr, sizeof(addr), "%s:%d", link->dial_ip, link->dial_port);
+            kind = link->dial_internal ? "internal" : "external";
+        } else if (link->conn) {
+            char ip[NET_IP_STR_LEN];
+            int port;
+            if (connPeerToString(link->conn, ip, sizeof(ip), &port) != -1)
+                snprintf(addr, sizeof(addr), "%s:%d", ip, port);
+        }
+        addReplyBulkCString(c, "address");
+        addReplyBulkCString(c, addr);
+        addReplyBulkCString(c, "address-type");
+        addReplyBulkCString(c, kind);
+    }
 }
 
 void clusterRenderLinks(client *c) {

@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
 
 /* ---------------------------------------------------------------------------
  * Enum names (order matters: it is the order error messages list them in,
@@ -171,6 +172,16 @@ static int validateHostname(const char *val, const char **err) {
         }
     }
     return 1;
+}
+
+/* cluster-announce-internal-ip: a literal IPv4/IPv6 address (empty: detect
+ * it from the bus sockets). */
+static int validateIpAddress(const char *val, const char **err) {
+    unsigned char tmp[16];
+    if (val[0] == '\0' || inet_pton(AF_INET, val, tmp) == 1 || inet_pton(AF_INET6, val, tmp) == 1)
+        return 1;
+    *err = "Invalid IP address";
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -783,6 +794,8 @@ standardConfig configTable[] = {
     STR("cluster-announce-ip", NULL, NUL, cluster_announce_ip, NULL, NULL, NULL),
     STR("cluster-config-file", NULL, IM, cluster_configfile, "nodes.conf", NULL, NULL),
     STR("cluster-announce-hostname", NULL, NUL, cluster_announce_hostname, NULL, validateHostname, NULL),
+    STR("cluster-announce-internal-ip", NULL, NUL, cluster_announce_internal_ip, NULL, validateIpAddress, NULL),
+    STR("cluster-announce-internal-hostname", NULL, NUL, cluster_announce_internal_hostname, NULL, validateHostname, NULL),
     STR("syslog-ident", NULL, IM, syslog_ident, "redis", NULL, NULL),
     STR("dbfilename", NULL, CF_PROTECTED, rdb_filename, "dump.rdb", validateDbfilename, NULL),
     STR("appendfilename", NULL, IM, aof_filename, "appendonly.aof", validateAppendfilename, NULL),

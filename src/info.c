@@ -621,7 +621,9 @@ static sds infoCommandStats(sds info) {
 }
 
 static sds infoCluster(sds info) {
-    return sdscatprintf(info, "# Cluster\r\ncluster_enabled:%d\r\n", server.cluster_enabled ? 1 : 0);
+    info = sdscatprintf(info, "# Cluster\r\ncluster_enabled:%d\r\n", server.cluster_enabled ? 1 : 0);
+    if (server.cluster_enabled) info = clusterAddrInfo(info);  /* NAT addresses */
+    return info;
 }
 
 static const infoSection infoSections[] = {

@@ -852,6 +852,8 @@ struct redisServer {
     unsigned long cluster_link_sendbuf_limit_bytes;
     char *cluster_announce_ip;
     char *cluster_announce_hostname;
+    char *cluster_announce_internal_ip;        /* NAT: bus/replication address (docs/nat.md) */
+    char *cluster_announce_internal_hostname;  /* NAT: stable DNS name, re-resolved */
     char *cluster_configfile;
     int jemalloc_bg_thread;
     int active_defrag_enabled;

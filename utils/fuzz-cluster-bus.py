@@ -4,7 +4,8 @@
 Usage: fuzz-cluster-bus.py <client-port> <seed>   (the node must be cluster-enabled;
 run it against an ASan build: make SANITIZE=address). A fake node named ffff...
 MEETs the target, answers its PINGs (on port 46000+seed) with PONGs carrying gossip
-and forgotten-node extensions about itself and the target, and streams mutated
+and forgotten-node extensions about itself and the target, NAT extensions (valid and
+mutated), and streams mutated
 PING/PONG/MEET/FAIL/UPDATE/PUBLISH/... packets. The node must stay up and clean."""
 import socket, struct, random, sys, time
 sys.path.insert(0, '/tmp')
@@ -25,9 +26,19 @@ def gossip(name, ip=b'127.0.0.1', port=1, cport=2, flags=1):
 def ext(typ, payload):
     pl = payload + b'\0' * ((8 - len(payload) % 8) % 8)
     return struct.pack('>IHH', 8 + len(pl), typ, 0) + pl
+def natext():
+    """The NAT extension (type 0x4E41, docs/nat.md): valid, then mutated or cut."""
+    host = random.choice([b'', b'pod-0.redis', b'x' * random.randint(0, 300)])
+    p = bytearray(struct.pack('>BBHHHHH', 1, random.randint(0, 3), 0, 7777, 0, random.choice([CPORT, 1, 0]), 0))
+    p += random.choice([b'127.0.0.1', b'::1', b'999.1.1.1', b'x' * 46]).ljust(46, b'\0')[:46]
+    p += struct.pack('>H', random.choice([len(host), 0, 0xffff, len(host) + 3])) + host
+    for _ in range(random.randint(0, 3)):
+        p[random.randrange(len(p))] = random.getrandbits(8)
+    return ext(0x4E41, bytes(p[:random.randint(0, len(p))] if random.random() < 0.2 else p))
 def packets():
     g = [gossip(bytes(random.choice(b'0123456789abcdef') for _ in range(40)), flags=random.choice([1,2,4,8,64,0])) for _ in range(random.randint(0,3))]
     e = [ext(random.choice([0,1,2,3,4,9]), bytes(random.getrandbits(8) for _ in range(random.randint(0,60)))) for _ in range(random.randint(0,3))]
+    if random.random() < 0.4: e.append(natext())
     body = b''.join(g) + b''.join(e)
     slots = bytes(random.getrandbits(8) if random.random() < 0.3 else 0 for _ in range(2048))
     typ = random.choice([0,0,1,2,3,4,5,6,7,8,9,10])

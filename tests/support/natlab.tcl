@@ -53,7 +53,10 @@ proc natlab_reap_stale {} {
 
 proc natlab_ns {lab what} {return "[dict get $lab name]-$what"}
 proc natlab_pod_ns {lab i} {return [natlab_ns $lab p$i]}
-proc natlab_pod_ip {lab i} {return "10.42.0.[expr {10 + $i}]"}
+proc natlab_pod_ip {lab i} {
+    if {[dict exists $lab ips $i]} {return [dict get $lab ips $i]}
+    return "10.42.0.[expr {10 + $i}]"
+}
 proc natlab_bridge_ip {} {return 10.42.0.1}
 proc natlab_host_ip {} {return 172.18.0.2}
 
@@ -102,6 +105,9 @@ proc natlab_build {lab} {
         exec ip -n $ns link set lo up
         exec ip link add $veth netns $node type veth peer name eth0 netns $ns
         exec ip -n $node link set $veth master cni0 up
+        # kubelet's hairpin-veth mode: a pod can reach itself through a
+        # NodePort (the DNAT'd frame goes back out the port it came in).
+        exec ip -n $node link set $veth type bridge_slave hairpin on
         exec ip -n $ns addr add [natlab_pod_ip $lab $i]/24 dev eth0
         exec ip -n $ns link set eth0 up
         exec ip -n $ns route add default via [natlab_bridge_ip]
@@ -170,6 +176,41 @@ proc natlab_cluster_nodes {lab i {port 6379}} {
     split [string trim [natlab_cli $lab $i -port $port cluster nodes]] \n
 }
 
+# Stops the server(s) of pod i (its directory and nodes.conf are kept, so
+# it can be started again as the same node).
+proc natlab_stop_server {labvar i} {
+    upvar 1 $labvar lab
+    set keep {}
+    foreach s [dict get $lab servers] {
+        if {[lindex $s 0] == $i} {kill_process [lindex $s 2]} else {lappend keep $s}
+    }
+    dict set lab servers $keep
+}
+
+# Gives pod i a new IP, as a rescheduled Kubernetes pod gets (stop its
+# server first). The lab dict is updated in the caller's variable.
+proc natlab_readdress {labvar i newip} {
+    upvar 1 $labvar lab
+    set ns [natlab_pod_ns $lab $i]
+    exec ip -n $ns addr flush dev eth0
+    exec ip -n $ns addr add $newip/24 dev eth0
+    catch {exec ip -n $ns route add default via [natlab_bridge_ip]}
+    dict set lab ips $i $newip
+}
+
+# The hosts file of pod i's namespace (/etc/netns/<ns>/hosts, bind-mounted
+# over /etc/hosts by `ip netns exec`): a stand-in for cluster DNS. Written in
+# place, so a running server sees the new content. `entries` is a list of
+# {name ip} pairs. Must be called once before the server of the pod starts.
+proc natlab_hosts {lab i entries} {
+    set dir /etc/netns/[natlab_pod_ns $lab $i]
+    file mkdir $dir
+    set f [open $dir/hosts w]
+    puts $f "127.0.0.1 localhost"
+    foreach e $entries {puts $f "[lindex $e 1] [lindex $e 0]"}
+    close $f
+}
+
 # Stops every server of the lab and deletes its namespaces.
 proc natlab_destroy {lab} {
     foreach s [dict get $lab servers] {
@@ -177,6 +218,7 @@ proc natlab_destroy {lab} {
     }
     for {set i 1} {$i <= [dict get $lab npods]} {incr i} {
         catch {exec ip netns del [natlab_pod_ns $lab $i]}
+        catch {file delete -force /etc/netns/[natlab_pod_ns $lab $i]}
     }
     catch {exec ip netns del [natlab_ns $lab node]}
     set idx [lsearch -exact $::natlab_labs [dict get $lab name]]

@@ -7,7 +7,8 @@ proc config_dict {level} {
     # Set by the test framework or the environment, not by the file.
     foreach k {port dir pidfile logfile bind unixsocket daemonize
                enable-debug-command enable-protected-configs enable-module-command
-               save appendonly} {
+               save appendonly
+               cluster-announce-internal-ip cluster-announce-internal-hostname} {
         dict unset d $k
     }
     return $d
