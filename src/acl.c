@@ -1066,6 +1066,26 @@ int ACLCheckAllUserCommandPerm(aclUser *u, struct redisCommand *cmd, robj **argv
     return worst;
 }
 
+/* SORT's BY/GET patterns read arbitrary keys: allowed only when a selector
+ * that allows the command also allows every key (stock's rule). */
+int ACLUserHasUnrestrictedKeyAccess(aclUser *u, struct redisCommand *cmd, robj **argv, int argc) {
+    if (!u) return 1;
+    int found = 0;
+    keysCache cache = {0};
+    listIter li;
+    listNode *ln;
+    listRewind(u->selectors, &li);
+    while ((ln = listNext(&li)) && !found) {
+        aclSelector *s = listNodeValue(ln);
+        int idx = 0;
+        if ((s->flags & SEL_ALLKEYS) &&
+            selectorCheckCommand(s, cmd, argv, argc, &idx, &cache) == ACL_OK)
+            found = 1;
+    }
+    if (cache.init) getKeysFreeResult(&cache.keys);
+    return found;
+}
+
 int ACLCheckAllPerm(client *c, int *idxptr) {
     return ACLCheckAllUserCommandPerm(c->user, c->cmd, c->argv, c->argc, idxptr);
 }

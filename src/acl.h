@@ -75,6 +75,7 @@ void ACLUpdateDefaultUserPassword(sds password);
 /* Checks */
 int ACLCheckAllUserCommandPerm(aclUser *u, struct redisCommand *cmd, robj **argv, int argc, int *idxptr);
 int ACLCheckAllPerm(client *c, int *idxptr);
+int ACLUserHasUnrestrictedKeyAccess(aclUser *u, struct redisCommand *cmd, robj **argv, int argc);
 /* processCommand: NULL when c may run its command, else the NOPERM error
  * (logged in the ACL log; the caller frees it). */
 sds ACLCheckCommandOrError(client *c);

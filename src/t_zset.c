@@ -1126,39 +1126,44 @@ void zremrangebylexCommand(client *c) { zremrangeGeneric(c, ZRANGE_LEX); }
  * ZPOPMIN / ZPOPMAX / ZMPOP
  * ======================================================================== */
 
-#define ZSET_MIN 0
-#define ZSET_MAX 1
-
-/* Pop up to count members from the first non-empty key of keyv.
+/* Pop up to count members from the first non-empty key of keyv (shared
+ * with the blocking forms in zset_blocking.c).
  *  count -1: the single-pop form (one member, flat reply);
- *  emitkey: the reply names the key (ZMPOP);
- *  nested: each member is a [member, score] array;
- *  nil_if_empty: no candidate key replies a null array (ZMPOP), else []. */
-static void zpopGeneric(client *c, robj **keyv, int keyc, int where, int emitkey,
-                        long count, int nested, int nil_if_empty) {
+ *  emitkey: the reply names the key (ZMPOP, BZPOPMIN/BZPOPMAX);
+ *  nested: each member is a [member, score] array; with emitkey the
+ *    members come as a second array after the key ([key, [[m, s]..]]),
+ *    without it the reply is flat ([key, m, s, ...]);
+ *  nil_if_empty: no candidate key replies a null array (ZMPOP), else [].
+ * Returns how many members were popped (0 when nothing was, errors
+ * included) and the key they came from in *popped_key (borrowed). */
+long zsetPopGeneric(client *c, robj **keyv, int keyc, int where, int emitkey,
+                    long count, int nested, int nil_if_empty, robj **popped_key) {
     robj *key = NULL, *zobj = NULL;
     for (int i = 0; i < keyc && zobj == NULL; i++) {
         key = keyv[i];
         zobj = lookupKeyWrite(c->db, key);
-        if (checkType(c, zobj, OBJ_ZSET)) return;
+        if (checkType(c, zobj, OBJ_ZSET)) return 0;
     }
     if (zobj == NULL) {
         if (nil_if_empty) addReplyNullArray(c);
         else addReply(c, shared.emptyarray);
-        return;
+        return 0;
     }
     if (count == 0) {
         addReply(c, shared.emptyarray);
-        return;
+        return 0;
     }
     if (count == -1) count = 1;
     long llen = (long)zsetLength(zobj);
     long n = count > llen ? llen : count;
 
-    if (emitkey) {
+    if (emitkey && nested) {
         addReplyArrayLen(c, 2);
         addReplyBulk(c, key);
         addReplyArrayLen(c, n);
+    } else if (emitkey) {
+        addReplyArrayLen(c, n * 2 + 1);
+        addReplyBulk(c, key);
     } else {
         addReplyArrayLen(c, nested ? n : n * 2);
     }
@@ -1178,18 +1183,30 @@ static void zpopGeneric(client *c, robj **keyv, int keyc, int where, int emitkey
     server.dirty += n;
     notifyKeyspaceEvent(NOTIFY_ZSET, where == ZSET_MIN ? "zpopmin" : "zpopmax", key, c->db->id);
     signalModifiedKey(c, c->db, key);
-    robj *keep = key;
-    incrRefCount(keep);
-    if (zsetDeleteIfEmpty(c, keep, zobj))
-        notifyKeyspaceEvent(NOTIFY_GENERIC, "del", keep, c->db->id);
-    if (emitkey) {
-        /* Propagated as the ZPOPMIN/ZPOPMAX it amounts to. */
-        robj *count_obj = createStringObjectFromLongLong(count);
-        rewriteClientCommandVector(c, 3, where == ZSET_MAX ? shared.zpopmax : shared.zpopmin,
-                                   keep, count_obj);
-        decrRefCount(count_obj);
+    /* The caller's key object (an argv entry) outlives the deletion. */
+    if (zsetDeleteIfEmpty(c, key, zobj))
+        notifyKeyspaceEvent(NOTIFY_GENERIC, "del", key, c->db->id);
+    if (popped_key) *popped_key = key;
+    return n;
+}
+
+/* Propagate a pop of n members from key as ZPOPMIN/ZPOPMAX key [n]
+ * (n < 0: the form without COUNT): by rewriting c's argv, or, for a
+ * served blocked client whose argv must stay, as an extra command. */
+void zsetPropagatePop(client *c, robj *key, int where, long n, int as_extra) {
+    robj *cmd = where == ZSET_MAX ? shared.zpopmax : shared.zpopmin;
+    robj *cnt = n >= 0 ? createStringObjectFromLongLong(n) : NULL;
+    incrRefCount(key);
+    if (as_extra) {
+        robj *argv[3] = {cmd, key, cnt};
+        alsoPropagate(c->db->id, argv, cnt ? 3 : 2, CMD_CALL_PROPAGATE);
+    } else if (cnt) {
+        rewriteClientCommandVector(c, 3, cmd, key, cnt);
+    } else {
+        rewriteClientCommandVector(c, 2, cmd, key);
     }
-    decrRefCount(keep);
+    decrRefCount(key);
+    if (cnt) decrRefCount(cnt);
 }
 
 static void zpopMinMax(client *c, int where) {
@@ -1201,7 +1218,7 @@ static void zpopMinMax(client *c, int where) {
     if (c->argc == 3 && getPositiveLongFromObjectOrReply(c, c->argv[2], &count, NULL) != C_OK)
         return;
     int nested = c->resp > 2 && count != -1;
-    zpopGeneric(c, &c->argv[1], 1, where, 0, count, nested, 0);
+    zsetPopGeneric(c, &c->argv[1], 1, where, 0, count, nested, 0, NULL);
 }
 
 void zpopminCommand(client *c) { zpopMinMax(c, ZSET_MIN); }
@@ -1238,7 +1255,10 @@ void zmpopCommand(client *c) {
         }
     }
     if (count == -1) count = 1;
-    zpopGeneric(c, c->argv + 2, (int)numkeys, where, 1, count, 1, 1);
+    robj *key;
+    long n = zsetPopGeneric(c, c->argv + 2, (int)numkeys, where, 1, count, 1, 1, &key);
+    /* Propagated as the ZPOPMIN/ZPOPMAX it amounts to. */
+    if (n > 0) zsetPropagatePop(c, key, where, n, 0);
 }
 
 /* ===========================================================================

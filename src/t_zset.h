@@ -104,5 +104,11 @@ void zsetForEachInScoreRange(robj *zobj, const zrangespec *range,
                              void (*fn)(void *, const char *, size_t, double), void *priv,
                              unsigned long limit, const size_t *counter);
 unsigned long zsetScanCollect(robj *o, unsigned long cursor, long count, list *out);
+/* Pops (ZPOPMIN & co., their blocking forms in zset_blocking.c). */
+#define ZSET_MIN 0
+#define ZSET_MAX 1
+long zsetPopGeneric(client *c, robj **keyv, int keyc, int where, int emitkey,
+                    long count, int nested, int nil_if_empty, robj **popped_key);
+void zsetPropagatePop(client *c, robj *key, int where, long n, int as_extra);
 
 #endif
