@@ -607,6 +607,21 @@ static clusterNode *lookupNodeArg(robj *o) {
     return clusterLookupNode(o->ptr, (int)sdslen(o->ptr));
 }
 
+/* The other end of a slot migration (SETSLOT MIGRATING/IMPORTING): a known
+ * master, else NULL after replying the error. */
+static clusterNode *lookupMigrationPeerOrReply(client *c, robj *id) {
+    clusterNode *n = lookupNodeArg(id);
+    if (n == NULL) {
+        addReplyErrorFormat(c, "I don't know about node %s", (char *)id->ptr);
+        return NULL;
+    }
+    if (nodeIsSlave(n)) {
+        addReplyError(c, "Target node is not a master");
+        return NULL;
+    }
+    return n;
+}
+
 /* CLUSTER SETSLOT <slot> IMPORTING|MIGRATING <id> | STABLE | NODE <id>:
  * the steps of moving a slot by hand (what redis-cli --cluster reshard
  * drives). Closing an import on ourselves takes a new epoch so the rest of
@@ -625,28 +640,14 @@ static void clusterSetSlotCommand(client *c) {
             addReplyErrorFormat(c, "I'm not the owner of hash slot %u", slot);
             return;
         }
-        if ((n = lookupNodeArg(c->argv[4])) == NULL) {
-            addReplyErrorFormat(c, "I don't know about node %s", (char *)c->argv[4]->ptr);
-            return;
-        }
-        if (nodeIsSlave(n)) {
-            addReplyError(c, "Target node is not a master");
-            return;
-        }
+        if ((n = lookupMigrationPeerOrReply(c, c->argv[4])) == NULL) return;
         cluster->migrating_slots_to[slot] = n;
     } else if (!strcasecmp(action, "importing") && c->argc == 5) {
         if (cluster->slots[slot] == myself) {
             addReplyErrorFormat(c, "I'm already the owner of hash slot %u", slot);
             return;
         }
-        if ((n = lookupNodeArg(c->argv[4])) == NULL) {
-            addReplyErrorFormat(c, "I don't know about node %s", (char *)c->argv[4]->ptr);
-            return;
-        }
-        if (nodeIsSlave(n)) {
-            addReplyError(c, "Target node is not a master");
-            return;
-        }
+        if ((n = lookupMigrationPeerOrReply(c, c->argv[4])) == NULL) return;
         cluster->importing_slots_from[slot] = n;
     } else if (!strcasecmp(action, "stable") && c->argc == 4) {
         cluster->importing_slots_from[slot] = NULL;
