@@ -1224,37 +1224,47 @@ static void zpopMinMax(client *c, int where) {
 void zpopminCommand(client *c) { zpopMinMax(c, ZSET_MIN); }
 void zpopmaxCommand(client *c) { zpopMinMax(c, ZSET_MAX); }
 
-/* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
-void zmpopCommand(client *c) {
-    long numkeys, count = -1;
-    if (getRangeLongFromObjectOrReply(c, c->argv[1], 1, LONG_MAX, &numkeys,
+/* Arguments of ZMPOP and BZMPOP after the timeout: numkeys (at
+ * numkeys_idx), the keys, MIN|MAX and an optional COUNT. Replies the error
+ * and returns C_ERR on bad input, as stock words it. */
+int zsetParseMpopArgs(client *c, int numkeys_idx, long *numkeys, int *where, long *count) {
+    if (getRangeLongFromObjectOrReply(c, c->argv[numkeys_idx], 1, LONG_MAX, numkeys,
                                       "numkeys should be greater than 0") != C_OK)
-        return;
-    long where_idx = 2 + numkeys;
-    if (numkeys > c->argc || where_idx >= c->argc) {
+        return C_ERR;
+    /* MIN|MAX must follow the keys. */
+    if (*numkeys > c->argc - numkeys_idx - 2) {
         addReplyErrorObject(c, shared.syntaxerr);
-        return;
+        return C_ERR;
     }
-    int where;
+    long where_idx = numkeys_idx + 1 + *numkeys;
     const char *w = c->argv[where_idx]->ptr;
-    if (!strcasecmp(w, "min")) where = ZSET_MIN;
-    else if (!strcasecmp(w, "max")) where = ZSET_MAX;
+    if (!strcasecmp(w, "min")) *where = ZSET_MIN;
+    else if (!strcasecmp(w, "max")) *where = ZSET_MAX;
     else {
         addReplyErrorObject(c, shared.syntaxerr);
-        return;
+        return C_ERR;
     }
+    *count = -1;
     for (long j = where_idx + 1; j < c->argc; j++) {
-        if (count == -1 && !strcasecmp(c->argv[j]->ptr, "count") && j + 1 < c->argc) {
+        if (*count == -1 && !strcasecmp(c->argv[j]->ptr, "count") && j + 1 < c->argc) {
             j++;
-            if (getRangeLongFromObjectOrReply(c, c->argv[j], 1, LONG_MAX, &count,
+            if (getRangeLongFromObjectOrReply(c, c->argv[j], 1, LONG_MAX, count,
                                               "count should be greater than 0") != C_OK)
-                return;
+                return C_ERR;
         } else {
             addReplyErrorObject(c, shared.syntaxerr);
-            return;
+            return C_ERR;
         }
     }
-    if (count == -1) count = 1;
+    if (*count == -1) *count = 1;
+    return C_OK;
+}
+
+/* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
+void zmpopCommand(client *c) {
+    long numkeys, count;
+    int where;
+    if (zsetParseMpopArgs(c, 1, &numkeys, &where, &count) != C_OK) return;
     robj *key;
     long n = zsetPopGeneric(c, c->argv + 2, (int)numkeys, where, 1, count, 1, 1, &key);
     /* Propagated as the ZPOPMIN/ZPOPMAX it amounts to. */

@@ -107,6 +107,7 @@ unsigned long zsetScanCollect(robj *o, unsigned long cursor, long count, list *o
 /* Pops (ZPOPMIN & co., their blocking forms in zset_blocking.c). */
 #define ZSET_MIN 0
 #define ZSET_MAX 1
+int zsetParseMpopArgs(client *c, int numkeys_idx, long *numkeys, int *where, long *count);
 long zsetPopGeneric(client *c, robj **keyv, int keyc, int where, int emitkey,
                     long count, int nested, int nil_if_empty, robj **popped_key);
 void zsetPropagatePop(client *c, robj *key, int where, long n, int as_extra);

@@ -86,34 +86,8 @@ void bzpopmaxCommand(client *c) {
 
 /* BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
 void bzmpopCommand(client *c) {
-    long numkeys, count = -1;
-    if (getRangeLongFromObjectOrReply(c, c->argv[2], 1, LONG_MAX, &numkeys,
-                                      "numkeys should be greater than 0") != C_OK)
-        return;
-    long where_idx = 3 + numkeys;
-    if (numkeys > c->argc - 4 || where_idx >= c->argc) {
-        addReplyErrorObject(c, shared.syntaxerr);
-        return;
-    }
+    long numkeys, count;
     int where;
-    const char *w = c->argv[where_idx]->ptr;
-    if (!strcasecmp(w, "min")) where = ZSET_MIN;
-    else if (!strcasecmp(w, "max")) where = ZSET_MAX;
-    else {
-        addReplyErrorObject(c, shared.syntaxerr);
-        return;
-    }
-    for (long j = where_idx + 1; j < c->argc; j++) {
-        if (count == -1 && !strcasecmp(c->argv[j]->ptr, "count") && j + 1 < c->argc) {
-            j++;
-            if (getRangeLongFromObjectOrReply(c, c->argv[j], 1, LONG_MAX, &count,
-                                              "count should be greater than 0") != C_OK)
-                return;
-        } else {
-            addReplyErrorObject(c, shared.syntaxerr);
-            return;
-        }
-    }
-    if (count == -1) count = 1;
+    if (zsetParseMpopArgs(c, 2, &numkeys, &where, &count) != C_OK) return;
     zsetBlockingPop(c, c->argv + 3, (int)numkeys, where, c->argv[1], count, 1);
 }
