@@ -184,7 +184,18 @@ start_server {tags {aof} overrides {appendonly yes}} {
         set sdir [file join $::tests_root tmp "aofstock.[pid].[incr ::aof_seq]"]
         file mkdir $sdir
         file rename $copy [file join $sdir appendonlydir]
+        set ourkeys {}
+        for {set db 0} {$db < 16} {incr db} {r select $db; lappend ourkeys $db [lsort [r keys *]]}
+        r select 0
         start_server [list binary /usr/bin/redis-server overrides [list appendonly yes dir [file normalize $sdir]]] {
+            if {$digest ne [r debug digest]} {
+                set sk {}
+                for {set db 0} {$db < 16} {incr db} {r select $db; lappend sk $db [lsort [r keys *]]}
+                r select 0
+                puts "MISMATCH ours=$ourkeys stock=$sk"
+                puts [exec ls -l $sdir/appendonlydir]
+                foreach f [glob $sdir/appendonlydir/*] {puts "== $f"; puts [string range [read_text $f] 0 3000]}
+            }
             assert_equal $digest [r debug digest]
             r set fromstock 1
             r bgrewriteaof
