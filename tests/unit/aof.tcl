@@ -41,6 +41,19 @@ proc copy_dir {src} {
     return [file normalize $dst]
 }
 
+# {db keys ...} for every non-empty database of the server at $level: what a
+# failed digest comparison prints, to show which keys differ.
+proc keys_per_db {level} {
+    set out {}
+    for {set db 0} {$db < 16} {incr db} {
+        r $level select $db
+        set keys [lsort [r $level keys *]]
+        if {$keys ne {}} {lappend out $db $keys}
+    }
+    r $level select 0
+    return $out
+}
+
 proc aof_fill {} {
     r set str hello
     r set num 12345
@@ -184,19 +197,14 @@ start_server {tags {aof} overrides {appendonly yes}} {
         set sdir [file join $::tests_root tmp "aofstock.[pid].[incr ::aof_seq]"]
         file mkdir $sdir
         file rename $copy [file join $sdir appendonlydir]
-        set ourkeys {}
-        for {set db 0} {$db < 16} {incr db} {r select $db; lappend ourkeys $db [lsort [r keys *]]}
-        r select 0
         start_server [list binary /usr/bin/redis-server overrides [list appendonly yes dir [file normalize $sdir]]] {
-            if {$digest ne [r debug digest]} {
-                set sk {}
-                for {set db 0} {$db < 16} {incr db} {r select $db; lappend sk $db [lsort [r keys *]]}
-                r select 0
-                puts "MISMATCH ours=$ourkeys stock=$sk"
+            set loaded [r debug digest]
+            if {$digest ne $loaded} {
+                puts "MISMATCH ours=[keys_per_db -1] stock=[keys_per_db 0]"
                 puts [exec ls -l $sdir/appendonlydir]
                 foreach f [glob $sdir/appendonlydir/*] {puts "== $f"; puts [string range [read_text $f] 0 3000]}
             }
-            assert_equal $digest [r debug digest]
+            assert_equal $digest $loaded
             r set fromstock 1
             r bgrewriteaof
             wait_rewrite_done
