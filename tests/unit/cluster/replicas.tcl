@@ -49,8 +49,11 @@ start_cluster_nodes {ours ours ours ours ours ours} {
         set p0 [lindex $::cluster_ports 0]
         for {set k 0} {$k < 100} {incr k} {redis_cli -c -p $p0 set rk:$k v$k}
         set m [lsearch [lmap i {0 1 2 3 4 5} {cluster_role $i}] master]
-        set r [cluster_replica_of $m]
-        assert {$r >= 0}
+        wait_for_condition 200 50 {
+            [set r [cluster_replica_of $m]] >= 0
+        } else {
+            fail "master $m never lists a replica"
+        }
         wait_for_condition 200 50 {
             [R $m dbsize] == [R $r dbsize] && [R $m debug digest] eq [R $r debug digest]
         } else {
@@ -70,8 +73,13 @@ start_cluster_nodes {ours ours ours ours ours ours} {
 
     test {A killed master is replaced by its replica, data kept} {
         set m $::fo_master
-        set r [cluster_replica_of $m]
-        assert {$r >= 0}
+        # The old master's own ROLE flips first; the new master learns that
+        # it now has a replica from that node's next ping, so wait for it.
+        wait_for_condition 200 50 {
+            [set r [cluster_replica_of $m]] >= 0
+        } else {
+            fail "master $m never lists a replica"
+        }
         wait_for_condition 200 50 {
             [string match "*master_link_status:up*" [R $r info replication]]
         } else {
