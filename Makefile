@@ -23,7 +23,7 @@ unit: all
 test: all
 	@sh deps/npm.sh
 	$(MAKE) -C src unit
-	@if command -v clang >/dev/null 2>&1; then $(MAKE) -s -C src/fuzz run FUZZ_SECONDS=$(TEST_FUZZ_SECONDS); \
+	@if command -v clang >/dev/null 2>&1; then $(MAKE) -s -j2 -C src/fuzz run FUZZ_SECONDS=$(TEST_FUZZ_SECONDS); \
 	 else echo "fuzz: skipped (no clang)"; fi
 	tclsh tests/test_helper.tcl $(TEST_ARGS)
 

@@ -120,8 +120,9 @@ void mixStringObjectDigest(unsigned char *digest, robj *o) {
     decrRefCount(dec);
 }
 
-/* Fold one value (type, content, whether it has a TTL) into digest. */
-static void valueDigest(redisDb *db, robj *key, robj *o, unsigned char *digest) {
+/* Fold one value's type and content into digest (any encoding of the same
+ * content gives the same result). */
+void objectContentDigest(robj *o, unsigned char *digest) {
     uint32_t type_be = htonl(o->type);
     void (*hook)(unsigned char *, robj *) = NULL;
 
@@ -135,6 +136,11 @@ static void valueDigest(redisDb *db, robj *key, robj *o, unsigned char *digest) 
     case OBJ_STREAM: hook = streamObjectDigest; break;
     }
     if (hook) hook(digest, o);
+}
+
+/* Fold one value (type, content, whether it has a TTL) into digest. */
+static void valueDigest(redisDb *db, robj *key, robj *o, unsigned char *digest) {
+    objectContentDigest(o, digest);
     if (getExpire(db, key) != -1) xorDigest(digest, "!!expire!!", 10);
 }
 

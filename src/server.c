@@ -825,11 +825,10 @@ static void daemonize(void) {
     }
 }
 
-static void initServer(void) {
-    setupSignalHandlers();
-    if (server.syslog_enabled)
-        openlog(server.syslog_ident, LOG_PID | LOG_NDELAY | LOG_NOWAIT, server.syslog_facility);
-
+/* The state the rest of the server expects (client lists, shared objects,
+ * databases, ids, stats) without sockets, signals or the event loop, so
+ * in-process tools (the libFuzzer targets in src/fuzz) can start from it. */
+void initServerState(void) {
     server.pid = getpid();
     server.current_client = NULL;
     server.clients = listCreate();
@@ -854,9 +853,23 @@ static void initServer(void) {
     memset(server.replid2, '0', CONFIG_RUN_ID_SIZE);
     server.replid2[CONFIG_RUN_ID_SIZE] = '\0';
     server.second_replid_offset = -1;
-    setupCrashHandlers();
-
     createSharedObjects();
+    initDbs();
+    lazyfreeInit();
+    server.lastsave = time(NULL);
+    server.lastbgsave_status = C_OK;
+    server.stat_starttime = time(NULL);
+    server.lruclock = getLRUClock();
+    resetServerStats();
+    evictionPoolAlloc();
+}
+
+static void initServer(void) {
+    setupSignalHandlers();
+    if (server.syslog_enabled)
+        openlog(server.syslog_ident, LOG_PID | LOG_NDELAY | LOG_NOWAIT, server.syslog_facility);
+    initServerState();
+    setupCrashHandlers();
     adjustOpenFilesLimit();
     server.el = aeCreateEventLoop(server.maxclients + CONFIG_FDSET_INCR);
     if (server.el == NULL) {
@@ -895,16 +908,8 @@ static void initServer(void) {
         exit(1);
     }
 
-    initDbs();
-    lazyfreeInit();
     if (server.cluster_enabled) clusterInit();  /* cluster_node.c: nodes.conf, bus port */
-    server.lastsave = time(NULL);
-    server.lastbgsave_status = C_OK;
-    server.stat_starttime = time(NULL);
-    server.lruclock = getLRUClock();
-    resetServerStats();
     server.initial_memory_usage = zmalloc_used_memory();
-    evictionPoolAlloc();
 
     if (aeCreateTimeEvent(server.el, 1, serverCron, NULL, NULL) == AE_ERR) {
         serverPanic("Can't create event loop timers.");

@@ -1170,6 +1170,8 @@ int migrateGetKeys(struct redisCommand *cmd, robj **argv, int argc, getKeysResul
 int setGetKeys(struct redisCommand *cmd, robj **argv, int argc, getKeysResult *result);
 int bitfieldGetKeys(struct redisCommand *cmd, robj **argv, int argc, getKeysResult *result);
 void initDbs(void);
+/* Server state without sockets or event loop (server.c; used by src/fuzz). */
+void initServerState(void);
 void signalKeyAsReady(redisDb *db, robj *key, int type);
 long long commandTimeSnapshotMs(void);
 
@@ -1347,6 +1349,8 @@ void setupCrashHandlers(void);
 void xorDigest(unsigned char *digest, const void *ptr, size_t len);
 void mixDigest(unsigned char *digest, const void *ptr, size_t len);
 void mixStringObjectDigest(unsigned char *digest, robj *o);
+/* A value's type and content as DEBUG DIGEST folds them, without the TTL. */
+void objectContentDigest(robj *o, unsigned char *digest);
 /* Optional per-type value digests (weak), owned by the type modules. They
  * fold the value into `digest` exactly as stock Redis 7.0 does:
  *  list: mixStringObjectDigest of each element, head to tail;
