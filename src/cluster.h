@@ -229,6 +229,9 @@ void clusterSendPing(clusterLink *link, int type);
 /* cluster_failover.c */
 void resetManualFailover(void);
 void manualFailoverCheckTimeout(void);
+/* cluster_shutdown.c: 1 while a stopping master is handing its slots to a
+ * replica (call again from cron), 0 when the shutdown may go on. */
+int clusterShutdownHandover(void);
 void clusterProcessMFStart(clusterLink *link, clusterNode *sender);
 void clusterNoteMasterPausedOffset(clusterNode *sender, const cbusHeader *h);
 void clusterHandleManualFailover(void);

@@ -227,8 +227,10 @@ static const char *enumValueToName(const configEnum *enums, int val) {
 static void enumErrorMessage(const configEnum *enums, const char **err) {
     static char buf[512];
     size_t len = (size_t)snprintf(buf, sizeof(buf), "argument(s) must be one of the following: ");
-    for (int j = 0; enums[j].name && len < sizeof(buf); j++)
+    for (int j = 0; enums[j].name && len < sizeof(buf); j++) {
+        if (enums[j].unlisted) continue;
         len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", j ? ", " : "", enums[j].name);
+    }
     *err = buf;
 }
 

@@ -44,6 +44,8 @@
 typedef struct configEnum {
     const char *name;
     int val;
+    int unlisted; /* ours, not stock's: accepted, left out of error texts so
+                   * those stay byte-identical to stock's */
 } configEnum;
 
 struct standardConfig;

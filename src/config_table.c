@@ -68,10 +68,11 @@ static const configEnum propagationErrEnum[] = {
     {"ignore", PROPAGATION_ERR_BEHAVIOR_IGNORE},
     {"panic", PROPAGATION_ERR_BEHAVIOR_PANIC},
     {"panic-on-replicas", PROPAGATION_ERR_BEHAVIOR_PANIC_ON_REPLICAS}, {NULL, 0}};
-/* SHUTDOWN command flags (server.c): save=1 nosave=2 now=4 force=8. */
+/* SHUTDOWN command flags (server.c): save=1 nosave=2 now=4 force=8, and
+ * ours, failover=16 (cluster_shutdown.c: hand the slots to a replica). */
 static const configEnum shutdownOnSigEnum[] = {
     {"default", 0}, {"save", 1}, {"nosave", 2}, {"now", 4}, {"force", 8},
-    {NULL, 0}};
+    {"failover", 16, 1}, {NULL, 0}};
 static const configEnum protectedActionEnum[] = {
     {"no", PROTECTED_ACTION_ALLOWED_NO}, {"yes", PROTECTED_ACTION_ALLOWED_YES},
     {"local", PROTECTED_ACTION_ALLOWED_LOCAL}, {NULL, 0}};

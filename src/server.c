@@ -27,6 +27,14 @@
 #include <math.h>
 #include <stdarg.h>
 
+/* SHUTDOWN flags, also the values of shutdown-on-sigint/sigterm. */
+#define SHUTDOWN_NOFLAGS 0
+#define SHUTDOWN_SAVE 1
+#define SHUTDOWN_NOSAVE 2
+#define SHUTDOWN_NOW 4
+#define SHUTDOWN_FORCE 8
+#define SHUTDOWN_FAILOVER 16 /* ours: cluster masters hand over first */
+
 struct redisServer server;
 struct sharedObjectsStruct shared;
 
@@ -381,6 +389,19 @@ void clientsCron(void) {
 }
 
 /* Shrink/rehash the keyspace tables a little every cron run. */
+/* SIGTERM or SIGINT asked us to stop, with the shutdown-on-sig* flags. */
+static void shutdownOnSignal(void) {
+    int sigflags = server.last_sig_received == SIGINT ? server.shutdown_on_sigint
+                                                      : server.shutdown_on_sigterm;
+    /* "failover": a cluster master first hands its slots to a replica,
+     * serving meanwhile (cluster_shutdown.c); cron calls again. */
+    if ((sigflags & SHUTDOWN_FAILOVER) && clusterShutdownHandover()) return;
+    if (prepareForShutdown(sigflags) == C_OK) exit(0);
+    serverLog(LL_WARNING, "SIGTERM received but errors trying to shut down the server, check the logs for more information");
+    server.shutdown_asap = 0;
+    server.last_sig_received = 0;
+}
+
 static void databasesCron(void) {
     if (server.active_expire_enabled) {
         if (!server.masterhost) activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW);
@@ -443,14 +464,7 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
     size_t zmalloc_used = zmalloc_used_memory();
     if (zmalloc_used > server.stat_peak_memory) server.stat_peak_memory = zmalloc_used;
 
-    if (server.shutdown_asap && !isInsideYieldingLongCommand()) {
-        int sigflags = server.last_sig_received == SIGINT ? server.shutdown_on_sigint
-                                                          : server.shutdown_on_sigterm;
-        if (prepareForShutdown(sigflags) == C_OK) exit(0);
-        serverLog(LL_WARNING, "SIGTERM received but errors trying to shut down the server, check the logs for more information");
-        server.shutdown_asap = 0;
-        server.last_sig_received = 0;
-    }
+    if (server.shutdown_asap && !isInsideYieldingLongCommand()) shutdownOnSignal();
 
     /* DEBUG PAUSE-CRON: tests freeze the periodic work. */
     if (server.pause_cron) {
@@ -930,11 +944,6 @@ static void initServer(void) {
  * Shutdown
  * ------------------------------------------------------------------------ */
 
-#define SHUTDOWN_NOFLAGS 0
-#define SHUTDOWN_SAVE 1
-#define SHUTDOWN_NOSAVE 2
-#define SHUTDOWN_NOW 4
-#define SHUTDOWN_FORCE 8
 
 int prepareForShutdown(int flags) {
     serverLog(LL_WARNING, "User requested shutdown...");

@@ -79,7 +79,7 @@ tags {k8s} {
         set penv {POD_IP=10.42.0.7 POD_NAME=redis-3 POD_NAMESPACE=prod SERVICE_NAME=redis-headless
             REDIS_SERVER=/bin/echo REDIS_CONF=/etc/redis/redis.conf}
         set out [exec env {*}$penv ANNOUNCE_MODE=pod sh $ep]
-        assert_match "*/etc/redis/redis.conf --cluster-announce-internal-ip 10.42.0.7 --cluster-announce-internal-hostname redis-3.redis-headless.prod.svc.cluster.local" $out
+        assert_match "*/etc/redis/redis.conf --cluster-announce-internal-ip 10.42.0.7 --shutdown-on-sigterm failover --cluster-announce-internal-hostname redis-3.redis-headless.prod.svc.cluster.local" $out
         assert_no_match "*--cluster-announce-ip*" $out
         set out [exec env {*}$penv ANNOUNCE_MODE=nodeport HOST_IP=172.18.0.2 sh $ep]
         assert_match "*--cluster-announce-ip 172.18.0.2 --cluster-announce-port 30006 --cluster-announce-bus-port 30007" $out

@@ -26,7 +26,9 @@ case "$ordinal" in
 esac
 : "${POD_IP:?POD_IP must come from the downward API}"
 
-set -- "$conf" --cluster-announce-internal-ip "$POD_IP"
+# SIGTERM hands a master's slots to its replica before the exit (the
+# preStop hook does the same first; this covers a hook that timed out).
+set -- "$conf" --cluster-announce-internal-ip "$POD_IP" --shutdown-on-sigterm failover
 if [ -n "${SERVICE_NAME:-}" ] && [ -n "${POD_NAMESPACE:-}" ]; then
     set -- "$@" --cluster-announce-internal-hostname \
         "$POD_NAME.$SERVICE_NAME.$POD_NAMESPACE.svc.$domain"
