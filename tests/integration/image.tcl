@@ -10,6 +10,12 @@ proc image_needs {} {
     foreach t {debootstrap buildah} {
         if {[auto_execok $t] eq {}} {skip "$t not installed (deps/install.sh installs it)"}
     }
+    # A SANITIZE= build needs the compiler's runtime, which the slim image
+    # does not ship.
+    set bin [file join [file dirname $::tests_root] src redis-server]
+    if {![catch {exec ldd $bin} libs] && [regexp {lib(a|ub)san} $libs]} {
+        skip "the image takes release builds, not sanitizer ones"
+    }
 }
 
 proc image_chroot {root args} {

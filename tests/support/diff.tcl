@@ -59,10 +59,20 @@ proc diff_read_reply {fd} {
     }
 }
 
+# Sends one command and returns its reply, preceded by the client side
+# caching invalidation pushes that arrived before it. Those pushes are out
+# of band: counting one as the reply of the command after it (as a plain
+# one-read-per-command runner does) leaves later commands a reply behind,
+# so the next command goes out before the server has answered the previous
+# one and the order of a broadcast push and the replies becomes a race.
 proc diff_send {fd argv} {
     puts -nonewline $fd [diff_encode $argv]
     flush $fd
-    return [diff_read_reply $fd]
+    set pushes ""
+    while {[string match ">2\r\n\$10\r\ninvalidate\r\n*" [set reply [diff_read_reply $fd]]]} {
+        append pushes $reply
+    }
+    return "$pushes$reply"
 }
 
 # Run a corpus file against two servers; returns a list of mismatches
