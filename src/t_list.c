@@ -509,11 +509,12 @@ static int parseMpop(client *c, int first, long *numkeys, int *where, long *coun
     if (getRangeLongFromObjectOrReply(c, c->argv[first], 1, LONG_MAX, numkeys,
                                       "numkeys should be greater than 0") != C_OK)
         return C_ERR;
-    long where_idx = first + 1 + *numkeys;
-    if (*numkeys > c->argc - first - 2 || where_idx >= c->argc) {
+    /* Bound numkeys by argc before adding: it may be up to LONG_MAX. */
+    if (*numkeys > c->argc - first - 2) {
         addReplyErrorObject(c, shared.syntaxerr);
         return C_ERR;
     }
+    long where_idx = first + 1 + *numkeys;
     if (getListPositionFromObjectOrReply(c, c->argv[where_idx], where) != C_OK) return C_ERR;
     *count = -1;
     for (long j = where_idx + 1; j < c->argc; j++) {
