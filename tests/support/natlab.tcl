@@ -211,6 +211,26 @@ proc natlab_hosts {lab i entries} {
     close $f
 }
 
+# A DNS server that never answers: queries to this address are dropped by
+# the k8s node before routing (no ICMP error comes back), so a lookup sent
+# there waits for the resolver's full timeout. Returns the address.
+proc natlab_dns_blackhole {lab} {
+    set ip 10.99.0.53
+    natlab_sh [natlab_ns $lab node] iptables -t raw -A PREROUTING -d $ip -j DROP
+    return $ip
+}
+
+# The resolv.conf of pod i's namespace (/etc/netns/<ns>/resolv.conf,
+# bind-mounted by `ip netns exec`, like natlab_hosts): `lines` is a list of
+# lines. Must be called before the server of the pod starts.
+proc natlab_resolv {lab i lines} {
+    set dir /etc/netns/[natlab_pod_ns $lab $i]
+    file mkdir $dir
+    set f [open $dir/resolv.conf w]
+    foreach l $lines {puts $f $l}
+    close $f
+}
+
 # Stops every server of the lab and deletes its namespaces.
 proc natlab_destroy {lab} {
     foreach s [dict get $lab servers] {
