@@ -187,6 +187,18 @@ proc natlab_stop_server {labvar i} {
     dict set lab servers $keep
 }
 
+# SIGKILLs the server(s) of pod i (a crashed or OOM-killed pod): no
+# shutdown, nothing saved. The directory and nodes.conf are kept.
+proc natlab_kill_server {labvar i} {
+    upvar 1 $labvar lab
+    foreach s [dict get $lab servers] {
+        if {[lindex $s 0] != $i} continue
+        catch {exec kill -KILL [lindex $s 2]}
+        while {[process_is_alive [lindex $s 2]]} {after 5}
+    }
+    natlab_stop_server lab $i
+}
+
 # Gives pod i a new IP, as a rescheduled Kubernetes pod gets (stop its
 # server first). The lab dict is updated in the caller's variable.
 proc natlab_readdress {labvar i newip} {
