@@ -79,15 +79,17 @@ proc nat_want_vals {} {
 # back after the failover.
 proc nat_failover_lab {stock full} {
     set pods {1 2 3 4 5 6}
+    # No wait for more replicas before a full sync (stock waits 5 s).
+    set fast {--repl-diskless-sync-delay 0}
     set lab [natlab_create 6 snat]
     try {
         set eps {}
         foreach i $pods {
             if {$i in $stock} {
                 natlab_start_server lab $i $::stock_binary 6379 [nat_cluster_opts \
-                    [list --cluster-announce-ip [natlab_pod_ip $lab $i]]]
+                    [concat $fast --cluster-announce-ip [natlab_pod_ip $lab $i]]]
             } else {
-                natlab_start_server lab $i $::ours_binary 6379 [nat_cluster_opts]
+                natlab_start_server lab $i $::ours_binary 6379 [nat_cluster_opts $fast]
             }
             lappend eps [natlab_pod_ip $lab $i]:6379
         }
@@ -172,7 +174,7 @@ proc nat_failover_lab {stock full} {
         # address.
         natlab_readdress lab $victim 10.42.0.70
         set t0 [clock milliseconds]
-        natlab_start_server lab $victim $::ours_binary 6379 [nat_cluster_opts]
+        natlab_start_server lab $victim $::ours_binary 6379 [nat_cluster_opts $fast]
         assert_equal [dict get $id $victim] [nat_myid $lab $victim]
         wait_for_condition 300 50 {
             [nat_replicates $lab $pods [dict get $id $victim] $victim [dict get $id $heir] $heir]
