@@ -17,15 +17,16 @@
  * extension goes in MEETs and to peers that sent it to us (or that a peer's
  * gossip says speak it), so stock nodes log at most one "unknown extension"
  * per MEET. A peer whose internal IP stops answering and that has a stable
- * hostname (cluster-announce-internal-hostname) is re-resolved; one whose
+ * hostname (cluster-announce-internal-hostname) is re-resolved (in a
+ * background thread, cluster_resolve.c, so DNS never blocks the event
+ * loop); one whose
  * internal address does not answer while its external one differs is
  * dialled at the external one (and back). Internal
  * addresses and hostnames of peers persist in a sidecar file next to
  * nodes.conf (<file>.nat) that stock ignores, so nodes.conf stays 7.0's.
  */
 #include "server.h"
-#include <netdb.h>
-#include <arpa/inet.h>
+#include "cluster_resolve.h"
 #include <sys/stat.h>
 #include <fcntl.h>
 
@@ -335,29 +336,28 @@ int clusterAddrHasNatSplit(clusterNode *n) {
     return nodeHasInternal(n) && (strcmp(n->int_ip, n->ip) || n->int_cport != n->cport);
 }
 
-/* Re-resolves the node's stable hostname; returns 1 when it now points to
- * another IP (recorded). getaddrinfo may block on DNS: rate-limited to
- * once a second per node, and only for nodes that stopped answering. */
-static int reresolveNode(clusterNode *n, mstime_t silent_ms) {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    n->nat_last_resolve = mstime();
-    if (getaddrinfo(n->int_hostname, NULL, &hints, &res) != 0 || !res) return 0;
-    char ip[NET_IP_STR_LEN] = {0};
-    if (res->ai_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, ip, sizeof(ip));
-    else if (res->ai_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, ip, sizeof(ip));
-    freeaddrinfo(res);
+/* How long a peer with an internal hostname may stay silent before we
+ * re-resolve it: max(cluster-node-timeout/2, 500 ms). */
+static mstime_t reresolveSilenceLimit(void) {
+    mstime_t limit = server.cluster_node_timeout / 2;
+    return limit < 500 ? 500 : limit;
+}
+
+static mstime_t nodeSilentFor(clusterNode *n, mstime_t now) {
+    mstime_t last = n->data_received > n->ctime ? n->data_received : n->ctime;
+    return now - last;
+}
+
+/* Records ip as the node's internal address, found by re-resolving its
+ * hostname after silent_ms of silence; returns 1 when it changed. */
+static int applyResolvedIp(clusterNode *n, const char *ip, mstime_t silent_ms) {
     const char *cur = nodeHasInternal(n) ? n->int_ip : n->ip;
-    if (!ip[0] || !strcmp(ip, cur)) return 0;
+    if (!ip[0] || strlen(ip) >= NET_IP_STR_LEN || !strcmp(ip, cur)) return 0;
     serverLog(LL_NOTICE, "NAT: internal address of node %.40s changed from %s to %s (reason: re-resolved hostname %s after %lld ms without an answer)",
               n->name, cur, ip, n->int_hostname, (long long)silent_ms);
     /* An external address that was the internal one moves with it. */
-    if (!strcmp(n->ip, cur)) memcpy(n->ip, ip, sizeof(ip));
-    memcpy(n->int_ip, ip, sizeof(ip));
+    if (!strcmp(n->ip, cur)) copyIp(n->ip, ip);
+    copyIp(n->int_ip, ip);
     if (!n->int_cport) {
         n->int_cport = n->cport;
         n->int_port = n->port;
@@ -366,20 +366,68 @@ static int reresolveNode(clusterNode *n, mstime_t silent_ms) {
     return 1;
 }
 
+/* Applies every finished lookup (cluster_resolve.c). The node may have
+ * been forgotten, renamed its hostname or started answering meanwhile: its
+ * own NAT extension then beats a DNS answer, which is dropped. */
+static void applyResolvedLookups(void) {
+    cresResult r;
+    mstime_t now = mstime();
+    while (cresPoll(&r)) {
+        clusterNode *n = clusterLookupNode(r.key, (int)strlen(r.key));
+        if (!n || n == cluster->myself || strcmp(n->int_hostname, r.host)) continue;
+        mstime_t silent = nodeSilentFor(n, now);
+        if (!r.ip[0]) {
+            serverLog(LL_VERBOSE, "NAT: re-resolving hostname %s of node %.40s failed after %lld ms",
+                      r.host, n->name, r.elapsed_ms);
+        } else if (silent <= reresolveSilenceLimit()) {
+            serverLog(LL_VERBOSE, "NAT: node %.40s answered while its hostname %s was re-resolved: keeping its stated address",
+                      n->name, r.host);
+        } else if (applyResolvedIp(n, r.ip, silent)) {
+            if (n->link) freeClusterLink(n->link);
+            n->flags &= ~CLUSTER_NODE_NOADDR;
+        }
+    }
+}
+
+static void resolverWakeHandler(aeEventLoop *el, int fd, void *privdata, int mask) {
+    applyResolvedLookups();
+}
+
+/* The resolver thread starts with the first lookup we need; its results
+ * are applied as soon as they arrive (wake-up pipe on the event loop). */
+static int ensureResolver(void) {
+    if (cresStarted()) return 1;
+    if (cresStart(NULL) != 0 ||
+        aeCreateFileEvent(server.el, cresWakeFd(), AE_READABLE, resolverWakeHandler, NULL) == AE_ERR) {
+        serverLog(LL_WARNING, "NAT: cannot start the hostname resolver thread: peers' hostnames are not re-resolved");
+        return 0;
+    }
+    return 1;
+}
+
+/* Asks the resolver thread for the node's stable hostname: getaddrinfo
+ * may block on DNS for seconds, never in the event loop. Rate-limited to
+ * once a second per node, one lookup in flight per node, and only for
+ * nodes that stopped answering. */
+static void reresolveNode(clusterNode *n, mstime_t silent_ms) {
+    n->nat_last_resolve = mstime();
+    if (!ensureResolver() || cresIsPending(n->name)) return;
+    char key[CLUSTER_NAMELEN + 1];
+    memcpy(key, n->name, CLUSTER_NAMELEN);
+    key[CLUSTER_NAMELEN] = '\0';
+    if (cresSubmit(key, n->int_hostname) == 1)
+        serverLog(LL_VERBOSE, "NAT: re-resolving hostname %s of node %.40s (silent for %lld ms)",
+                  n->int_hostname, n->name, (long long)silent_ms);
+}
+
 /* From clusterCron for every peer: move the outbound link to the address
  * we should dial (it changed, or we just learnt the internal one), and
  * heal a silent node by re-resolving its hostname. */
 void clusterAddrCronNode(clusterNode *n) {
     mstime_t now = mstime();
     if (sdslen(n->int_hostname) && !nodeInHandshake(n)) {
-        mstime_t last = n->data_received > n->ctime ? n->data_received : n->ctime;
-        mstime_t silent = now - last;
-        mstime_t limit = server.cluster_node_timeout / 2;
-        if (limit < 500) limit = 500;
-        if (silent > limit && now - n->nat_last_resolve > 1000 && reresolveNode(n, silent)) {
-            if (n->link) freeClusterLink(n->link);
-            n->flags &= ~CLUSTER_NODE_NOADDR;
-        }
+        mstime_t silent = nodeSilentFor(n, now);
+        if (silent > reresolveSilenceLimit() && now - n->nat_last_resolve > 1000) reresolveNode(n, silent);
     }
     /* An internal address we cannot reach (another network, a firewall)
      * must not cost us a node the external address reaches: switch
@@ -425,10 +473,10 @@ sds clusterAddrInfo(sds info) {
     }
     dictReleaseIterator(di);
     return sdscatprintf(info,
-        "cluster_nat:internal=%s:%d@%d,internal_hostname=%s,external=%s:%d@%d,nat_aware_peers=%ld\r\n",
+        "cluster_nat:internal=%s:%d@%d,internal_hostname=%s,external=%s:%d@%d,nat_aware_peers=%ld,resolving=%d\r\n",
         clusterAddrMyInternalIp(), server.port, clusterAddrBusPort(),
         server.cluster_announce_internal_hostname ? server.cluster_announce_internal_hostname : "",
-        me->ip, me->port, me->cport, nat_peers);
+        me->ip, me->port, me->cport, nat_peers, cresPendingCount());
 }
 
 /* ---------------------------------------------------------------------------

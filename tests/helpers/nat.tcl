@@ -89,3 +89,20 @@ proc nat_tcp_peers {lab i} {
     }
     return $peers
 }
+
+proc nat_ids {lab pods} {
+    set ids {}
+    foreach i $pods {lappend ids [nat_myid $lab $i]}
+    return $ids
+}
+
+# 1 when no pod has an established connection to a NodePort (the labs use
+# 30000-31999) of any k8s node.
+proc nat_no_nodeport_links {lab pods} {
+    foreach i $pods {
+        foreach p [nat_tcp_peers $lab $i] {
+            if {[regexp {^172\.18\.0\.\d+:3[01]\d\d\d$} $p]} {return 0}
+        }
+    }
+    return 1
+}

@@ -8,22 +8,6 @@
 #    hostname, served here by per-namespace hosts files).
 source [file join $::tests_root helpers nat.tcl]
 
-proc nat_ids {lab pods} {
-    set ids {}
-    foreach i $pods {lappend ids [nat_myid $lab $i]}
-    return $ids
-}
-
-# 1 when no pod has an established connection through a NodePort.
-proc nat_no_nodeport_links {lab pods} {
-    foreach i $pods {
-        foreach p [nat_tcp_peers $lab $i] {
-            if {[string match "[natlab_host_ip]:*" $p]} {return 0}
-        }
-    }
-    return 1
-}
-
 tags {natlab} {
     test {NAT: NodePort-only announce, redis-cli --cluster create, bus pod to pod} {
         natlab_needs
@@ -31,8 +15,8 @@ tags {natlab} {
         try {
             set eps {}
             foreach i {1 2 3 4} {
-                natlab_nodeport $lab $i [expr {30000 + $i}] 6379
-                natlab_nodeport $lab $i [expr {31000 + $i}] 16379
+                natlab_nodeport lab $i [expr {30000 + $i}] 6379
+                natlab_nodeport lab $i [expr {31000 + $i}] 16379
                 natlab_start_server lab $i $::ours_binary 6379 [nat_cluster_opts [list \
                     --cluster-announce-ip [natlab_host_ip] \
                     --cluster-announce-port [expr {30000 + $i}] \
@@ -77,7 +61,7 @@ tags {natlab} {
             assert_no_match "*address-type*external*" [natlab_cli $lab 1 cluster links]
             # Pod 3 "moves" to another NodePort: the new external address
             # propagates, the bus stays pod to pod.
-            natlab_nodeport $lab 3 30013 6379
+            natlab_nodeport lab 3 30013 6379
             assert_equal OK [natlab_cli $lab 3 config set cluster-announce-port 30013]
             wait_for_condition 100 100 {
                 [string match "*[lindex $ids 2] [natlab_host_ip]:30013@31003 master*" [natlab_cli $lab 1 cluster nodes]] &&
@@ -115,8 +99,8 @@ tags {natlab} {
         try {
             set eps {}
             foreach i {1 2 3} {
-                natlab_nodeport $lab $i [expr {30000 + $i}] 6379
-                natlab_nodeport $lab $i [expr {31000 + $i}] 16379
+                natlab_nodeport lab $i [expr {30000 + $i}] 6379
+                natlab_nodeport lab $i [expr {31000 + $i}] 16379
                 natlab_start_server lab $i $::stock_binary 6379 [nat_cluster_opts [list \
                     --cluster-announce-ip [natlab_host_ip] \
                     --cluster-announce-port [expr {30000 + $i}] \

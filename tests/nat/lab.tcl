@@ -15,7 +15,7 @@ tags {natlab} {
             set list [natlab_cli $lab 2 -to 1 client list]
             assert_match "*addr=[natlab_bridge_ip]:*" $list
             # Through a NodePort the translation is the same.
-            natlab_nodeport $lab 1 30001 6379
+            natlab_nodeport lab 1 30001 6379
             set out [natlab_sh [natlab_pod_ns $lab 2] redis-cli -h [natlab_host_ip] -p 30001 client list]
             assert_match "*addr=[natlab_bridge_ip]:*laddr=[natlab_pod_ip $lab 1]:6379*" $out
         } finally {

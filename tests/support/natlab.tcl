@@ -12,10 +12,20 @@
 #     nl<pid>x<n>-p<i>        pod i: eth0 10.42.0.<10+i>/24 on the bridge,
 #                           default route via 10.42.0.1
 #
+# With more than one k8s node (natlab_create's `nodes`), node k is
+# nl<pid>x<n>-node<k> (node 1 keeps the name above) with bridge
+# 10.42.<k-1>.1/24 and host address 172.18.0.<k+1>/24 on a veth to a
+# "k8s network" bridge in nl<pid>x<n>-net; each node routes the other
+# nodes' pod subnets via their host addresses (Flannel host-gw style). Pods
+# start on node 1; natlab_move_pod reschedules one on another node, with a
+# new pod IP in that node's subnet and its NodePorts on that node's address.
+#
 # Modes (what the CNI does to pod traffic):
 #   snat   every pod-to-pod connection, direct or through a NodePort, is
 #          masqueraded to the bridge address 10.42.0.1, as k3d's Flannel
 #          does: the receiver sees the peer as 10.42.0.1:<random port>.
+#          Across k8s nodes it leaves the sender's node masqueraded to that
+#          node's host address (as Calico's vxlan NodePorts in the report).
 #   none   plain bridged pod network, no translation (the control case).
 #
 # NodePorts (natlab_nodeport) DNAT 172.18.0.2:<port> to a pod's port, as
@@ -52,24 +62,31 @@ proc natlab_reap_stale {} {
 }
 
 proc natlab_ns {lab what} {return "[dict get $lab name]-$what"}
+proc natlab_node_ns {lab k} {return [natlab_ns $lab [expr {$k == 1 ? "node" : "node$k"}]]}
 proc natlab_pod_ns {lab i} {return [natlab_ns $lab p$i]}
 proc natlab_pod_ip {lab i} {
     if {[dict exists $lab ips $i]} {return [dict get $lab ips $i]}
     return "10.42.0.[expr {10 + $i}]"
 }
-proc natlab_bridge_ip {} {return 10.42.0.1}
-proc natlab_host_ip {} {return 172.18.0.2}
+# The k8s node pod i runs on.
+proc natlab_pod_node {lab i} {
+    if {[dict exists $lab pod_node $i]} {return [dict get $lab pod_node $i]}
+    return 1
+}
+proc natlab_bridge_ip {{k 1}} {return 10.42.[expr {$k - 1}].1}
+proc natlab_host_ip {{k 1}} {return 172.18.0.[expr {$k + 1}]}
 
 proc natlab_sh {ns args} {
     exec ip netns exec $ns {*}$args
 }
 
-# Builds a lab with pods 1..npods. Returns the lab handle (a dict).
-proc natlab_create {npods {mode snat}} {
+# Builds a lab with pods 1..npods (all on k8s node 1) and `nodes` k8s
+# nodes. Returns the lab handle (a dict).
+proc natlab_create {npods {mode snat} {nodes 1}} {
     natlab_reap_stale
     set name "nl[pid]x[incr ::natlab_seq]"
-    set lab [dict create name $name npods $npods mode $mode servers {} \
-        dir [file join $::tests_root tmp $name]]
+    set lab [dict create name $name npods $npods mode $mode servers {} nodes $nodes \
+        nodeports {} dir [file join $::tests_root tmp $name]]
     file mkdir [dict get $lab dir]
     lappend ::natlab_labs $name
     if {[catch {natlab_build $lab} err opts]} {
@@ -80,44 +97,103 @@ proc natlab_create {npods {mode snat}} {
 }
 
 proc natlab_build {lab} {
-    set name [dict get $lab name]
-    set mode [dict get $lab mode]
-    set npods [dict get $lab npods]
-    set node [natlab_ns $lab node]
-    exec ip netns add $node
-    exec ip -n $node link set lo up
-    exec ip -n $node link add cni0 type bridge
-    exec ip -n $node addr add [natlab_bridge_ip]/24 dev cni0
-    exec ip -n $node link set cni0 up
-    # The host address only has to be local: kube-proxy's DNAT happens
-    # before routing. (The dummy link type may be missing in a sandbox.)
-    exec ip -n $node addr add [natlab_host_ip]/32 dev lo
-    natlab_sh $node sysctl -qw net.ipv4.ip_forward=1
-    natlab_sh $node sysctl -qw net.bridge.bridge-nf-call-iptables=1
-    if {$mode eq "snat"} {
-        natlab_sh $node iptables -t nat -A POSTROUTING -s 10.42.0.0/24 -d 10.42.0.0/24 -j MASQUERADE
+    set nodes [dict get $lab nodes]
+    if {$nodes > 1} {
+        set net [natlab_ns $lab net]
+        exec ip netns add $net
+        exec ip -n $net link add k8s type bridge
+        exec ip -n $net link set k8s up
     }
-    for {set i 1} {$i <= $npods} {incr i} {
-        set ns [natlab_pod_ns $lab $i]
-        # veth names are limited to 15 characters: keep them short.
-        set veth "v[string range $name 2 end]p$i"
-        exec ip netns add $ns
-        exec ip -n $ns link set lo up
-        exec ip link add $veth netns $node type veth peer name eth0 netns $ns
-        exec ip -n $node link set $veth master cni0 up
-        # kubelet's hairpin-veth mode: a pod can reach itself through a
-        # NodePort (the DNAT'd frame goes back out the port it came in).
-        exec ip -n $node link set $veth type bridge_slave hairpin on
-        exec ip -n $ns addr add [natlab_pod_ip $lab $i]/24 dev eth0
-        exec ip -n $ns link set eth0 up
-        exec ip -n $ns route add default via [natlab_bridge_ip]
+    for {set k 1} {$k <= $nodes} {incr k} {natlab_build_node $lab $k}
+    for {set i 1} {$i <= [dict get $lab npods]} {incr i} {
+        exec ip netns add [natlab_pod_ns $lab $i]
+        exec ip -n [natlab_pod_ns $lab $i] link set lo up
+        natlab_plug_pod $lab $i
     }
 }
 
-# kube-proxy's NodePort: host_ip:nodeport -> pod i's port.
-proc natlab_nodeport {lab i nodeport port} {
-    natlab_sh [natlab_ns $lab node] iptables -t nat -A PREROUTING -d [natlab_host_ip] \
+# k8s node k: its pod bridge, host address, routes to the other nodes'
+# pod subnets, and the CNI's masquerading.
+proc natlab_build_node {lab k} {
+    set nodes [dict get $lab nodes]
+    set node [natlab_node_ns $lab $k]
+    exec ip netns add $node
+    exec ip -n $node link set lo up
+    exec ip -n $node link add cni0 type bridge
+    exec ip -n $node addr add [natlab_bridge_ip $k]/24 dev cni0
+    exec ip -n $node link set cni0 up
+    if {$nodes == 1} {
+        # The host address only has to be local: kube-proxy's DNAT happens
+        # before routing. (The dummy link type may be missing in a sandbox.)
+        exec ip -n $node addr add [natlab_host_ip]/32 dev lo
+    } else {
+        set veth "v[string range [dict get $lab name] 2 end]n$k"
+        exec ip link add $veth netns [natlab_ns $lab net] type veth peer name eth0 netns $node
+        exec ip -n [natlab_ns $lab net] link set $veth master k8s up
+        exec ip -n $node addr add [natlab_host_ip $k]/24 dev eth0
+        exec ip -n $node link set eth0 up
+        for {set o 1} {$o <= $nodes} {incr o} {
+            if {$o == $k} continue
+            exec ip -n $node route add 10.42.[expr {$o - 1}].0/24 via [natlab_host_ip $o]
+        }
+    }
+    natlab_sh $node sysctl -qw net.ipv4.ip_forward=1
+    natlab_sh $node sysctl -qw net.bridge.bridge-nf-call-iptables=1
+    if {[dict get $lab mode] eq "snat"} {
+        natlab_sh $node iptables -t nat -A POSTROUTING -s 10.42.0.0/16 -d 10.42.0.0/16 -j MASQUERADE
+    }
+}
+
+# Connects pod i's namespace to the bridge of its k8s node, at its IP.
+proc natlab_plug_pod {lab i} {
+    set k [natlab_pod_node $lab $i]
+    set node [natlab_node_ns $lab $k]
+    set ns [natlab_pod_ns $lab $i]
+    # veth names are limited to 15 characters: keep them short.
+    set veth "v[string range [dict get $lab name] 2 end]p$i"
+    exec ip link add $veth netns $node type veth peer name eth0 netns $ns
+    exec ip -n $node link set $veth master cni0 up
+    # kubelet's hairpin-veth mode: a pod can reach itself through a
+    # NodePort (the DNAT'd frame goes back out the port it came in).
+    exec ip -n $node link set $veth type bridge_slave hairpin on
+    exec ip -n $ns addr add [natlab_pod_ip $lab $i]/24 dev eth0
+    exec ip -n $ns link set eth0 up
+    exec ip -n $ns route add default via [natlab_bridge_ip $k]
+}
+
+# kube-proxy's NodePort: host_ip:nodeport -> pod i's port, on the k8s node
+# the pod runs on (its host address). The lab dict is updated in the
+# caller's variable, so that natlab_move_pod can move the NodePort along.
+proc natlab_nodeport {labvar i nodeport port} {
+    upvar 1 $labvar lab
+    natlab_nodeport_rule $lab -A $i $nodeport $port
+    dict lappend lab nodeports [list $i $nodeport $port]
+}
+
+proc natlab_nodeport_rule {lab op i nodeport port} {
+    set k [natlab_pod_node $lab $i]
+    natlab_sh [natlab_node_ns $lab $k] iptables -t nat $op PREROUTING -d [natlab_host_ip $k] \
         -p tcp --dport $nodeport -j DNAT --to-destination [natlab_pod_ip $lab $i]:$port
+}
+
+# Reschedules pod i (stop its server first) on k8s node k at a new pod IP,
+# as Kubernetes does when a node drains: same pod namespace (and so the same
+# directory and nodes.conf, as a StatefulSet's volume), new address, its
+# NodePorts now on node k's host address. The lab dict is updated in the
+# caller's variable.
+proc natlab_move_pod {labvar i k newip} {
+    upvar 1 $labvar lab
+    foreach np [dict get $lab nodeports] {
+        if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -D {*}$np}
+    }
+    exec ip -n [natlab_node_ns $lab [natlab_pod_node $lab $i]] link del \
+        "v[string range [dict get $lab name] 2 end]p$i"
+    dict set lab pod_node $i $k
+    dict set lab ips $i $newip
+    natlab_plug_pod $lab $i
+    foreach np [dict get $lab nodeports] {
+        if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -A {*}$np}
+    }
 }
 
 # Starts a server inside pod i listening on the pod address (and loopback,
@@ -187,6 +263,18 @@ proc natlab_stop_server {labvar i} {
     dict set lab servers $keep
 }
 
+# SIGKILLs the server(s) of pod i (a crashed or OOM-killed pod): no
+# shutdown, nothing saved. The directory and nodes.conf are kept.
+proc natlab_kill_server {labvar i} {
+    upvar 1 $labvar lab
+    foreach s [dict get $lab servers] {
+        if {[lindex $s 0] != $i} continue
+        catch {exec kill -KILL [lindex $s 2]}
+        while {[process_is_alive [lindex $s 2]]} {after 5}
+    }
+    natlab_stop_server lab $i
+}
+
 # Gives pod i a new IP, as a rescheduled Kubernetes pod gets (stop its
 # server first). The lab dict is updated in the caller's variable.
 proc natlab_readdress {labvar i newip} {
@@ -194,7 +282,7 @@ proc natlab_readdress {labvar i newip} {
     set ns [natlab_pod_ns $lab $i]
     exec ip -n $ns addr flush dev eth0
     exec ip -n $ns addr add $newip/24 dev eth0
-    catch {exec ip -n $ns route add default via [natlab_bridge_ip]}
+    catch {exec ip -n $ns route add default via [natlab_bridge_ip [natlab_pod_node $lab $i]]}
     dict set lab ips $i $newip
 }
 
@@ -211,6 +299,26 @@ proc natlab_hosts {lab i entries} {
     close $f
 }
 
+# A DNS server that never answers: queries to this address are dropped by
+# the k8s node before routing (no ICMP error comes back), so a lookup sent
+# there waits for the resolver's full timeout. Returns the address.
+proc natlab_dns_blackhole {lab} {
+    set ip 10.99.0.53
+    natlab_sh [natlab_ns $lab node] iptables -t raw -A PREROUTING -d $ip -j DROP
+    return $ip
+}
+
+# The resolv.conf of pod i's namespace (/etc/netns/<ns>/resolv.conf,
+# bind-mounted by `ip netns exec`, like natlab_hosts): `lines` is a list of
+# lines. Must be called before the server of the pod starts.
+proc natlab_resolv {lab i lines} {
+    set dir /etc/netns/[natlab_pod_ns $lab $i]
+    file mkdir $dir
+    set f [open $dir/resolv.conf w]
+    foreach l $lines {puts $f $l}
+    close $f
+}
+
 # Stops every server of the lab and deletes its namespaces.
 proc natlab_destroy {lab} {
     foreach s [dict get $lab servers] {
@@ -220,7 +328,10 @@ proc natlab_destroy {lab} {
         catch {exec ip netns del [natlab_pod_ns $lab $i]}
         catch {file delete -force /etc/netns/[natlab_pod_ns $lab $i]}
     }
-    catch {exec ip netns del [natlab_ns $lab node]}
+    for {set k 1} {$k <= [dict get $lab nodes]} {incr k} {
+        catch {exec ip netns del [natlab_node_ns $lab $k]}
+    }
+    catch {exec ip netns del [natlab_ns $lab net]}
     set idx [lsearch -exact $::natlab_labs [dict get $lab name]]
     if {$idx >= 0} {set ::natlab_labs [lreplace $::natlab_labs $idx $idx]}
     if {!$::dont_clean} {file delete -force [dict get $lab dir]}
