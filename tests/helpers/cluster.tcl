@@ -87,7 +87,14 @@ proc cluster_assign_slots {n} {
 }
 
 proc cluster_state_ok {n} {
-    for {set i 0} {$i < $n} {incr i} {
+    set nodes {}
+    for {set i 0} {$i < $n} {incr i} {lappend nodes $i}
+    return [cluster_state_ok_on $nodes]
+}
+
+# The nodes listed (indexes) all report cluster_state:ok.
+proc cluster_state_ok_on {nodes} {
+    foreach i $nodes {
         if {![string match "*cluster_state:ok*" [R $i cluster info]]} {return 0}
     }
     return 1
