@@ -6,13 +6,19 @@ that slot), value "v<j>-<tag>". DEBUG POPULATE is no use in a cluster (its
 keys land in every slot); this puts a known set of keys exactly where a
 reshard moves them.
 
-    cluster_fill.py fill|verify PORT LO HI PER     prints "OK <count>"
+    cluster_fill.py fill|verify PORT LO HI PER [FIRST]   prints "OK <count>"
+
+FIRST (default 0) numbers the keys FIRST..FIRST+PER-1 in each slot, so a
+second filler can write other keys into the same slots, e.g. while they
+migrate (redis-py follows the ASK and MOVED redirections).
 """
+import logging
 import sys
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
 mode, port, lo, hi, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+first = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 
 
 def tags_for_range():
@@ -29,13 +35,19 @@ def tags_for_range():
 
 def keys():
     for tag in tags_for_range():
-        for j in range(per):
+        for j in range(first, first + per):
             yield "{%s}:%d" % (tag, j), "v%d-%s" % (j, tag)
 
 
+# redis-py logs every redirection it follows as an exception: keep the
+# test output readable (real failures still raise).
+logging.getLogger("redis").addHandler(logging.NullHandler())
+logging.getLogger("redis").propagate = False
 rc = RedisCluster(host="127.0.0.1", port=port, decode_responses=True)
 pairs = list(keys())
-BATCH = 5000
+# Small batches while slots move: a pipeline that meets a redirection is
+# retried command by command.
+BATCH = 5000 if first == 0 else 200
 count = 0
 for start in range(0, len(pairs), BATCH):
     chunk = pairs[start:start + BATCH]
