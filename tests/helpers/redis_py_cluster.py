@@ -15,21 +15,26 @@ from redis.cluster import RedisCluster
 
 
 class Redirects(logging.Handler):
-    """Counts what redis-py's cluster client logs when it follows a MOVED
-    or loses a connection (it logs each as an exception), so the caller
-    can tell the failovers were really noticed; also keeps it off stderr."""
+    """Counts what redis-py's cluster client logs, as an exception each,
+    when it follows a MOVED, loses a connection or is told CLUSTERDOWN
+    (then it reloads the slot map), so the caller can tell the failovers
+    were really noticed; also keeps it off stderr."""
 
     def __init__(self):
         super().__init__()
-        self.moved = 0
-        self.conn_errors = 0
+        self.counts = {}
 
     def emit(self, record):
         msg = record.getMessage()
-        if "MovedError" in msg:
-            self.moved += 1
-        elif "ConnectionError" in msg or "TimeoutError" in msg:
-            self.conn_errors += 1
+        for kind in ("MovedError", "AskError", "ConnectionError", "TimeoutError",
+                     "ClusterDownError", "TryAgainError"):
+            if kind in msg:
+                self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def describe(self):
+        total = sum(self.counts.values())
+        detail = ",".join("%s:%d" % kv for kv in sorted(self.counts.items()))
+        return "redirects=%d (%s)" % (total, detail)
 
 
 redirects = Redirects()
@@ -95,5 +100,4 @@ for line in sys.stdin:
     check_all()
     write_batch("b%d" % step, 200)
     check_all()
-    print("OK step=%d keys=%d moved=%d conn_errors=%d" %
-          (step, len(expected), redirects.moved, redirects.conn_errors), flush=True)
+    print("OK step=%d keys=%d %s" % (step, len(expected), redirects.describe()), flush=True)
