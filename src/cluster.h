@@ -6,6 +6,7 @@
  *   cluster_node.c  the node table and the bus: links, MEET/PING/PONG,
  *                   gossip, failure detection, epochs, UPDATE, FAIL
  *   cluster_failover.c  votes, replica elections, manual failover
+ *   cluster_migration.c  replicas moving to orphaned masters
  *   cluster_config.c  nodes.conf load/save (7.0 format, fsync'd, locked)
  *   cluster_addr.c  which address we announce and which one we record for
  *                   a peer (the place the NAT-aware logic goes)
@@ -106,6 +107,7 @@ typedef struct clusterNode {
     mstime_t data_received;
     mstime_t fail_time;
     mstime_t voted_time;
+    mstime_t orphaned_time;      /* since when it has no working replica, 0 */
     long long repl_offset;
     char ip[NET_IP_STR_LEN];
     sds hostname;
@@ -239,6 +241,10 @@ void clusterSendFailoverAuthIfNeeded(clusterNode *node, const cbusHeader *req);
 void clusterProcessFailoverAuthAck(clusterNode *sender, const cbusHeader *h);
 void clusterFailoverReplaceYourMaster(void);
 void clusterHandleSlaveFailover(void);
+
+/* cluster_migration.c */
+int clusterAnyMasterHasReplicas(void);
+void clusterHandleReplicaMigration(void);
 
 /* cluster_config.c */
 int clusterLoadConfig(char *filename);

@@ -500,6 +500,17 @@ int clusterAddrSaveSidecar(const char *nodes_conf, int do_fsync) {
                                n->int_cport, sdslen(n->int_hostname) ? n->int_hostname : "-");
     }
     dictReleaseIterator(di);
+    /* nodes.conf is saved on every slot change (a reshard: several per
+     * slot); the sidecar rarely changes, and a rename per save doubled
+     * the cost of each CLUSTER SETSLOT. Rewrite it only when it differs
+     * from what we wrote last. */
+    static sds last_written = NULL;
+    if (last_written && sdscmp(last_written, content) == 0) {
+        sdsfree(path);
+        sdsfree(tmp);
+        sdsfree(content);
+        return C_OK;
+    }
     int ok = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd != -1) {
@@ -512,7 +523,12 @@ int clusterAddrSaveSidecar(const char *nodes_conf, int do_fsync) {
     if (!ok) serverLog(LL_WARNING, "NAT: could not write %s: %s", path, strerror(errno));
     sdsfree(path);
     sdsfree(tmp);
-    sdsfree(content);
+    if (ok) {
+        sdsfree(last_written);
+        last_written = content;
+    } else {
+        sdsfree(content);
+    }
     return ok ? C_OK : C_ERR;
 }
 

@@ -43,7 +43,9 @@ static long long mySlaveOffset(void) {
  * ------------------------------------------------------------------------ */
 
 void resetManualFailover(void) {
-    if (cluster->mf_slave && nodeIsMaster(myself)) unpauseClients();
+    /* Only a master sets mf_slave, but it may already be a replica by now
+     * (clusterSetMaster resets after the role flip): unpause either way. */
+    if (cluster->mf_slave) unpauseClients();
     cluster->mf_end = 0;
     cluster->mf_slave = NULL;
     cluster->mf_can_start = 0;

@@ -233,6 +233,10 @@ int clusterNodeSetSlotBit(clusterNode *n, int slot) {
     int old = cbusSlotIsSet(n->slots, slot);
     cbusSlotSet(n->slots, slot);
     if (!old) n->numslots++;
+    /* A master's first slot makes it a migration target if replicas
+     * exist elsewhere: it should get one too. */
+    if (!old && n->numslots == 1 && clusterAnyMasterHasReplicas())
+        n->flags |= CLUSTER_NODE_MIGRATE_TO;
     return old;
 }
 
@@ -813,23 +817,40 @@ static void clusterUpdateSlotsConfigWith(clusterNode *sender, uint64_t senderCon
     clusterNode *curmaster = nodeIsMaster(myself) ? myself : myself->slaveof;
     clusterNode *newmaster = NULL;
     int dirty[CLUSTER_SLOTS], ndirty = 0;
+    int claimed = 0, taken_from_us = 0;
     for (int j = 0; j < CLUSTER_SLOTS; j++) {
         if (!cbusSlotIsSet(slots, j)) continue;
+        claimed++;
         if (cluster->slots[j] == sender) continue;
         if (cluster->importing_slots_from[j]) continue;  /* we are taking it by hand */
         if (cluster->slots[j] != NULL && cluster->slots[j]->configEpoch >= senderConfigEpoch) continue;
         if (cluster->slots[j] == myself && countKeysInSlot(j) && sender != myself)
             dirty[ndirty++] = j;
-        if (cluster->slots[j] == curmaster) newmaster = sender;
+        if (cluster->slots[j] == curmaster) {
+            newmaster = sender;
+            taken_from_us++;
+        }
         clusterDelSlot(j);
         clusterAddSlot(sender, j);
         clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_FSYNC_CONFIG);
     }
+    /* With cluster-allow-replica-migration no we still follow a plain
+     * failover (the sender took exactly our shard's slots), not a master
+     * that merely received our last slots among others. */
     if (newmaster && curmaster && curmaster->numslots == 0 &&
-        (server.cluster_allow_replica_migration || curmaster != myself)) {
+        (server.cluster_allow_replica_migration || claimed == taken_from_us)) {
         serverLog(LL_WARNING, "Configuration change detected. Reconfiguring myself as a replica of %.40s",
                   sender->name);
         clusterSetMaster(sender);
+    } else if (nodeIsSlave(myself) && myself->slaveof && myself->slaveof->slaveof &&
+               myself->slaveof->slaveof != myself) {
+        /* Our master lost its last slot and became a replica itself:
+         * chained replicas are not allowed in a cluster, follow its new
+         * master. (A master of our master that is us happens only after
+         * odd TAKEOVERs: leave that to the operator.) */
+        serverLog(LL_WARNING, "I'm a sub-replica! Reconfiguring myself as a replica of grandmaster %.40s",
+                  myself->slaveof->slaveof->name);
+        clusterSetMaster(myself->slaveof->slaveof);
     } else {
         for (int j = 0; j < ndirty; j++) clusterDelKeysInSlot(dirty[j]);
     }
@@ -1496,6 +1517,7 @@ void clusterCron(void) {
     if (nodeIsSlave(myself)) {
         clusterHandleManualFailover();
         clusterHandleSlaveFailover();
+        clusterHandleReplicaMigration();
     }
     if (update_state || cluster->state == CLUSTER_FAIL) clusterUpdateState();
 }

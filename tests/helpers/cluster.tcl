@@ -10,6 +10,9 @@
 #   cluster_wait_ok n         all nodes report cluster_state:ok
 #   cluster_wait_known n      every node knows every other (no handshake)
 #   cluster_view i            node i's CLUSTER NODES, normalized for comparison
+#   cluster_wait_replicas nodes ids master   all nodes see ids under master
+#   cluster_wait_synced i     node i's replication link is up
+#   cluster_keys_in i lo hi n n key names whose slots are in lo..hi
 
 set ::cluster_node_timeout 1500
 set ::stock_server /usr/bin/redis-server
@@ -84,7 +87,14 @@ proc cluster_assign_slots {n} {
 }
 
 proc cluster_state_ok {n} {
-    for {set i 0} {$i < $n} {incr i} {
+    set nodes {}
+    for {set i 0} {$i < $n} {incr i} {lappend nodes $i}
+    return [cluster_state_ok_on $nodes]
+}
+
+# The nodes listed (indexes) all report cluster_state:ok.
+proc cluster_state_ok_on {nodes} {
+    foreach i $nodes {
         if {![string match "*cluster_state:ok*" [R $i cluster info]]} {return 0}
     }
     return 1
@@ -145,4 +155,45 @@ proc cluster_flags_of {i id} {
 # client tooling a drop-in must satisfy.
 proc redis_cli {args} {
     exec redis-cli {*}$args 2>@1
+}
+
+# The master id node i records for the node with id (- for a master).
+proc cluster_master_of {i id} {
+    foreach line [split [string trim [R $i cluster nodes]] \n] {
+        set f [split $line " "]
+        if {[lindex $f 0] eq $id} {return [lindex $f 3]}
+    }
+    return {}
+}
+
+# Every live node in `nodes` records master_id for each id in `replicas`.
+proc cluster_all_see_master {nodes replicas master_id} {
+    foreach i $nodes {
+        foreach r $replicas {
+            if {[cluster_master_of $i $r] ne $master_id} {return 0}
+        }
+    }
+    return 1
+}
+
+proc cluster_wait_replicas {nodes replicas master_id} {
+    wait_for_condition 200 50 {[cluster_all_see_master $nodes $replicas $master_id]} else {
+        fail "not every node sees [join $replicas ,] under $master_id"
+    }
+}
+
+proc cluster_wait_synced {i} {
+    wait_for_condition 200 50 {[string match "*master_link_status:up*" [R $i info replication]]} else {
+        fail "node $i did not sync with its master"
+    }
+}
+
+# n keys whose slots are in lo..hi (a node's range from cluster_assign_slots).
+proc cluster_keys_in {i lo hi n} {
+    set out {}
+    for {set k 0} {[llength $out] < $n} {incr k} {
+        set slot [R $i cluster keyslot key:$k]
+        if {$slot >= $lo && $slot <= $hi} {lappend out key:$k}
+    }
+    return $out
 }

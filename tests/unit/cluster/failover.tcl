@@ -3,12 +3,36 @@
 # back on the bus, accepts the new configuration and turns into a replica
 # (the role; data replication is another module's job). Then a manual
 # CLUSTER FAILOVER on a stock replica of ours: we pause, tell it our offset
-# (MFSTART / PAUSED pings) and vote with FORCEACK.
+# (MFSTART / PAUSED pings) and vote with FORCEACK. Last, kill -9 failovers
+# with data both ways (stock replica of ours, ours of stock): every write
+# acknowledged by WAIT 1 is served by the new master.
 source [file join $::tests_root helpers cluster.tcl]
 
 if {![file executable $::stock_server]} {
     puts "skipping failover tests: no $::stock_server"
     return
+}
+
+# Write keys on master m, WAIT for replica r, kill -9 the master; r must
+# win the election (seen by the nodes in `others`) and serve every key.
+proc failover_kill_and_check {m r keys others} {
+    foreach k $keys {R $m set $k v-$k}
+    assert_equal 1 [R $m wait 1 5000]
+    exec kill -9 [srv [cluster_level $m] pid]
+    cluster_forget_client $m
+    set rid [R $r cluster myid]
+    wait_for_condition 300 50 {
+        [lindex [R $r role] 0] eq "master" &&
+        [lsearch -exact [lmap i $others {cluster_flags_of $i $rid}] slave] < 0
+    } else {
+        fail "replica $r was not promoted: [R $r cluster nodes]"
+    }
+    wait_for_condition 200 50 {[cluster_state_ok_on [concat $r $others]]} else {
+        fail "cluster not ok after the failover"
+    }
+    foreach k $keys {assert_equal v-$k [R $r get $k]}
+    set p [lindex $::cluster_ports [lindex $others 0]]
+    assert_equal v-[lindex $keys 0] [redis_cli -c -p $p get [lindex $keys 0]]
 }
 
 start_cluster_nodes [list ours ours ours $::stock_server $::stock_server] {
@@ -123,5 +147,29 @@ start_cluster_nodes [list $::stock_server $::stock_server $::stock_server ours] 
         wait_for_condition 100 100 {[cluster_views_agree 4]} else {
             fail "views differ after our election"
         }
+    }
+}
+
+# Data survives a kill -9 failover in both directions: a stock replica of
+# our master, then our replica of a stock master. WAIT 1 before each kill:
+# what the master acknowledged is on the replica that takes over.
+start_cluster_nodes [list ours $::stock_server ours $::stock_server ours] {
+    test {Mixed failover with data: a stock replica replaces our killed master} {
+        cluster_meet_all 5
+        cluster_assign_slots 3
+        cluster_wait_known 5
+        set ::fd_ids [lmap i {0 1 2 3 4} {R $i cluster myid}]
+        R 3 cluster replicate [lindex $::fd_ids 0]
+        R 4 cluster replicate [lindex $::fd_ids 1]
+        cluster_wait_replicas {0 1 2 3 4} [list [lindex $::fd_ids 3]] [lindex $::fd_ids 0]
+        cluster_wait_replicas {0 1 2 3 4} [list [lindex $::fd_ids 4]] [lindex $::fd_ids 1]
+        cluster_wait_ok 5
+        cluster_wait_synced 3
+        cluster_wait_synced 4
+        failover_kill_and_check 0 3 [cluster_keys_in 0 0 5460 50] {1 2 4}
+    }
+
+    test {Mixed failover with data: our replica replaces a killed stock master} {
+        failover_kill_and_check 1 4 [cluster_keys_in 2 5461 10921 50] {2 3}
     }
 }

@@ -69,6 +69,31 @@ start_cluster_nodes {ours ours ours ours ours ours} {
             assert_equal v$k [redis_cli -c -p $p0 get rk:$k]
         }
         set ::fo_master $r
+        set ::fo_replica $m
+    }
+
+    test {Failing back at once: the old master was not left write-paused} {
+        # The master pauses writes during a manual failover; once it is a
+        # replica that pause must end, or after a failback it would hold
+        # writes for the rest of the pause window (10 s).
+        set m $::fo_replica
+        set r $::fo_master
+        wait_for_condition 200 50 {[string match "*master_link_status:up*" [R $m info replication]]} else {
+            fail "old master did not sync from the new one"
+        }
+        assert_equal OK [R $m cluster failover]
+        wait_for_condition 200 50 {[cluster_role $m] eq "master" && [cluster_role $r] eq "slave"} else {
+            fail "failback did not complete"
+        }
+        # A write to one of m's keys (the others answer MOVED at once).
+        set t0 [clock milliseconds]
+        set done 0
+        for {set k 0} {$k < 100 && !$done} {incr k} {
+            set done [expr {![catch {R $m set fb:$k x}]}]
+        }
+        assert_equal 1 $done
+        assert_lessthan [expr {[clock milliseconds] - $t0}] 3000
+        set ::fo_master $m
     }
 
     test {A killed master is replaced by its replica, data kept} {
