@@ -453,6 +453,13 @@ static void addShardNodeReply(client *c, clusterNode *node) {
         addReplyBulkCString(c, me ? clusterAddrMyInternalIp() : node->int_ip);
         addReplyBulkCString(c, "internal-port");
         addReplyLongLong(c, me ? server.port : node->int_port);
+        /* With tls-cluster clients use TLS ports: the internal one too. */
+        int int_tls = me ? server.tls_port : node->int_tls_port;
+        if (server.tls_cluster && int_tls) {
+            addReplyBulkCString(c, "internal-tls-port");
+            addReplyLongLong(c, int_tls);
+            pairs++;
+        }
         addReplyBulkCString(c, "internal-bus-port");
         addReplyLongLong(c, me ? clusterAddrBusPort() : node->int_cport);
         const char *ih = me ? server.cluster_announce_internal_hostname : node->int_hostname;
