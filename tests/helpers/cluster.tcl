@@ -10,6 +10,8 @@
 #   cluster_wait_ok n         all nodes report cluster_state:ok
 #   cluster_wait_known n      every node knows every other (no handshake)
 #   cluster_view i            node i's CLUSTER NODES, normalized for comparison
+#   cluster_role i            master/slave (ROLE)
+#   cluster_replica_of i      index of a replica of master i (-1: none)
 
 set ::cluster_node_timeout 1500
 set ::stock_server /usr/bin/redis-server
@@ -145,4 +147,21 @@ proc cluster_flags_of {i id} {
 # client tooling a drop-in must satisfy.
 proc redis_cli {args} {
     exec redis-cli {*}$args 2>@1
+}
+
+proc cluster_role {i} {lindex [R $i role] 0}
+
+# The node index whose port is `port`.
+proc cluster_index_of_port {port} {lsearch -exact $::cluster_ports $port}
+
+# Index of the replica of master i, from node i's CLUSTER NODES.
+proc cluster_replica_of {i} {
+    set id [R $i cluster myid]
+    foreach line [split [string trim [R $i cluster nodes]] \n] {
+        if {[lindex $line 3] eq $id} {
+            regexp {:(\d+)@} [lindex $line 1] -> port
+            return [cluster_index_of_port $port]
+        }
+    }
+    return -1
 }
