@@ -199,6 +199,13 @@ test {TLS: start-up fails like stock on missing or bad TLS files} {
     catch {exec $::server_binary --port $port --tls-port $tport --save {} \
                --tls-cert-file [tlsf server.crt] --tls-key-file [tlsf server.key] 2>@1} out
     assert_match "*Either tls-ca-cert-file or tls-ca-cert-dir must be specified*" $out
+    # tls-replication / tls-cluster alone (no tls-port) need certificates
+    # and a CA too.
+    catch {exec $::server_binary --port $port --save {} --tls-cluster yes --cluster-enabled yes 2>@1} out
+    assert_match "*No tls-cert-file configured!*Failed to configure TLS. Check logs for more info.*" $out
+    catch {exec $::server_binary --port $port --save {} --tls-replication yes \
+               --tls-cert-file [tlsf server.crt] --tls-key-file [tlsf server.key] 2>@1} out
+    assert_match "*Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication*" $out
 }
 
 # ---------------------------------------------------------------------------
@@ -313,6 +320,18 @@ start_server [list tags {tls repl} binary $::stock_server overrides [concat [tls
 
         test {TLS replication: our replica resyncs partially after either side drops the link} {
             assert_equal 2 [tls_drop_links $m $rep -1 {}]
+        }
+
+        test {TLS replication: our replica loads a full sync straight from the TLS socket} {
+            $rep config set repl-diskless-load swapdb
+            set full [s -1 sync_full]
+            # Promoted, the replica gets a new history: it needs a full sync.
+            $rep replicaof no one
+            $rep replicaof 127.0.0.1 $mport
+            tls_wait_synced $m $rep
+            assert_equal [expr {$full + 1}] [s -1 sync_full]
+            verify_log_message 0 "*receiving streamed RDB from master with EOF to parser*" 0
+            $rep config set repl-diskless-load disabled
         }
 
         test {TLS replication: without tls-client-cert-file the untrusted certificate is refused} {
