@@ -243,6 +243,16 @@ proc tls_drop_links {m rep mlevel others} {
     expr {[s $mlevel sync_partial_ok] - $partial}
 }
 
+# Promoted and pointed back at the master, a replica has a new history:
+# it gets a full sync (checked on the master's counter).
+proc tls_full_resync {m rep mport mlevel} {
+    set full [s $mlevel sync_full]
+    $rep replicaof no one
+    $rep replicaof 127.0.0.1 $mport
+    tls_wait_synced $m $rep
+    assert_equal [expr {$full + 1}] [s $mlevel sync_full]
+}
+
 if {![file executable $::stock_server]} {
     test {TLS replication against stock} { skip "no $::stock_server" }
     tls_cleanup
@@ -284,12 +294,7 @@ start_server [list tags {tls repl} overrides [concat [tls_overrides $mport] {
 
             test {TLS replication: a disk-based full sync to the stock TLS replica} {
                 $m config set repl-diskless-sync no
-                set full [s -2 sync_full]
-                # Promoted, the replica gets a new history: it needs a full sync.
-                $stock replicaof no one
-                $stock replicaof 127.0.0.1 $mport
-                tls_wait_synced $m $stock
-                assert_equal [expr {$full + 1}] [s -2 sync_full]
+                tls_full_resync $m $stock $mport -2
                 assert_match "*Starting BGSAVE for SYNC with target: disk*" [exec cat [srv -2 stdout]]
             }
         }
@@ -324,12 +329,7 @@ start_server [list tags {tls repl} binary $::stock_server overrides [concat [tls
 
         test {TLS replication: our replica loads a full sync straight from the TLS socket} {
             $rep config set repl-diskless-load swapdb
-            set full [s -1 sync_full]
-            # Promoted, the replica gets a new history: it needs a full sync.
-            $rep replicaof no one
-            $rep replicaof 127.0.0.1 $mport
-            tls_wait_synced $m $rep
-            assert_equal [expr {$full + 1}] [s -1 sync_full]
+            tls_full_resync $m $rep $mport -1
             verify_log_message 0 "*receiving streamed RDB from master with EOF to parser*" 0
             $rep config set repl-diskless-load disabled
         }
