@@ -386,16 +386,31 @@ static void addNodeToNodeReply(client *c, clusterNode *node) {
     }
 }
 
+/* A node's replication offset as we know it: ours, or the one its last
+ * bus header stated. */
+static long long nodeReplOffset(clusterNode *node) {
+    if (node == myself)
+        return (nodeIsSlave(node) && replicationGetSlaveOffset) ? replicationGetSlaveOffset()
+                                                                : server.master_repl_offset;
+    return node->repl_offset;
+}
+
+/* CLUSTER SLOTS lists a replica only once it has data (offset not 0) and
+ * is not failed, as 7.0 does: one still at offset 0 is loading. */
+static int replicaAvailable(clusterNode *node) {
+    return !nodeFailed(node) && nodeReplOffset(node) != 0;
+}
+
 static void addNodeReplyForClusterSlot(client *c, clusterNode *node, int start, int end) {
     int healthy_replicas = 0;
     for (int j = 0; j < node->numslaves; j++)
-        if (!nodeFailed(node->slaves[j])) healthy_replicas++;
+        if (replicaAvailable(node->slaves[j])) healthy_replicas++;
     addReplyArrayLen(c, 3 + healthy_replicas);
     addReplyLongLong(c, start);
     addReplyLongLong(c, end);
     addNodeToNodeReply(c, node);
     for (int j = 0; j < node->numslaves; j++)
-        if (!nodeFailed(node->slaves[j])) addNodeToNodeReply(c, node->slaves[j]);
+        if (replicaAvailable(node->slaves[j])) addNodeToNodeReply(c, node->slaves[j]);
 }
 
 static void clusterSlotsCommand(client *c) {
@@ -453,6 +468,13 @@ static void addShardNodeReply(client *c, clusterNode *node) {
         addReplyBulkCString(c, me ? clusterAddrMyInternalIp() : node->int_ip);
         addReplyBulkCString(c, "internal-port");
         addReplyLongLong(c, me ? server.port : node->int_port);
+        /* With tls-cluster clients use TLS ports: the internal one too. */
+        int int_tls = me ? server.tls_port : node->int_tls_port;
+        if (server.tls_cluster && int_tls) {
+            addReplyBulkCString(c, "internal-tls-port");
+            addReplyLongLong(c, int_tls);
+            pairs++;
+        }
         addReplyBulkCString(c, "internal-bus-port");
         addReplyLongLong(c, me ? clusterAddrBusPort() : node->int_cport);
         const char *ih = me ? server.cluster_announce_internal_hostname : node->int_hostname;
@@ -463,12 +485,7 @@ static void addShardNodeReply(client *c, clusterNode *node) {
         }
         pairs += 3;
     }
-    long long offset;
-    if (node == myself)
-        offset = (nodeIsSlave(node) && replicationGetSlaveOffset) ? replicationGetSlaveOffset()
-                                                                   : server.master_repl_offset;
-    else
-        offset = node->repl_offset;
+    long long offset = nodeReplOffset(node);
     addReplyBulkCString(c, "role");
     addReplyBulkCString(c, nodeIsSlave(node) ? "replica" : "master");
     addReplyBulkCString(c, "replication-offset");

@@ -40,23 +40,34 @@ static void copyIp(char *dst, const char *src) {
     memset(dst + l, 0, NET_IP_STR_LEN - l);
 }
 
-/* The bus port we listen on. */
+/* The bus port we listen on: cluster-port, else 10000 above the client
+ * port peers use, i.e. tls-port with tls-cluster (stock does the same).
+ * Fixed by the first call (start-up, before listening): CONFIG SET of a
+ * port or of tls-cluster does not move the bus listener. */
 int clusterAddrBusPort(void) {
-    return server.cluster_port ? server.cluster_port : server.port + CLUSTER_PORT_INCR;
+    static int bus_port = 0;
+    if (bus_port == 0) {
+        int base = server.tls_cluster ? server.tls_port : server.port;
+        bus_port = server.cluster_port ? server.cluster_port : base + CLUSTER_PORT_INCR;
+    }
+    return bus_port;
 }
 
-/* Client ports as announced: with tls-cluster the primary port is the TLS
- * one and pport the plain one. */
+/* Client ports as announced, derived as 7.0 does: the primary port is
+ * the one peers dial (the TLS one with tls-cluster) and pport the plain
+ * one with tls-cluster, else 0. With tls-cluster, cluster-announce-tls-port
+ * replaces the TLS port and then cluster-announce-port (even 0) the plain
+ * one; without cluster-announce-tls-port, cluster-announce-port replaces the
+ * primary port (stock quirk, kept so mixed clusters print the same). */
 int clusterAddrAnnouncedPort(void) {
-    if (server.tls_cluster)
-        return server.cluster_announce_tls_port ? server.cluster_announce_tls_port : server.tls_port;
-    return server.cluster_announce_port ? server.cluster_announce_port : server.port;
+    if (server.tls_cluster && server.cluster_announce_tls_port) return server.cluster_announce_tls_port;
+    if (server.cluster_announce_port) return server.cluster_announce_port;
+    return server.tls_cluster ? server.tls_port : server.port;
 }
 
 int clusterAddrAnnouncedPPort(void) {
-    if (server.tls_cluster)
-        return server.cluster_announce_port ? server.cluster_announce_port : server.port;
-    return server.cluster_announce_tls_port ? server.cluster_announce_tls_port : server.tls_port;
+    if (!server.tls_cluster) return 0;
+    return server.cluster_announce_tls_port ? server.cluster_announce_port : server.port;
 }
 
 int clusterAddrAnnouncedCport(void) {
@@ -147,10 +158,12 @@ const char *clusterAddrNodeEndpoint(clusterNode *n) {
     }
 }
 
-/* The client port to give a client, plain or TLS. */
+/* The client port to give a client: the primary port, except for a
+ * plain-TCP client of a tls-cluster node, who gets pport when there is one
+ * (CLUSTER NODES/SLOTS, MOVED/ASK; as 7.0). */
 int clusterAddrNodeClientPort(clusterNode *n, int use_tls) {
-    if (server.tls_cluster) return use_tls ? n->port : n->pport;
-    return use_tls ? n->pport : n->port;
+    int use_pport = server.tls_cluster && !use_tls;
+    return use_pport && n->pport ? n->pport : n->port;
 }
 
 /* ---------------------------------------------------------------------------
@@ -474,7 +487,7 @@ sds clusterAddrInfo(sds info) {
     dictReleaseIterator(di);
     return sdscatprintf(info,
         "cluster_nat:internal=%s:%d@%d,internal_hostname=%s,external=%s:%d@%d,nat_aware_peers=%ld,resolving=%d\r\n",
-        clusterAddrMyInternalIp(), server.port, clusterAddrBusPort(),
+        clusterAddrMyInternalIp(), server.tls_cluster ? server.tls_port : server.port, clusterAddrBusPort(),
         server.cluster_announce_internal_hostname ? server.cluster_announce_internal_hostname : "",
         me->ip, me->port, me->cport, nat_peers, cresPendingCount());
 }

@@ -451,7 +451,10 @@ static void clusterAcceptTcpHandler(aeEventLoop *el, int fd, void *privdata, int
                 serverLog(LL_VERBOSE, "Error accepting cluster node: %s", err);
             return;
         }
-        connection *conn = connCreateAcceptedSocket(cfd);
+        /* tls-cluster: peers must present a certificate our CA signed,
+         * whatever tls-auth-clients says (as stock). */
+        connection *conn = server.tls_cluster ? connCreateAcceptedTLS(cfd, TLS_CLIENT_AUTH_YES)
+                                              : connCreateAcceptedSocket(cfd);
         connNonBlock(conn);
         connEnableTcpNoDelay(conn);
         connKeepAlive(conn, server.cluster_node_timeout / 1000 * 2);
@@ -491,7 +494,7 @@ static void clusterConnectNode(clusterNode *node) {
     clusterLink *link = createClusterLink(node);
     /* The internal address when the node told us one (cluster_addr.c). */
     clusterAddrDialTarget(node, link->dial_ip, &link->dial_port, &link->dial_internal);
-    link->conn = connCreateSocket();
+    link->conn = connCreateOutgoing(server.tls_cluster);
     connSetPrivateData(link->conn, link);
     if (connConnect(link->conn, link->dial_ip, link->dial_port, server.bind_source_addr,
                     clusterLinkConnectHandler) == -1) {

@@ -7,18 +7,18 @@
  * remembers the selected db), sends [AUTH] [SELECT] and one RESTORE per key
  * in one buffer, then reads every reply. Keys the target accepted are
  * deleted here unless COPY. A dropped cached connection is retried once.
+ * The link goes through the connection layer (blocking connect and timed
+ * sync I/O): TLS when tls-cluster is on, since the target's advertised
+ * cluster port (MOVED, CLUSTER NODES) is then its TLS port.
  */
 #include "rdb.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <fcntl.h>
 
 #define MIGRATE_SOCKET_CACHE_ITEMS 64
 #define MIGRATE_SOCKET_CACHE_TTL 10 /* seconds */
 
 typedef struct migrateCachedSocket {
-    int fd;
+    connection *conn;  /* TLS with tls-cluster, as stock: nodes' TLS ports */
     long last_dbid;
     time_t last_use_time;
 } migrateCachedSocket;
@@ -31,54 +31,6 @@ static void migrateKeyDestructor(dict *d, void *key) { (void)d; sdsfree(key); }
 static dictType migrateSocketDictType = {
     migrateHash, NULL, NULL, migrateKeyCompare, migrateKeyDestructor, NULL, NULL
 };
-
-/* ---- timed blocking I/O ------------------------------------------------- */
-
-static int waitFd(int fd, short events, long timeout_ms) {
-    struct pollfd p = { fd, events, 0 };
-    int n;
-    do n = poll(&p, 1, (int)timeout_ms); while (n == -1 && errno == EINTR);
-    return n == 1 && !(p.revents & (POLLERR | POLLNVAL)) ? 0 : -1;
-}
-
-static int syncWriteAll(int fd, const char *p, size_t len, long timeout_ms) {
-    long long deadline = mstime() + timeout_ms;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n > 0) {
-            p += n;
-            len -= (size_t)n;
-            continue;
-        }
-        if (n == -1 && errno != EAGAIN && errno != EINTR) return -1;
-        long left = (long)(deadline - mstime());
-        if (left <= 0 || waitFd(fd, POLLOUT, left) == -1) return -1;
-    }
-    return 0;
-}
-
-/* One reply line (without CRLF) into buf; -1 on error or timeout. */
-static int syncReadLine(int fd, char *buf, size_t size, long timeout_ms) {
-    long long deadline = mstime() + timeout_ms;
-    size_t used = 0;
-    while (used + 1 < size) {
-        char ch;
-        ssize_t n = read(fd, &ch, 1);
-        if (n == 1) {
-            if (ch == '\n') {
-                if (used && buf[used - 1] == '\r') used--;
-                buf[used] = '\0';
-                return 0;
-            }
-            buf[used++] = ch;
-            continue;
-        }
-        if (n == 0 || (errno != EAGAIN && errno != EINTR)) return -1;
-        long left = (long)(deadline - mstime());
-        if (left <= 0 || waitFd(fd, POLLIN, left) == -1) return -1;
-    }
-    return -1;
-}
 
 /* ---- connection cache ---------------------------------------------------- */
 
@@ -95,32 +47,27 @@ static migrateCachedSocket *migrateGetSocket(client *c, robj *host, robj *port, 
     if (dictSize(migrate_cached_sockets) == MIGRATE_SOCKET_CACHE_ITEMS) {
         dictEntry *de = dictGetRandomKey(migrate_cached_sockets);
         migrateCachedSocket *victim = dictGetVal(de);
-        close(victim->fd);
+        connClose(victim->conn);
         zfree(victim);
         dictDelete(migrate_cached_sockets, dictGetKey(de));
     }
-    char err[ANET_ERR_LEN];
     long long portnum;
-    int fd = -1;
-    if (string2ll(port->ptr, sdslen(port->ptr), &portnum) && portnum > 0 && portnum < 65536)
-        fd = anetTcpNonBlockConnect(err, host->ptr, (int)portnum);
-    if (fd == -1 || waitFd(fd, POLLOUT, timeout) == -1) {
-        if (fd != -1) close(fd);
+    connection *conn = NULL;
+    if (string2ll(port->ptr, sdslen(port->ptr), &portnum) && portnum > 0 && portnum < 65536) {
+        conn = connCreateOutgoing(server.tls_cluster);
+        if (connBlockingConnect(conn, host->ptr, (int)portnum, timeout) != C_OK) {
+            connClose(conn);
+            conn = NULL;
+        }
+    }
+    if (!conn) {
         sdsfree(name);
         addReplyError(c, "-IOERR error or timeout connecting to the client");
         return NULL;
     }
-    int soerr = 0;
-    socklen_t sl = sizeof(soerr);
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1 || soerr != 0) {
-        close(fd);
-        sdsfree(name);
-        addReplyError(c, "-IOERR error or timeout connecting to the client");
-        return NULL;
-    }
-    anetEnableTcpNoDelay(NULL, fd);
+    connEnableTcpNoDelay(conn);
     cs = zmalloc(sizeof(*cs));
-    cs->fd = fd;
+    cs->conn = conn;
     cs->last_dbid = -1;
     cs->last_use_time = server.unixtime;
     dictAdd(migrate_cached_sockets, name, cs);
@@ -132,7 +79,7 @@ static void migrateCloseSocket(robj *host, robj *port) {
     sds name = sdscatfmt(sdsempty(), "%S:%S", host->ptr, port->ptr);
     migrateCachedSocket *cs = dictFetchValue(migrate_cached_sockets, name);
     if (cs) {
-        close(cs->fd);
+        connClose(cs->conn);
         zfree(cs);
         dictDelete(migrate_cached_sockets, name);
     }
@@ -146,7 +93,7 @@ void migrateCloseTimedoutSockets(void) {
     while ((de = dictNext(di)) != NULL) {
         migrateCachedSocket *cs = dictGetVal(de);
         if (server.unixtime - cs->last_use_time > MIGRATE_SOCKET_CACHE_TTL) {
-            close(cs->fd);
+            connClose(cs->conn);
             zfree(cs);
             dictDelete(migrate_cached_sockets, dictGetKey(de));
         }
@@ -237,7 +184,7 @@ void migrateCommand(client *c) {
         return;
     }
 
-    int retried = 0;
+    int retried = 0, io_errno;
 try_again:;
     migrateCachedSocket *cs = migrateGetSocket(c, c->argv[1], c->argv[2], a.timeout);
     if (!cs) {
@@ -283,15 +230,15 @@ try_again:;
 
     char line[1024];
     const char *io_step = "writing";
-    if (syncWriteAll(cs->fd, cmd, sdslen(cmd), a.timeout) == -1) goto socket_err;
+    if (connSyncWrite(cs->conn, cmd, (ssize_t)sdslen(cmd), a.timeout) != (ssize_t)sdslen(cmd)) goto socket_err;
     io_step = "reading";
     sds target_error = NULL;
     if (expect_auth) {
-        if (syncReadLine(cs->fd, line, sizeof(line), a.timeout) == -1) goto socket_err;
+        if (connSyncReadLine(cs->conn, line, sizeof(line), a.timeout) == -1) goto socket_err;
         if (line[0] == '-') target_error = sdsnew(line + 1);
     }
     if (expect_select) {
-        if (syncReadLine(cs->fd, line, sizeof(line), a.timeout) == -1) goto socket_err;
+        if (connSyncReadLine(cs->conn, line, sizeof(line), a.timeout) == -1) goto socket_err;
         if (line[0] == '-') {
             if (!target_error) target_error = sdsnew(line + 1);
         } else if (!target_error) {
@@ -301,7 +248,7 @@ try_again:;
     int deleted = 0;
     robj **del_argv = zmalloc(sizeof(robj *) * (sent + 1));
     for (int j = 0; j < sent; j++) {
-        if (syncReadLine(cs->fd, line, sizeof(line), a.timeout) == -1) {
+        if (connSyncReadLine(cs->conn, line, sizeof(line), a.timeout) == -1) {
             for (int k = 0; k < deleted; k++) decrRefCount(del_argv[k + 1]);
             zfree(del_argv);
             sdsfree(target_error);
@@ -344,10 +291,11 @@ try_again:;
 socket_err:
     sdsfree(cmd);
     zfree(sent_keys);
+    io_errno = errno; /* closing must not hide why the I/O failed */
     migrateCloseSocket(c->argv[1], c->argv[2]);
     /* A cached connection may have been closed by the peer: retry once
      * with a fresh one, unless that was a timeout. */
-    if (!retried && errno != ETIMEDOUT && errno != EAGAIN) {
+    if (!retried && io_errno != ETIMEDOUT) {
         retried = 1;
         goto try_again;
     }

@@ -169,7 +169,7 @@ static void abortSync(void) {
 }
 
 static int connectWithMaster(void) {
-    transfer_conn = connCreateSocket();
+    transfer_conn = connCreateOutgoing(server.tls_replication);
     if (connConnect(transfer_conn, server.masterhost, server.masterport, server.bind_source_addr,
                     syncWithMaster) == C_ERR) {
         serverLog(LL_WARNING, "Unable to connect to MASTER: %s", connGetLastError(transfer_conn));
@@ -210,8 +210,12 @@ static int sendHandshake(connection *conn) {
         args[argc++] = server.masterauth;
         if (sendCommandArgs(conn, argc, args) != C_OK) return C_ERR;
     }
+    /* The port the master lists us with (INFO, ROLE): the TLS one when we
+     * replicate over TLS, as stock announces. */
+    int announced = server.slave_announce_port;
+    if (!announced) announced = server.tls_replication && server.tls_port ? server.tls_port : server.port;
     char port[16];
-    snprintf(port, sizeof(port), "%d", server.slave_announce_port ? server.slave_announce_port : server.port);
+    snprintf(port, sizeof(port), "%d", announced);
     const char *lp[3] = {"REPLCONF", "listening-port", port};
     if (sendCommandArgs(conn, 3, lp) != C_OK) return C_ERR;
     if (server.slave_announce_ip) {

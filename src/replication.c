@@ -12,7 +12,9 @@
  * +CONTINUE and the missing bytes; anything else a full resync:
  * +FULLRESYNC <replid> <offset>, then an RDB, either a BGSAVE file sent as
  * "$<len>\r\n<bytes>" or, diskless, written by a forked child straight to
- * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>".
+ * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>". A TLS
+ * replica's session lives in this process, so for those the child writes
+ * to a pipe instead and we relay the bytes (the RDB relay below).
  * Also REPLCONF, WAIT (a small self-contained blocking mechanism), ROLE,
  * INFO replication and the checks processCommand asks for (READONLY,
  * MASTERDOWN, NOREPLICAS). The replica side is in replica.c.
@@ -249,6 +251,7 @@ static void replicaPutOnline(client *slave) {
 
 static void wakeWaitingClients(void);
 static const char *replicaStateName(int state);
+static void relayDropTarget(client *slave);
 
 /* freeClient() calls this for every client with replication state. */
 void replicationClientFreed(client *c) {
@@ -257,6 +260,7 @@ void replicationClientFreed(client *c) {
         listNode *ln = listSearchKey(server.slaves, c);
         if (ln) listDelNode(server.slaves, ln);
         if (r->dbfd != -1) close(r->dbfd);
+        if (r->rdb_relay) relayDropTarget(c);
         if (listLength(server.slaves) == 0) repl_no_slaves_since = server.unixtime;
         serverLog(LL_NOTICE, "Connection with replica %s lost.", replicaName(c));
         refreshGoodSlavesCount();
@@ -362,6 +366,149 @@ static int socketTargetsRead(rio *r, void *buf, size_t len) {
     return 0;
 }
 
+/* ---------------------------------------------------------------------------
+ * The RDB relay: a diskless snapshot for TLS replicas. The child cannot
+ * write to their sockets (the SSL session state is ours: records the child
+ * encrypted would leave our copy of the session out of step), so it writes
+ * to a pipe. We read one chunk at a time and write it to every target;
+ * the next chunk is read only once all of them took the current one, so a
+ * slow replica slows the transfer instead of growing a buffer. A target
+ * goes online when the relay reached the pipe's end and the child exited
+ * successfully, whichever comes last.
+ * ------------------------------------------------------------------------ */
+
+static struct {
+    int rfd;                   /* pipe read end; -1: no relay running */
+    list *targets;             /* replica clients still being fed */
+    char buf[PROTO_IOBUF_LEN];
+    size_t len;                /* bytes of the current chunk */
+    int child_ok;              /* the child exited successfully */
+} relay = {-1, NULL, {0}, 0, 0};
+
+static void relayPipeReadable(aeEventLoop *el, int fd, void *privdata, int mask);
+
+static int relayActive(void) {
+    return relay.rfd != -1;
+}
+
+static void relayDropTarget(client *slave) {
+    listNode *ln = relay.targets ? listSearchKey(relay.targets, slave) : NULL;
+    if (ln) listDelNode(relay.targets, ln);
+    RC(slave)->rdb_relay = 0;
+}
+
+/* Every target has the whole snapshot and the child succeeded. */
+static void relayPutTargetsOnline(void) {
+    while (relay.targets && listLength(relay.targets)) {
+        client *slave = listNodeValue(listFirst(relay.targets));
+        relayDropTarget(slave);
+        if (slave->conn) connSetWriteHandler(slave->conn, NULL);
+        replicaPutOnline(slave);
+    }
+}
+
+static void relayStop(void) {
+    if (relay.rfd == -1) return;
+    aeDeleteFileEvent(server.el, relay.rfd, AE_READABLE);
+    close(relay.rfd);
+    relay.rfd = -1;
+    relay.len = 0;
+}
+
+/* Write what this target still lacks of the chunk. 1 when it has it all,
+ * 0 when the socket is full, -1 when the replica is gone (freed async). */
+static int relayFeed(client *slave) {
+    replClient *r = RC(slave);
+    while (r->relay_sent < relay.len) {
+        int n = connWrite(slave->conn, relay.buf + r->relay_sent, relay.len - r->relay_sent);
+        if (n > 0) {
+            r->relay_sent += (size_t)n;
+            server.stat_net_repl_output_bytes += n;
+            continue;
+        }
+        if (n == -1 && connGetState(slave->conn) == CONN_STATE_CONNECTED) return 0;
+        serverLog(LL_WARNING, "Diskless rdb transfer, write error sending DB to replica: %s",
+                  connGetLastError(slave->conn));
+        relayDropTarget(slave);
+        freeClientAsync(slave);
+        return -1;
+    }
+    return 1;
+}
+
+/* Read the next chunk once every target took the current one. */
+static void relayMaybeResume(void) {
+    listIter li;
+    listNode *ln;
+    listRewind(relay.targets, &li);
+    while ((ln = listNext(&li)))
+        if (RC(listNodeValue(ln))->relay_sent < relay.len) return;
+    relay.len = 0;
+    if (listLength(relay.targets) == 0) {
+        /* Nobody to feed: closing the pipe fails the child's writes. */
+        relayStop();
+        return;
+    }
+    if (aeCreateFileEvent(server.el, relay.rfd, AE_READABLE, relayPipeReadable, NULL) == AE_ERR) {
+        relayStop();
+    }
+}
+
+static void relayTargetWritable(connection *conn) {
+    client *slave = connGetPrivateData(conn);
+    if (relayFeed(slave) == 0) return;
+    if (slave->conn && RC(slave)->rdb_relay) connSetWriteHandler(conn, NULL);
+    relayMaybeResume();
+}
+
+static void relayPipeReadable(aeEventLoop *el, int fd, void *privdata, int mask) {
+    (void)el; (void)privdata; (void)mask;
+    ssize_t n = read(fd, relay.buf, sizeof(relay.buf));
+    if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+        /* The child closed its end: all it wrote has been relayed. */
+        if (n == -1) serverLog(LL_WARNING, "Diskless rdb transfer, read error: %s", strerror(errno));
+        relayStop();
+        if (relay.child_ok) relayPutTargetsOnline();
+        return;
+    }
+    relay.len = (size_t)n;
+    aeDeleteFileEvent(server.el, fd, AE_READABLE);
+    listIter li;
+    listNode *ln;
+    listRewind(relay.targets, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        RC(slave)->relay_sent = 0;
+        if (relayFeed(slave) == 0) connSetWriteHandler(slave->conn, relayTargetWritable);
+    }
+    relayMaybeResume();
+}
+
+/* Parent side of the fork: rfd is the pipe the child writes to. */
+static int relayStart(int rfd) {
+    if (!relay.targets) relay.targets = listCreate();
+    anetNonBlock(NULL, rfd);
+    relay.rfd = rfd;
+    relay.len = 0;
+    relay.child_ok = 0;
+    if (aeCreateFileEvent(server.el, rfd, AE_READABLE, relayPipeReadable, NULL) == AE_ERR) {
+        relayStop();
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* The child exited: online now if the relay is through, else at its end. */
+static void relayChildDone(client *slave, int ok) {
+    if (!ok) return; /* the caller frees the target */
+    relay.child_ok = 1;
+    if (!relayActive()) {
+        relayDropTarget(slave);
+        replicaPutOnline(slave);
+    }
+}
+
 /* Child: the RDB with the EOF mark format, to all targets. */
 static int childWriteRdbToSockets(socketTargets *t, rdbSaveInfo *rsi) {
     rio r;
@@ -381,22 +528,53 @@ static int childWriteRdbToSockets(socketTargets *t, rdbSaveInfo *rsi) {
 }
 
 static int startDisklessTransfer(rdbSaveInfo *rsi) {
-    socketTargets t = {zmalloc(sizeof(int) * listLength(server.slaves)), 0, NULL};
+    /* Plain replicas get the child's writes directly, TLS ones via the relay
+     * pipe (its write end is one more target of the child). */
+    socketTargets t = {zmalloc(sizeof(int) * (listLength(server.slaves) + 1)), 0, NULL};
+    int pipefd[2] = {-1, -1}, tls_targets = 0;
     listIter li;
     listNode *ln;
     listRewind(server.slaves, &li);
     while ((ln = listNext(&li))) {
         client *slave = listNodeValue(ln);
-        if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_END) t.fds[t.count++] = slave->conn->fd;
+        if (RC(slave)->state != SLAVE_STATE_WAIT_BGSAVE_END) continue;
+        if (connGetType(slave->conn) == CONN_TYPE_TLS) tls_targets++;
+        else t.fds[t.count++] = slave->conn->fd;
+    }
+    if (tls_targets) {
+        if (pipe(pipefd) == -1) {
+            serverLog(LL_WARNING, "Can't create the pipe for a diskless transfer: %s", strerror(errno));
+            zfree(t.fds);
+            return C_ERR;
+        }
+        t.fds[t.count++] = pipefd[1];
     }
     long long start = ustime();
     pid_t pid = fork();
     if (pid == 0) {
         persist.in_child = 1;
         closeChildListeningSockets();
+        if (pipefd[0] != -1) close(pipefd[0]);
         t.buf = sdsempty();
         int ret = childWriteRdbToSockets(&t, rsi);
         _exit(ret == C_OK ? 0 : 1);
+    }
+    if (pipefd[1] != -1) close(pipefd[1]);
+    if (pid != -1 && tls_targets) {
+        /* The relay owns the read end from here (closed on failure). */
+        relayStart(pipefd[0]);
+        listRewind(server.slaves, &li);
+        while ((ln = listNext(&li))) {
+            client *slave = listNodeValue(ln);
+            if (RC(slave)->state != SLAVE_STATE_WAIT_BGSAVE_END ||
+                connGetType(slave->conn) != CONN_TYPE_TLS)
+                continue;
+            RC(slave)->rdb_relay = 1;
+            RC(slave)->relay_sent = 0;
+            listAddNodeTail(relay.targets, slave);
+        }
+    } else if (pipefd[0] != -1) {
+        close(pipefd[0]);
     }
     zfree(t.fds);
     server.stat_fork_time = ustime() - start;
@@ -414,6 +592,8 @@ static int startDisklessTransfer(rdbSaveInfo *rsi) {
 
 /* Start a snapshot for every replica waiting for one. */
 static void startBgsaveForReplication(int mincapa) {
+    /* The previous relay is still draining: the cron retries later. */
+    if (relayActive()) return;
     int to_socket = server.repl_diskless_sync && (mincapa & SLAVE_CAPA_EOF);
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     serverLog(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s", to_socket ? "replicas sockets" : "disk");
@@ -502,7 +682,10 @@ void replicationRdbChildDone(int ok, int to_socket) {
         } else if (r->state == SLAVE_STATE_WAIT_BGSAVE_END) {
             if (!ok) {
                 serverLog(LL_WARNING, "SYNC failed. BGSAVE child returned an error");
+                if (r->rdb_relay) relayDropTarget(slave);
                 freeClientAsync(slave);
+            } else if (r->rdb_relay) {
+                relayChildDone(slave, ok);
             } else if (to_socket) {
                 /* The child wrote the snapshot: the stream follows. */
                 replicaPutOnline(slave);
@@ -891,7 +1074,7 @@ void replicationCron(void) {
         client *slave = listNodeValue(ln);
         replClient *r = RC(slave);
         if (r->state == SLAVE_STATE_WAIT_BGSAVE_START ||
-            (r->state == SLAVE_STATE_WAIT_BGSAVE_END && !persist.child_to_socket)) {
+            (r->state == SLAVE_STATE_WAIT_BGSAVE_END && !persist.child_to_socket && !r->rdb_relay)) {
             if (connWrite(slave->conn, "\n", 1) == -1) { /* best effort */ }
         }
         if (r->state == SLAVE_STATE_ONLINE && !(slave->flags & CLIENT_PRE_PSYNC) &&

@@ -47,6 +47,8 @@ typedef struct replClient {
     int dbfd;                   /* RDB file being sent (disk sync) */
     off_t dboff, dbsize;
     sds preamble;               /* "$<size>\r\n" still to send */
+    int rdb_relay;              /* diskless RDB relayed by us (TLS replica) */
+    size_t relay_sent;          /* bytes of the relay chunk it has taken */
     long long psync_initial_offset;
     long long ack_off;          /* REPLCONF ACK offset */
     time_t ack_time;

@@ -829,7 +829,14 @@ void acceptTLSHandler(aeEventLoop *el, int fd, void *privdata, int mask) {
     }
 }
 
-#else /* !USE_OPENSSL */
+#endif /* USE_OPENSSL */
+
+/* Without OpenSSL the tls-* directives do not exist, so use_tls is 0. */
+connection *connCreateOutgoing(int use_tls) {
+    return use_tls ? connCreateTLS() : connCreateSocket();
+}
+
+#ifndef USE_OPENSSL
 
 /* Built without TLS: the tls-* directives do not exist, so tls_port and
  * friends stay 0 and nothing below is reached with real work to do. */

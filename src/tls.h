@@ -43,6 +43,9 @@ connection *connCreateTLS(void);
 /* Wrap an accepted fd; client certificates are checked per auth_mode
  * (TLS_CLIENT_AUTH_*). connAccept() runs the handshake. */
 connection *connCreateAcceptedTLS(int fd, int auth_mode);
+/* An outgoing connection for replication (tls-replication) or the cluster
+ * bus and MIGRATE (tls-cluster): TLS when use_tls, else plain TCP. */
+connection *connCreateOutgoing(int use_tls);
 
 /* Serve reads OpenSSL has buffered; returns how many connections ran. */
 int tlsProcessPendingData(void);

@@ -13,6 +13,8 @@
 #   cluster_wait_replicas nodes ids master   all nodes see ids under master
 #   cluster_wait_synced i     node i's replication link is up
 #   cluster_keys_in i lo hi n n key names whose slots are in lo..hi
+#   cluster_role i            master/slave (ROLE)
+#   cluster_replica_of i      index of a replica of master i (-1: none)
 
 set ::cluster_node_timeout 1500
 set ::stock_server /usr/bin/redis-server
@@ -196,4 +198,19 @@ proc cluster_keys_in {i lo hi n} {
         if {$slot >= $lo && $slot <= $hi} {lappend out key:$k}
     }
     return $out
+proc cluster_role {i} {lindex [R $i role] 0}
+
+# The node index whose port is `port`.
+proc cluster_index_of_port {port} {lsearch -exact $::cluster_ports $port}
+
+# Index of the replica of master i, from node i's CLUSTER NODES.
+proc cluster_replica_of {i} {
+    set id [R $i cluster myid]
+    foreach line [split [string trim [R $i cluster nodes]] \n] {
+        if {[lindex $line 3] eq $id} {
+            regexp {:(\d+)@} [lindex $line 1] -> port
+            return [cluster_index_of_port $port]
+        }
+    }
+    return -1
 }

@@ -5,59 +5,17 @@
 # certificate for the reload test, and a client certificate from another CA
 # that the server must not trust.
 
-proc tls_openssl {dir args} {
-    # openssl chats on stderr even when all is well; exec fails on a bad exit.
-    exec openssl {*}$args >/dev/null 2>@1
-}
+source [file join $::tests_root helpers tls.tcl]
 
-# Key + certificate `name` signed by the CA `ca` (both in dir).
-proc tls_gen_cert {dir ca name cn} {
-    set k [file join $dir $name.key]
-    set csr [file join $dir $name.csr]
-    tls_openssl $dir genrsa -out $k 2048
-    tls_openssl $dir req -new -sha256 -subj "/O=Redis Test/CN=$cn" -key $k -out $csr
-    tls_openssl $dir x509 -req -sha256 -in $csr -days 2 -set_serial [clock microseconds] \
-        -CA [file join $dir $ca.crt] -CAkey [file join $dir $ca.key] -out [file join $dir $name.crt]
-}
-
-proc tls_gen_ca {dir name} {
-    set k [file join $dir $name.key]
-    tls_openssl $dir genrsa -out $k 2048
-    tls_openssl $dir req -x509 -new -nodes -sha256 -key $k -days 2 \
-        -subj "/O=Redis Test/CN=$name" -out [file join $dir $name.crt]
-}
-
-# A server built with BUILD_TLS=no has no tls-* directives: nothing to test.
-set ::tls_supported 0
-start_server {tags {tls}} {
-    set ::tls_supported [llength [r config get tls-port]]
-}
-if {!$::tls_supported} {
+if {![tls_supported]} {
     test {TLS: not compiled in (BUILD_TLS=no)} { skip "server built without TLS" }
     return
 }
 
-set ::tlsdir [file normalize [file join $::tests_root tmp tls.[pid]]]
-file mkdir $::tlsdir
-tls_gen_ca $::tlsdir ca
-tls_gen_ca $::tlsdir otherca
-tls_gen_cert $::tlsdir ca server server
+tls_setup
 tls_gen_cert $::tlsdir ca server2 server2
-tls_gen_cert $::tlsdir ca client client
-tls_gen_cert $::tlsdir otherca stranger stranger
 tls_openssl $::tlsdir rsa -in [file join $::tlsdir server.key] -aes256 -passout pass:sekret \
     -out [file join $::tlsdir server.enc.key]
-
-proc tlsf {name} { file join $::tlsdir $name }
-
-# redis-cli over TLS; `cert` is a certificate basename or "" for none.
-# Returns {exitcode output}.
-proc tls_cli {port cert args} {
-    set cmd [list redis-cli --tls -p $port --cacert [tlsf ca.crt]]
-    if {$cert ne ""} {lappend cmd --cert [tlsf $cert.crt] --key [tlsf $cert.key]}
-    set rc [catch {exec {*}$cmd {*}$args 2>@1} out]
-    list $rc [string trim $out]
-}
 
 # The subject CN of the certificate the server presents, via s_client.
 proc tls_server_cn {port {proto {}}} {
@@ -241,6 +199,152 @@ test {TLS: start-up fails like stock on missing or bad TLS files} {
     catch {exec $::server_binary --port $port --tls-port $tport --save {} \
                --tls-cert-file [tlsf server.crt] --tls-key-file [tlsf server.key] 2>@1} out
     assert_match "*Either tls-ca-cert-file or tls-ca-cert-dir must be specified*" $out
+    # tls-replication / tls-cluster alone (no tls-port) need certificates
+    # and a CA too.
+    catch {exec $::server_binary --port $port --save {} --tls-cluster yes --cluster-enabled yes 2>@1} out
+    assert_match "*No tls-cert-file configured!*Failed to configure TLS. Check logs for more info.*" $out
+    catch {exec $::server_binary --port $port --save {} --tls-replication yes \
+               --tls-cert-file [tlsf server.crt] --tls-key-file [tlsf server.key] 2>@1} out
+    assert_match "*Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication*" $out
 }
 
-file delete -force $::tlsdir
+# ---------------------------------------------------------------------------
+# Replication over TLS (tls-replication) against stock 7.0.15, both ways:
+# full syncs (diskless through our RDB relay, and from disk), partial
+# resyncs after either side dropped the link, data compared by DEBUG DIGEST.
+
+set ::stock_server /usr/bin/redis-server
+
+proc tls_link_up {rep} {
+    expr {[status $rep master_link_status] eq "up"}
+}
+
+proc tls_wait_synced {m rep} {
+    wait_for_condition 100 100 {
+        [tls_link_up $rep] && [$m debug digest] eq [$rep debug digest]
+    } else {
+        fail "replica not in sync: link [status $rep master_link_status], [$m debug digest] vs [$rep debug digest]"
+    }
+}
+
+# The replica, then the master, drops the link; each time the replica
+# catches up. Returns how many partial resyncs the master served meanwhile
+# (mlevel: the master's server level) and checks there was no full sync.
+proc tls_drop_links {m rep mlevel others} {
+    set full [s $mlevel sync_full]
+    set partial [s $mlevel sync_partial_ok]
+    $rep client kill type master
+    $m incr counter
+    tls_wait_synced $m $rep
+    $m client kill type replica
+    $m incr counter
+    foreach r [concat [list $rep] $others] { tls_wait_synced $m $r }
+    assert_equal $full [s $mlevel sync_full]
+    expr {[s $mlevel sync_partial_ok] - $partial}
+}
+
+# Promoted and pointed back at the master, a replica has a new history:
+# it gets a full sync (checked on the master's counter).
+proc tls_full_resync {m rep mport mlevel} {
+    set full [s $mlevel sync_full]
+    $rep replicaof no one
+    $rep replicaof 127.0.0.1 $mport
+    tls_wait_synced $m $rep
+    assert_equal [expr {$full + 1}] [s $mlevel sync_full]
+}
+
+if {![file executable $::stock_server]} {
+    test {TLS replication against stock} { skip "no $::stock_server" }
+    tls_cleanup
+    return
+}
+
+set mport [find_available_port]
+start_server [list tags {tls repl} overrides [concat [tls_overrides $mport] {
+        repl-diskless-sync yes repl-diskless-sync-delay 5 repl-diskless-sync-max-replicas 2}]] {
+    set m [srv 0 client]
+    # ~2.5MB: the relay moves it in many pipe chunks.
+    $m debug populate 20000 key 100
+    set sport [find_available_port]
+    start_server [list tags {tls repl} binary $::stock_server \
+                      overrides [concat [tls_overrides $sport] {tls-replication yes}]] {
+        set stock [srv 0 client]
+        start_server {tags {tls repl}} {
+            set plain [srv 0 client]
+
+            test {TLS replication: one diskless snapshot to a stock TLS replica and a plain one} {
+                $stock replicaof 127.0.0.1 $mport
+                $plain replicaof 127.0.0.1 [srv -2 port]
+                tls_wait_synced $m $stock
+                tls_wait_synced $m $plain
+                assert_equal 2 [s -2 sync_full]
+                set forks [regexp -all {Starting BGSAVE for SYNC with target: replicas sockets} \
+                               [exec cat [srv -2 stdout]]]
+                assert_equal 1 $forks
+                # A TLS replica announces its TLS port (stock does).
+                assert_match "*slave*port=$sport,state=online*" [$m info replication]
+                $m set after-sync v
+                wait_for_condition 50 100 {[$stock get after-sync] eq "v"} else { fail "stream not replicated" }
+            }
+
+            test {TLS replication: partial resyncs after the replica or the master drops the link} {
+                # The stock replica twice, the plain one once.
+                assert_equal 3 [tls_drop_links $m $stock -2 [list $plain]]
+            }
+
+            test {TLS replication: a disk-based full sync to the stock TLS replica} {
+                $m config set repl-diskless-sync no
+                tls_full_resync $m $stock $mport -2
+                assert_match "*Starting BGSAVE for SYNC with target: disk*" [exec cat [srv -2 stdout]]
+            }
+        }
+    }
+}
+
+# Our replica presents tls-client-cert-file to the master: its own
+# tls-cert-file comes from a CA the stock master does not trust.
+set mport [find_available_port]
+start_server [list tags {tls repl} binary $::stock_server overrides [concat [tls_overrides $mport] {
+        repl-diskless-sync yes repl-diskless-sync-delay 0}]] {
+    set m [srv 0 client]
+    $m debug populate 20000 key 100
+    set rport [find_available_port]
+    start_server [list tags {tls repl} overrides [list tls-port $rport \
+            tls-cert-file [tlsf stranger.crt] tls-key-file [tlsf stranger.key] \
+            tls-client-cert-file [tlsf client.crt] tls-client-key-file [tlsf client.key] \
+            tls-ca-cert-file [tlsf ca.crt] tls-replication yes]] {
+        set rep [srv 0 client]
+
+        test {TLS replication: our replica of a stock TLS master (client certificate)} {
+            $rep replicaof 127.0.0.1 $mport
+            tls_wait_synced $m $rep
+            assert_match "*slave*port=$rport,state=online*" [$m info replication]
+            $m set k v
+            wait_for_condition 50 100 {[$rep get k] eq "v"} else { fail "stream not replicated" }
+        }
+
+        test {TLS replication: our replica resyncs partially after either side drops the link} {
+            assert_equal 2 [tls_drop_links $m $rep -1 {}]
+        }
+
+        test {TLS replication: our replica loads a full sync straight from the TLS socket} {
+            $rep config set repl-diskless-load swapdb
+            tls_full_resync $m $rep $mport -1
+            verify_log_message 0 "*receiving streamed RDB from master with EOF to parser*" 0
+            $rep config set repl-diskless-load disabled
+        }
+
+        test {TLS replication: without tls-client-cert-file the untrusted certificate is refused} {
+            $rep config set tls-client-cert-file "" tls-client-key-file ""
+            set from [count_log_lines -1]
+            $rep client kill type master
+            wait_for_log_messages -1 {"*Error accepting a client connection*certificate verify failed*"} $from 100 50
+            assert_equal 0 [tls_link_up $rep]
+            $rep config set tls-client-cert-file [tlsf client.crt] tls-client-key-file [tlsf client.key]
+            $m incr counter
+            tls_wait_synced $m $rep
+        }
+    }
+}
+
+tls_cleanup

@@ -7,8 +7,6 @@
 # (reconnect, refresh).
 source [file join $::tests_root helpers cluster.tcl]
 
-proc cluster_role {i} {lindex [R $i role] 0}
-
 # Indexes of the nodes that answer ROLE with master.
 proc cluster_masters {} {
     set out {}

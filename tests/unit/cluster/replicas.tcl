@@ -5,23 +5,6 @@
 # data (clients follow MOVED to it).
 source [file join $::tests_root helpers cluster.tcl]
 
-proc cluster_role {i} {lindex [R $i role] 0}
-
-# The node index whose port is `port`.
-proc cluster_index_of_port {port} {lsearch -exact $::cluster_ports $port}
-
-# Index of the replica of master i, from node i's CLUSTER NODES.
-proc cluster_replica_of {i} {
-    set id [R $i cluster myid]
-    foreach line [split [string trim [R $i cluster nodes]] \n] {
-        if {[lindex $line 3] eq $id} {
-            regexp {:(\d+)@} [lindex $line 1] -> port
-            return [cluster_index_of_port $port]
-        }
-    }
-    return -1
-}
-
 start_cluster_nodes {ours ours ours ours ours ours} {
     test {redis-cli --cluster create --cluster-replicas 1 on our nodes} {
         set addrs {}

@@ -5,7 +5,6 @@
 # 7.0.15) replicates master 1, so the handover is shown to both kinds.
 source [file join $::tests_root helpers cluster.tcl]
 
-proc cluster_role {i} {lindex [R $i role] 0}
 proc node_log {i} {
     set fd [open [srv [cluster_level $i] stdout]]
     set log [read $fd]
