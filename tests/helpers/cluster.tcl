@@ -198,6 +198,8 @@ proc cluster_keys_in {i lo hi n} {
         if {$slot >= $lo && $slot <= $hi} {lappend out key:$k}
     }
     return $out
+}
+
 proc cluster_role {i} {lindex [R $i role] 0}
 
 # The node index whose port is `port`.
