@@ -130,6 +130,20 @@ start_server {tags {aof} overrides {appendonly yes aof-use-rdb-preamble no}} {
         test {Ours loads stock's command-form AOF with the same dataset} {
             assert_loads_same 0 {}
         }
+
+        test {A pending entry whose message was deleted is dropped on reload, as in stock} {
+            foreach level {0 -1} {
+                r $level xadd x_gone 1-1 a 1
+                r $level xadd x_gone 2-1 a 2
+                r $level xgroup create x_gone g 0
+                r $level xreadgroup group g c streams x_gone >
+                r $level xdel x_gone 1-1
+                rewrite_and_wait $level
+                r $level debug loadaof
+            }
+            assert_equal {1 2-1 2-1 {{c 1}}} [r -1 xpending x_gone g]
+            assert_equal [r 0 xpending x_gone g] [r -1 xpending x_gone g]
+        }
     }
 }
 
