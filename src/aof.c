@@ -9,9 +9,9 @@
  *
  * Rewrites (BGREWRITEAOF, auto-aof-rewrite-*, CONFIG SET appendonly yes):
  * a new incr file is opened first, then a forked child writes the dataset
- * as a new base (RDB with aof-use-rdb-preamble, else commands); when it
- * ends the manifest switches to the new base, the incr files before the
- * new one become history and are deleted.
+ * as a new base (RDB with aof-use-rdb-preamble, else commands, written by
+ * aof_rewrite.c); when it ends the manifest switches to the new base, the
+ * incr files before the new one become history and are deleted.
  *
  * Loading: the base (RDB or commands) then each incr file, commands run by
  * a connection-less client; a truncated last file is cut back to its last
@@ -23,11 +23,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
-
-#pragma weak rewriteListObject
-#pragma weak rewriteSetObject
-#pragma weak rewriteSortedSetObject
-#pragma weak rewriteHashObject
 
 #define AOF_MANIFEST_TYPE_BASE 'b'
 #define AOF_MANIFEST_TYPE_INCR 'i'
@@ -395,86 +390,6 @@ void flushAppendOnlyFile(int force) {
 /* ---------------------------------------------------------------------------
  * Rewrite: the dataset as a base file
  * ------------------------------------------------------------------------ */
-
-int rioWriteBulkCount(rio *r, char prefix, long count) {
-    char buf[LONG_STR_SIZE + 3];
-    buf[0] = prefix;
-    int l = ll2string(buf + 1, sizeof(buf) - 1, count);
-    buf[l + 1] = '\r';
-    buf[l + 2] = '\n';
-    return rioWrite(r, buf, (size_t)l + 3);
-}
-
-int rioWriteBulkString(rio *r, const char *p, size_t len) {
-    return rioWriteBulkCount(r, '$', (long)len) && rioWrite(r, p, len) && rioWrite(r, "\r\n", 2);
-}
-
-int rioWriteBulkLongLong(rio *r, long long v) {
-    char buf[LONG_STR_SIZE];
-    int l = ll2string(buf, sizeof(buf), v);
-    return rioWriteBulkString(r, buf, (size_t)l);
-}
-
-int rioWriteBulkObject(rio *r, robj *o) {
-    char buf[LONG_STR_SIZE];
-    size_t len;
-    const char *p = stringObjectBuffer(o, buf, &len);
-    return rioWriteBulkString(r, p, len);
-}
-
-static int rewriteKey(rio *r, robj *key, robj *o, long long expire) {
-    int ok;
-    switch (o->type) {
-    case OBJ_STRING:
-        ok = rioWriteBulkCount(r, '*', 3) && rioWriteBulkString(r, "SET", 3) &&
-             rioWriteBulkObject(r, key) && rioWriteBulkObject(r, o);
-        break;
-    case OBJ_LIST: ok = rewriteListObject && rewriteListObject(r, key, o); break;
-    case OBJ_SET: ok = rewriteSetObject && rewriteSetObject(r, key, o); break;
-    case OBJ_ZSET: ok = rewriteSortedSetObject && rewriteSortedSetObject(r, key, o); break;
-    case OBJ_HASH: ok = rewriteHashObject && rewriteHashObject(r, key, o); break;
-    default: ok = 0;
-    }
-    if (!ok) {
-        serverLog(LL_WARNING, "Can't rewrite a value of type %d into the AOF", o->type);
-        return 0;
-    }
-    if (expire != -1) {
-        char buf[LONG_STR_SIZE];
-        int l = ll2string(buf, sizeof(buf), expire);
-        if (!(rioWriteBulkCount(r, '*', 3) && rioWriteBulkString(r, "PEXPIREAT", 9) &&
-              rioWriteBulkObject(r, key) && rioWriteBulkString(r, buf, (size_t)l)))
-            return 0;
-    }
-    return 1;
-}
-
-static int rewriteAppendOnlyFileRio(rio *r) {
-    for (int j = 0; j < server.dbnum; j++) {
-        redisDb *db = server.db + j;
-        if (dictSize(db->dict) == 0) continue;
-        char id[LONG_STR_SIZE];
-        int l = ll2string(id, sizeof(id), j);
-        if (!(rioWriteBulkCount(r, '*', 2) && rioWriteBulkString(r, "SELECT", 6) &&
-              rioWriteBulkString(r, id, (size_t)l)))
-            return C_ERR;
-        dictIterator *di = dictGetSafeIterator(db->dict);
-        dictEntry *de;
-        while ((de = dictNext(di)) != NULL) {
-            robj key;
-            key.type = OBJ_STRING;
-            key.encoding = OBJ_ENCODING_RAW;
-            key.refcount = OBJ_STATIC_REFCOUNT;
-            key.ptr = dictGetKey(de);
-            if (!rewriteKey(r, &key, dictGetVal(de), getExpire(db, &key))) {
-                dictReleaseIterator(di);
-                return C_ERR;
-            }
-        }
-        dictReleaseIterator(di);
-    }
-    return C_OK;
-}
 
 /* Write the dataset to filename (RDB preamble or commands). */
 static int rewriteAppendOnlyFile(const char *filename) {

@@ -41,19 +41,16 @@ sds aofWriteErrorReply(void);          /* MISCONF text while AOF writes fail */
 void bgrewriteaofCommand(client *c);
 void debugLoadaofCommand(client *c);
 
-/* Optional (weak) per-type rewrite hooks for the commands form of a base
- * file: emit commands recreating key (e.g. RPUSH batches); 1 ok, 0 error. */
+/* aof_rewrite.c: the dataset as commands (the base file without the RDB
+ * preamble), as stock 7.0 writes it; C_OK or C_ERR. */
 struct rio;
-/* RESP building blocks for those hooks: "*<n>\r\n" (prefix '*') and bulk
- * strings. Return 1 on success. */
+int rewriteAppendOnlyFileRio(struct rio *r);
+/* RESP building blocks: "*<n>\r\n" (prefix '*') and bulk strings; 1 on
+ * success. */
 int rioWriteBulkCount(struct rio *r, char prefix, long count);
 int rioWriteBulkString(struct rio *r, const char *p, size_t len);
 int rioWriteBulkLongLong(struct rio *r, long long v);
 int rioWriteBulkObject(struct rio *r, robj *o);
-int rewriteListObject(struct rio *r, robj *key, robj *o);
-int rewriteSetObject(struct rio *r, robj *key, robj *o);
-int rewriteSortedSetObject(struct rio *r, robj *key, robj *o);
-int rewriteHashObject(struct rio *r, robj *key, robj *o);
 
 /* propagate.c: the stream of effects for the AOF and replicas. */
 void propagatePendingCommands(void);

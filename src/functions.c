@@ -425,21 +425,29 @@ void functionHelpCommand(client *c) {
 /* ---------------------------------------------------------------------------
  * Persistence: RDB records, DUMP / RESTORE payloads
  * ------------------------------------------------------------------------ */
-int functionsSaveToRio(rio *rdb) {
+int functionsForEachCode(int (*fn)(void *priv, sds code), void *priv) {
     if (!libraries) return 0;
     dictIterator *di = dictGetIterator(libraries);
     dictEntry *de;
     int ret = 0;
     while ((de = dictNext(di))) {
-        functionLib *lib = dictGetVal(de);
-        if (rdbSaveType(rdb, RDB_OPCODE_FUNCTION2) == -1 ||
-            rdbSaveRawString(rdb, (unsigned char *)lib->code, sdslen(lib->code)) == -1) {
+        if (!fn(priv, ((functionLib *)dictGetVal(de))->code)) {
             ret = -1;
             break;
         }
     }
     dictReleaseIterator(di);
     return ret;
+}
+
+static int saveLibraryToRdb(void *priv, sds code) {
+    rio *rdb = priv;
+    return rdbSaveType(rdb, RDB_OPCODE_FUNCTION2) != -1 &&
+           rdbSaveRawString(rdb, (unsigned char *)code, sdslen(code)) != -1;
+}
+
+int functionsSaveToRio(rio *rdb) {
+    return functionsForEachCode(saveLibraryToRdb, rdb);
 }
 
 void functionDumpCommand(client *c) {

@@ -34,6 +34,10 @@ void functionLuaFreeRef(int ref);
 void functionLuaReset(void);
 size_t functionLuaMemory(void);
 
+/* functions.c: calls fn(priv, code) for each library's code, stopping
+ * when fn returns 0; -1 then, else 0 (the RDB and AOF rewrite writers). */
+int functionsForEachCode(int (*fn)(void *priv, sds code), void *priv);
+
 /* functions.c: RDB (RDB_OPCODE_FUNCTION2) */
 int functionsSaveToRio(rio *rdb);
 int functionsLoadFromRdbCode(sds code, int replace, sds *err);

@@ -5,50 +5,7 @@
 # payloads RESTORE across, byte-identical where stock's are deterministic
 # (everything but hashtable iteration order).
 
-# The same dataset on both servers: every type in every encoding, with
-# compressed list nodes and thresholds moved so both encodings of each type
-# appear; build_typed_dataset takes a server level.
-proc build_typed_dataset {level} {
-    r $level flushall
-    r $level config set list-compress-depth 2
-    r $level sadd s_intset 5 -3 70000 9000000000
-    r $level sadd s_ht a b 1 [string repeat s 70]
-    r $level hset h_lp f 1 g [string repeat h 50] n -42
-    r $level zadd z_lp 1 a -2.5 b inf c 1e300 d
-    r $level rpush l_small a 1 -1 [string repeat w 64]
-    for {set i 0} {$i < 600} {incr i} {
-        r $level sadd s_bigintset [expr {$i * 7}]
-        r $level hset h_ht field:$i value:$i
-        r $level zadd z_sl [expr {$i / 3.0}] member:$i
-        r $level rpush l_big "item $i [string repeat abc 20]"
-        r $level rpush l_mixed $i
-    }
-    r $level hset h_longval f [string repeat V 80]
-    r $level zadd z_longmember 3 [string repeat M 80]
-    r $level config set list-compress-depth 0
-    r $level expire l_small 100000
-}
-
-set interop_keys {s_intset s_ht h_lp z_lp l_small s_bigintset h_ht z_sl l_big
-    l_mixed h_longval z_longmember}
-
-proc key_view {key {level 0}} {
-    set t [r $level type $key]
-    switch $t {
-        list {set body [r $level lrange $key 0 -1]}
-        set {set body [lsort [r $level smembers $key]]}
-        zset {set body [r $level zrange $key 0 -1 withscores]}
-        hash {set body [lsort -stride 2 [r $level hgetall $key]]}
-        default {set body {}}
-    }
-    return [list $t [r $level object encoding $key] [r $level debug digest-value $key] $body]
-}
-
-proc all_views {keys {level 0}} {
-    set out {}
-    foreach k $keys {lappend out $k [key_view $k $level]}
-    return $out
-}
+source [file join $::tests_root helpers typed_dataset.tcl]
 
 # A TTL for RESTORE that keeps the key volatile (digests cover expiry).
 proc ttl_of {key level} {

@@ -3,56 +3,7 @@
 # fsync policies, truncated files, timestamps, and AOF directories moving
 # between stock 7.0.15 and our server in both directions.
 
-proc aof_dir {{level 0}} {
-    file join [lindex [r $level config get dir] 1] [lindex [r $level config get appenddirname] 1]
-}
-
-proc read_text {path} {
-    set fd [open $path rb]
-    set data [read $fd]
-    close $fd
-    return $data
-}
-
-proc manifest {{level 0}} {
-    read_text [file join [aof_dir $level] appendonly.aof.manifest]
-}
-
-proc incr_file {{level 0}} {
-    set last {}
-    foreach line [split [manifest $level] \n] {
-        if {[regexp {^file (\S+) seq \d+ type i} $line -> f]} {set last $f}
-    }
-    file join [aof_dir $level] $last
-}
-
-proc wait_rewrite_done {{level 0}} {
-    wait_for_condition 500 10 {
-        [s $level aof_rewrite_in_progress] == 0 && [s $level aof_rewrite_scheduled] == 0
-    } else {
-        fail "AOF rewrite did not finish"
-    }
-}
-
-proc copy_dir {src} {
-    set dst [file join $::tests_root tmp "aofcopy.[pid].[incr ::aof_seq]"]
-    file mkdir $dst
-    foreach f [glob -nocomplain -directory $src *] {file copy -force $f $dst}
-    return [file normalize $dst]
-}
-
-# {db keys ...} for every non-empty database of the server at $level: what a
-# failed digest comparison prints, to show which keys differ.
-proc keys_per_db {level} {
-    set out {}
-    for {set db 0} {$db < 16} {incr db} {
-        r $level select $db
-        set keys [lsort [r $level keys *]]
-        if {$keys ne {}} {lappend out $db $keys}
-    }
-    r $level select 0
-    return $out
-}
+source [file join $::tests_root helpers aof.tcl]
 
 proc aof_fill {} {
     r set str hello
