@@ -25,9 +25,17 @@ proc incr_file {{level 0}} {
     file join [aof_dir $level] $last
 }
 
+# Both fields come from one INFO: read apart, the cron could start the
+# scheduled rewrite between them and both would read 0 mid-rewrite.
+proc rewrite_idle {level} {
+    set info [[srv $level client] info persistence]
+    return [expr {[regexp {aof_rewrite_in_progress:0\r?\n} $info] &&
+                  [regexp {aof_rewrite_scheduled:0\r?\n} $info]}]
+}
+
 proc wait_rewrite_done {{level 0}} {
     wait_for_condition 500 10 {
-        [s $level aof_rewrite_in_progress] == 0 && [s $level aof_rewrite_scheduled] == 0
+        [rewrite_idle $level]
     } else {
         fail "AOF rewrite did not finish"
     }

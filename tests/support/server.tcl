@@ -183,22 +183,26 @@ proc spawn_server {info} {
             fconfigure $s -translation binary -blocking 1
             set ok 0
             if {![catch {
-                puts -nonewline $s "*2\r\n\$4\r\nINFO\r\n\$6\r\nserver\r\n"
+                puts -nonewline $s "*3\r\n\$4\r\nINFO\r\n\$6\r\nserver\r\n\$11\r\npersistence\r\n"
                 flush $s
                 gets $s line
             }]} {
                 # Any reply but LOADING means the server is serving
-                # (e.g. NOAUTH when a password is configured). When INFO
-                # answers, it must be our process: on a shared machine
-                # another test run may own the port we lost a race for.
-                if {$line ne {} && (![string match "-LOADING*" $line] ||
-                                    ([dict exists $info accept_loading] &&
-                                     [dict get $info accept_loading]))} {
+                # (e.g. NOAUTH when a password is configured). INFO itself
+                # is allowed while loading, so its loading field counts
+                # too. When INFO answers, it must be our process: on a
+                # shared machine another test run may own the port we lost
+                # a race for.
+                set loading_ok [expr {[dict exists $info accept_loading] &&
+                                      [dict get $info accept_loading]}]
+                if {$line ne {} && (![string match "-LOADING*" $line] || $loading_ok)} {
                     set ok 1
                     if {[string index $line 0] eq "\$" &&
-                        ![catch {read $s [expr {[string range $line 1 end-1] + 2}]} body] &&
-                        [regexp {process_id:(\d+)} $body -> rpid] && $rpid != $pid} {
-                        set ok 0
+                        ![catch {read $s [expr {[string range $line 1 end-1] + 2}]} body]} {
+                        if {[regexp {process_id:(\d+)} $body -> rpid] && $rpid != $pid} {
+                            set ok 0
+                        }
+                        if {!$loading_ok && [regexp {\nloading:1} $body]} {set ok 0}
                     }
                 }
             }
