@@ -42,8 +42,22 @@ void rioInitWithBuffer(rio *r, sds s) {
 
 /* ---- stdio file -------------------------------------------------------- */
 
+/* The file backends keep the offset themselves: the loader asks for it
+ * before every string (to bound allocations by what is left to read), and
+ * glibc's ftello() on a read stream is an lseek() system call each time,
+ * which made loading ~2x slower than stock. A failed transfer leaves the
+ * stdio offset unknown, so it is asked for again then. */
+static void fileResyncPos(rio *r) {
+    off_t pos = ftello(r->io.file.fp);
+    r->io.file.pos = pos < 0 ? 0 : pos;
+}
+
 static int fileWrite(rio *r, const void *buf, size_t len) {
-    if (fwrite(buf, len, 1, r->io.file.fp) != 1) return 0;
+    if (fwrite(buf, len, 1, r->io.file.fp) != 1) {
+        fileResyncPos(r);
+        return 0;
+    }
+    r->io.file.pos += (off_t)len;
     r->io.file.buffered += len;
     /* Sync in steps so the kernel never holds a huge dirty backlog that
      * would stall the disk at the final fsync. */
@@ -56,10 +70,15 @@ static int fileWrite(rio *r, const void *buf, size_t len) {
 }
 
 static int fileRead(rio *r, void *buf, size_t len) {
-    return fread(buf, len, 1, r->io.file.fp) == 1;
+    if (fread(buf, len, 1, r->io.file.fp) != 1) {
+        fileResyncPos(r);
+        return 0;
+    }
+    r->io.file.pos += (off_t)len;
+    return 1;
 }
 
-static off_t fileTell(rio *r) { return ftello(r->io.file.fp); }
+static off_t fileTell(rio *r) { return r->io.file.pos; }
 static int fileFlush(rio *r) { return fflush(r->io.file.fp) == 0; }
 
 void rioInitWithFile(rio *r, FILE *fp) {
@@ -69,6 +88,7 @@ void rioInitWithFile(rio *r, FILE *fp) {
     r->tell = fileTell;
     r->flush = fileFlush;
     r->io.file.fp = fp;
+    fileResyncPos(r); /* once: the caller may have read or seeked already */
 }
 
 void rioSetAutoSync(rio *r, off_t bytes) {

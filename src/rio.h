@@ -39,6 +39,8 @@ struct rio {
         struct { sds ptr; off_t pos; } buffer;
         struct {
             FILE *fp;
+            off_t pos;            /* stream offset, kept here: ftello()
+                                   * costs an lseek() per call */
             off_t buffered;       /* written since the last fsync */
             off_t autosync;       /* fsync every this many bytes, 0 = never */
         } file;
