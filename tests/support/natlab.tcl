@@ -206,7 +206,11 @@ proc natlab_recreate_pod {labvar i k newip} {
     foreach np [dict get $lab nodeports] {
         if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -D {*}$np}
     }
-    # The node's end of the veth goes with the namespace.
+    # The veth is deleted first, synchronously: left to the namespace's
+    # teardown (lazy while anything still holds the namespace) its name
+    # could still exist when the pod is plugged in again.
+    catch {exec ip -n [natlab_node_ns $lab [natlab_pod_node $lab $i]] link del \
+        "v[string range [dict get $lab name] 2 end]p$i"}
     exec ip netns del [natlab_pod_ns $lab $i]
     dict set lab pod_node $i $k
     dict set lab ips $i $newip
