@@ -2,48 +2,11 @@
 # kustomize and validates offline against the Kubernetes API schemas
 # (npm kubernetes-models), and the scripts the ConfigMaps carry behave as
 # documented. Scripts are always taken from the rendered YAML, never from
-# k8s/base/scripts directly, so the test sees what a cluster would run.
+# k8s/base/scripts directly, so the test sees what a cluster would run
+# (helpers in tests/helpers/k8s.tcl; the scripts running a whole cluster in
+# the NAT lab: tests/nat/k8s.tcl).
 
-set ::k8s_dir [file join [file dirname $::tests_root] k8s]
-set ::node_helpers [file join $::tests_root helpers node]
-
-proc k8s_needs {} {
-    if {[auto_execok kubectl] eq {}} {skip "kubectl (kustomize) not installed"}
-    if {![file isdirectory [file join $::node_helpers node_modules kubernetes-models]]} {
-        skip "kubernetes-models not installed (make test runs deps/npm.sh)"
-    }
-}
-
-# Rendering takes about a second: each overlay is rendered once per run.
-proc k8s_render {overlay} {
-    if {![dict exists $::k8s_rendered $overlay]} {
-        dict set ::k8s_rendered $overlay \
-            [exec kubectl kustomize [file join $::k8s_dir $overlay] 2>/dev/null]
-    }
-    dict get $::k8s_rendered $overlay
-}
-set ::k8s_rendered {}
-
-proc k8s_validate {yaml} {
-    exec node [file join $::node_helpers k8s_validate.js] << $yaml
-}
-
-# Writes a script from the rendered scripts ConfigMap into dir; returns its path.
-proc k8s_script {yaml name dir} {
-    set body [exec node [file join $::node_helpers k8s_extract.js] redis-scripts $name << $yaml]
-    set path [file join $dir $name]
-    set fd [open $path w]
-    puts -nonewline $fd $body
-    close $fd
-    return $path
-}
-
-proc k8s_tmpdir {} {
-    set dir [file join $::tests_root tmp k8s.[pid].[incr ::k8s_seq]]
-    file mkdir $dir
-    return $dir
-}
-set ::k8s_seq 0
+source [file join $::tests_root helpers k8s.tcl]
 
 tags {k8s} {
     foreach overlay {base overlays/nodeport overlays/hostnetwork} {

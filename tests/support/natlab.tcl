@@ -196,6 +196,32 @@ proc natlab_move_pod {labvar i k newip} {
     }
 }
 
+# Deletes pod i's namespace and creates it again on k8s node k at a new pod
+# IP (stop its server first), as Kubernetes does with a deleted StatefulSet
+# pod: nothing of the old network (sockets, conntrack, veth) survives, the
+# pod's directory does. NodePorts follow the pod, as kube-proxy updates its
+# endpoints. The lab dict is updated in the caller's variable.
+proc natlab_recreate_pod {labvar i k newip} {
+    upvar 1 $labvar lab
+    foreach np [dict get $lab nodeports] {
+        if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -D {*}$np}
+    }
+    # The veth is deleted first, synchronously: left to the namespace's
+    # teardown (lazy while anything still holds the namespace) its name
+    # could still exist when the pod is plugged in again.
+    catch {exec ip -n [natlab_node_ns $lab [natlab_pod_node $lab $i]] link del \
+        "v[string range [dict get $lab name] 2 end]p$i"}
+    exec ip netns del [natlab_pod_ns $lab $i]
+    dict set lab pod_node $i $k
+    dict set lab ips $i $newip
+    exec ip netns add [natlab_pod_ns $lab $i]
+    exec ip -n [natlab_pod_ns $lab $i] link set lo up
+    natlab_plug_pod $lab $i
+    foreach np [dict get $lab nodeports] {
+        if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -A {*}$np}
+    }
+}
+
 # Starts a server inside pod i listening on the pod address (and loopback,
 # so that redis-cli inside the pod can also reach it locally). `binary` is
 # ours or stock; `extra` is a list of more command line options. The lab dict is

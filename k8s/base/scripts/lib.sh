@@ -16,10 +16,14 @@ pod_host() { echo "$STATEFULSET-$1.$SERVICE_NAME.$POD_NAMESPACE.svc.$CLUSTER_DOM
 # The IPv4/IPv6 address of a name, empty if it does not resolve (yet).
 resolve() { getent hosts "$1" 2>/dev/null | awk 'NR == 1 {print $1}'; }
 
-rcli() {
-    host=$1; shift
-    redis-cli -h "$host" -p "$REDIS_PORT" ${REDIS_PASSWORD:+--no-auth-warning -a "$REDIS_PASSWORD"} "$@"
+# redis-cli against host $1 port $2, authenticated when REDIS_PASSWORD is set.
+cli_at() {
+    host=$1 port=$2; shift 2
+    redis-cli -h "$host" -p "$port" ${REDIS_PASSWORD:+--no-auth-warning -a "$REDIS_PASSWORD"} "$@"
 }
+
+# The same on this StatefulSet's port.
+rcli() { host=$1; shift; cli_at "$host" "$REDIS_PORT" "$@"; }
 
 # A field of CLUSTER INFO of the node at $1.
 cluster_info_field() { rcli "$1" cluster info 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"; }
