@@ -61,9 +61,8 @@ static int rioWriteBulkDouble(rio *r, double d) {
 }
 
 static int rioWriteBulkStreamID(rio *r, const streamID *id) {
-    char buf[64];
-    int l = snprintf(buf, sizeof(buf), "%llu-%llu", (unsigned long long)id->ms, (unsigned long long)id->seq);
-    return rioWriteBulkString(r, buf, (size_t)l);
+    char buf[STREAM_ID_STR_LEN];
+    return rioWriteBulkString(r, buf, (size_t)streamIDFormat(id, buf, sizeof(buf)));
 }
 
 /* "*<argc>" then the command name and the key. */

@@ -89,10 +89,14 @@ int streamDecrID(streamID *id) {
     return C_OK;
 }
 
+/* "<ms>-<seq>" into buf (STREAM_ID_STR_LEN is always enough); its length. */
+int streamIDFormat(const streamID *id, char *buf, size_t len) {
+    return snprintf(buf, len, "%llu-%llu", (unsigned long long)id->ms, (unsigned long long)id->seq);
+}
+
 sds streamIDToSds(const streamID *id) {
-    char buf[64];
-    int n = snprintf(buf, sizeof(buf), "%llu-%llu", (unsigned long long)id->ms, (unsigned long long)id->seq);
-    return sdsnewlen(buf, n);
+    char buf[STREAM_ID_STR_LEN];
+    return sdsnewlen(buf, (size_t)streamIDFormat(id, buf, sizeof(buf)));
 }
 
 void addReplyStreamID(client *c, const streamID *id) {

@@ -95,6 +95,9 @@ void streamDecodeID(const unsigned char *buf, streamID *id);
 int streamIncrID(streamID *id);
 int streamDecrID(streamID *id);
 void addReplyStreamID(client *c, const streamID *id);
+/* Two 20-digit numbers, '-' and the terminator. */
+#define STREAM_ID_STR_LEN 64
+int streamIDFormat(const streamID *id, char *buf, size_t len);
 sds streamIDToSds(const streamID *id);
 robj *createObjectFromStreamID(const streamID *id);
 int streamParseIDOrReply(client *c, robj *o, streamID *id, uint64_t missing_seq);

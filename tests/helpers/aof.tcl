@@ -6,15 +6,8 @@ proc aof_dir {{level 0}} {
     file join [lindex [r $level config get dir] 1] [lindex [r $level config get appenddirname] 1]
 }
 
-proc read_text {path} {
-    set fd [open $path rb]
-    set data [read $fd]
-    close $fd
-    return $data
-}
-
 proc manifest {{level 0}} {
-    read_text [file join [aof_dir $level] appendonly.aof.manifest]
+    read_binary [file join [aof_dir $level] appendonly.aof.manifest]
 }
 
 proc incr_file {{level 0}} {

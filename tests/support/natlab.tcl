@@ -106,11 +106,19 @@ proc natlab_build {lab} {
     }
     for {set k 1} {$k <= $nodes} {incr k} {natlab_build_node $lab $k}
     for {set i 1} {$i <= [dict get $lab npods]} {incr i} {
-        exec ip netns add [natlab_pod_ns $lab $i]
-        exec ip -n [natlab_pod_ns $lab $i] link set lo up
+        natlab_add_pod_ns $lab $i
         natlab_plug_pod $lab $i
     }
 }
+
+proc natlab_add_pod_ns {lab i} {
+    exec ip netns add [natlab_pod_ns $lab $i]
+    exec ip -n [natlab_pod_ns $lab $i] link set lo up
+}
+
+# The node end of pod i's veth (names are limited to 15 characters: keep
+# them short).
+proc natlab_pod_veth {lab i} {return "v[string range [dict get $lab name] 2 end]p$i"}
 
 # k8s node k: its pod bridge, host address, routes to the other nodes'
 # pod subnets, and the CNI's masquerading.
@@ -149,8 +157,7 @@ proc natlab_plug_pod {lab i} {
     set k [natlab_pod_node $lab $i]
     set node [natlab_node_ns $lab $k]
     set ns [natlab_pod_ns $lab $i]
-    # veth names are limited to 15 characters: keep them short.
-    set veth "v[string range [dict get $lab name] 2 end]p$i"
+    set veth [natlab_pod_veth $lab $i]
     exec ip link add $veth netns $node type veth peer name eth0 netns $ns
     exec ip -n $node link set $veth master cni0 up
     # kubelet's hairpin-veth mode: a pod can reach itself through a
@@ -183,17 +190,7 @@ proc natlab_nodeport_rule {lab op i nodeport port} {
 # caller's variable.
 proc natlab_move_pod {labvar i k newip} {
     upvar 1 $labvar lab
-    foreach np [dict get $lab nodeports] {
-        if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -D {*}$np}
-    }
-    exec ip -n [natlab_node_ns $lab [natlab_pod_node $lab $i]] link del \
-        "v[string range [dict get $lab name] 2 end]p$i"
-    dict set lab pod_node $i $k
-    dict set lab ips $i $newip
-    natlab_plug_pod $lab $i
-    foreach np [dict get $lab nodeports] {
-        if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -A {*}$np}
-    }
+    natlab_reschedule_pod lab $i $k $newip 0
 }
 
 # Deletes pod i's namespace and creates it again on k8s node k at a new pod
@@ -203,19 +200,24 @@ proc natlab_move_pod {labvar i k newip} {
 # endpoints. The lab dict is updated in the caller's variable.
 proc natlab_recreate_pod {labvar i k newip} {
     upvar 1 $labvar lab
+    natlab_reschedule_pod lab $i $k $newip 1
+}
+
+# Both of the above: pod i's veth and NodePorts moved to node k at newip;
+# with `fresh` its namespace is replaced by a new one on the way.
+proc natlab_reschedule_pod {labvar i k newip fresh} {
+    upvar 1 $labvar lab
     foreach np [dict get $lab nodeports] {
         if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -D {*}$np}
     }
-    # The veth is deleted first, synchronously: left to the namespace's
-    # teardown (lazy while anything still holds the namespace) its name
-    # could still exist when the pod is plugged in again.
-    catch {exec ip -n [natlab_node_ns $lab [natlab_pod_node $lab $i]] link del \
-        "v[string range [dict get $lab name] 2 end]p$i"}
-    exec ip netns del [natlab_pod_ns $lab $i]
+    # The veth is deleted first, synchronously: left to a deleted
+    # namespace's teardown (lazy while anything still holds the namespace)
+    # its name could still exist when the pod is plugged in again.
+    exec ip -n [natlab_node_ns $lab [natlab_pod_node $lab $i]] link del [natlab_pod_veth $lab $i]
+    if {$fresh} {exec ip netns del [natlab_pod_ns $lab $i]}
     dict set lab pod_node $i $k
     dict set lab ips $i $newip
-    exec ip netns add [natlab_pod_ns $lab $i]
-    exec ip -n [natlab_pod_ns $lab $i] link set lo up
+    if {$fresh} {natlab_add_pod_ns $lab $i}
     natlab_plug_pod $lab $i
     foreach np [dict get $lab nodeports] {
         if {[lindex $np 0] == $i} {natlab_nodeport_rule $lab -A {*}$np}

@@ -302,6 +302,15 @@ proc wait_for_sync {r {maxtries 200} {delay 25}} {
     }
 }
 
+# The whole content of a file, bytes as they are (no encoding or
+# end-of-line translation).
+proc read_binary {path} {
+    set fd [open $path rb]
+    set data [read $fd]
+    close $fd
+    return $data
+}
+
 proc wait_done_loading {r} {
     wait_for_condition 1000 20 {
         [catch {$r ping} e] == 0

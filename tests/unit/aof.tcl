@@ -23,7 +23,7 @@ proc aof_fill {} {
 start_server {tags {aof} overrides {appendonly yes}} {
     test {Start-up with appendonly yes creates base, incr and the manifest as stock} {
         assert_equal "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n" [manifest]
-        assert_equal REDIS [string range [read_text [file join [aof_dir] appendonly.aof.1.base.rdb]] 0 4]
+        assert_equal REDIS [string range [read_binary [file join [aof_dir] appendonly.aof.1.base.rdb]] 0 4]
         verify_log_message 0 "*Creating AOF base file appendonly.aof.1.base.rdb on server start*" 0
         verify_log_message 0 "*Creating AOF incr file appendonly.aof.1.incr.aof on server start*" 0
         assert_equal 1 [s aof_enabled]
@@ -32,7 +32,7 @@ start_server {tags {aof} overrides {appendonly yes}} {
     test {Writes are appended in RESP, with SELECT and absolute expiry times} {
         aof_fill
         r del nosuch
-        set data [read_text [incr_file]]
+        set data [read_binary [incr_file]]
         assert_match "*2\r\n\$6\r\nSELECT\r\n\$1\r\n0\r\n*3\r\n\$3\r\nset\r\n\$3\r\nstr\r\n\$5\r\nhello\r\n*" $data
         assert_match "*\$3\r\nSET\r\n\$3\r\nvol\r\n\$1\r\nv\r\n\$4\r\nPXAT\r\n*" $data
         assert_match "*\$3\r\nSET\r\n\$2\r\nfl\r\n\$3\r\n1.5\r\n\$7\r\nKEEPTTL\r\n*" $data
@@ -68,7 +68,7 @@ start_server {tags {aof} overrides {appendonly yes}} {
         r config set aof-use-rdb-preamble no
         r bgrewriteaof
         wait_rewrite_done
-        set base [read_text [file join [aof_dir] appendonly.aof.3.base.aof]]
+        set base [read_binary [file join [aof_dir] appendonly.aof.3.base.aof]]
         assert_match "*2\r\n\$6\r\nSELECT\r\n*SET*PEXPIREAT*" $base
         set digest [r debug digest]
         restart_server
@@ -90,7 +90,7 @@ start_server {tags {aof} overrides {appendonly yes}} {
         r set gone 1
         r flushall
         r config set save ""
-        set data [read_text [incr_file]]
+        set data [read_binary [incr_file]]
         assert_match "*FLUSHDB*GONE*FLUSHALL*" [string toupper $data]
         restart_server
         assert_equal 0 [r dbsize]
@@ -102,7 +102,7 @@ start_server {tags {aof} overrides {appendonly yes}} {
         r set shortlived v px 20
         wait_for_condition 100 20 {[r exists shortlived] == 0} else {fail "not expired"}
         r get shortlived
-        wait_for_condition 100 20 {[string match "*DEL*shortlived*" [read_text [incr_file]]]} else {
+        wait_for_condition 100 20 {[string match "*DEL*shortlived*" [read_binary [incr_file]]]} else {
             fail "no DEL in the AOF"
         }
     }
@@ -121,7 +121,7 @@ start_server {tags {aof} overrides {appendonly yes}} {
         r config set aof-timestamp-enabled yes
         r set ts 1
         r config set aof-timestamp-enabled no
-        assert_match "*#TS:*ts*" [read_text [incr_file]]
+        assert_match "*#TS:*ts*" [read_binary [incr_file]]
         set digest [r debug digest]
         restart_server
         assert_equal $digest [r debug digest]
@@ -153,7 +153,7 @@ start_server {tags {aof} overrides {appendonly yes}} {
             if {$digest ne $loaded} {
                 puts "MISMATCH ours=[keys_per_db -1] stock=[keys_per_db 0]"
                 puts [exec ls -l $sdir/appendonlydir]
-                foreach f [glob $sdir/appendonlydir/*] {puts "== $f"; puts [string range [read_text $f] 0 3000]}
+                foreach f [glob $sdir/appendonlydir/*] {puts "== $f"; puts [string range [read_binary $f] 0 3000]}
             }
             assert_equal $digest $loaded
             r set fromstock 1
@@ -228,7 +228,7 @@ start_server {tags {aof}} {
         r set last-complete 1
         r set will-be-cut [string repeat y 100]
         set incr [incr_file]
-        set data [read_text $incr]
+        set data [read_binary $incr]
         set fd [open $incr wb]
         puts -nonewline $fd [string range $data 0 end-20]
         close $fd
@@ -239,13 +239,13 @@ start_server {tags {aof}} {
         r set new-after-truncation 1
         r config set aof-load-truncated no
         r config rewrite
-        set data [read_text [incr_file]]
+        set data [read_binary [incr_file]]
         set fd [open [incr_file] wb]
         puts -nonewline $fd [string range $data 0 end-5]
         close $fd
         catch {restart_server} err
         assert_match "*exited during startup*" $err
-        assert_match "*Unexpected end of file reading the append only file*" [read_text [srv 0 stdout]]
+        assert_match "*Unexpected end of file reading the append only file*" [read_binary [srv 0 stdout]]
     }
 }
 
@@ -273,8 +273,8 @@ start_server {tags {aof differential} overrides {appendonly yes}} {
             r -1 config set appendfsync always
             r config set appendfsync always
             r -1 ping
-            set stock [read_text [incr_file 0]]
-            set ours [read_text [incr_file -1]]
+            set stock [read_binary [incr_file 0]]
+            set ours [read_binary [incr_file -1]]
             assert_equal $stock $ours
         }
     }
@@ -284,7 +284,7 @@ start_server {tags {aof} overrides {appendonly yes}} {
     test {A malformed manifest or a missing listed file: clean start-up error} {
         r set k v
         set mpath [file join [aof_dir] appendonly.aof.manifest]
-        set good [read_text $mpath]
+        set good [read_binary $mpath]
         foreach bad [list "garbage line\n" "file x.aof seq abc type i\n" \
                          "file appendonly.aof.9.incr.aof seq 9 type i\n"] {
             set fd [open $mpath wb]
@@ -292,10 +292,10 @@ start_server {tags {aof} overrides {appendonly yes}} {
             close $fd
             catch {restart_server} err
             assert_match "*exited during startup*" $err
-            foreach m $::crash_markers {assert_no_match $m [read_text [srv 0 stdout]]}
+            foreach m $::crash_markers {assert_no_match $m [read_binary [srv 0 stdout]]}
         }
-        assert_match "*Invalid AOF manifest file format*" [read_text [srv 0 stdout]]
-        assert_match "*can't open the append log file appendonly.aof.9.incr.aof*" [read_text [srv 0 stdout]]
+        assert_match "*Invalid AOF manifest file format*" [read_binary [srv 0 stdout]]
+        assert_match "*can't open the append log file appendonly.aof.9.incr.aof*" [read_binary [srv 0 stdout]]
         set fd [open $mpath wb]
         puts -nonewline $fd $good
         close $fd

@@ -42,7 +42,7 @@ proc base_path {level} {
 # what two servers' rewrites of one dataset share (the order inside a
 # hashtable and the delivery times written for pending entries differ).
 proc aof_shape {path} {
-    set data [read_text $path]
+    set data [read_binary $path]
     set pos 0
     set out {}
     while {$pos < [string length $data]} {
@@ -107,7 +107,7 @@ start_server {tags {aof} overrides {appendonly yes aof-use-rdb-preamble no}} {
             rewrite_and_wait -1
             rewrite_and_wait 0
             assert_match {*.base.aof} [base_path -1]
-            assert_match "\*3\r\n\$8\r\nFUNCTION\r\n\$4\r\nLOAD\r\n*" [read_text [base_path -1]]
+            assert_match "\*3\r\n\$8\r\nFUNCTION\r\n\$4\r\nLOAD\r\n*" [read_binary [base_path -1]]
             assert_equal [aof_shape [base_path 0]] [aof_shape [base_path -1]]
         }
 
@@ -156,7 +156,7 @@ start_server {tags {aof}} {
         wait_rewrite_done
         assert_match "file appendonly.aof.1.base.aof seq 1 type b\n*" [manifest]
         # As stock: the time of the rewrite first, then the libraries.
-        assert_match "#TS:*\r\n\*3\r\n\$8\r\nFUNCTION*" [read_text [base_path 0]]
+        assert_match "#TS:*\r\n\*3\r\n\$8\r\nFUNCTION*" [read_binary [base_path 0]]
         check_aof_ok 0
         set digest [r debug digest]
         set views [dataset_views]

@@ -7,13 +7,6 @@ proc rdb_file {{level 0}} {
     file join [lindex [r $level config get dir] 1] [lindex [r $level config get dbfilename] 1]
 }
 
-proc read_binary {path} {
-    set fd [open $path rb]
-    set data [read $fd]
-    close $fd
-    return $data
-}
-
 proc write_binary {path data} {
     set fd [open $path wb]
     puts -nonewline $fd $data
