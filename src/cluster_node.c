@@ -845,6 +845,9 @@ static void clusterUpdateSlotsConfigWith(clusterNode *sender, uint64_t senderCon
         serverLog(LL_WARNING, "Configuration change detected. Reconfiguring myself as a replica of %.40s",
                   sender->name);
         clusterSetMaster(sender);
+        /* Say so at once: until our new master hears that we follow it,
+         * it ignores our MFSTART (a failback right away would time out). */
+        clusterBroadcastPong();
     } else if (nodeIsSlave(myself) && myself->slaveof && myself->slaveof->slaveof &&
                myself->slaveof->slaveof != myself) {
         /* Our master lost its last slot and became a replica itself:

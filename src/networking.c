@@ -441,7 +441,8 @@ void processInputBuffer(client *c) {
         if (c->paused_list_node) break;
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY|CLIENT_CLOSE_ASAP)) break;
 
-        size_t cmd_start = c->qb_pos;
+        /* A command split across reads began before qb_pos. */
+        size_t cmd_start = c->qb_cmd_start;
         int r = respParseRequest(p, c->querybuf, sdslen(c->querybuf), &c->qb_pos,
                                  &parserCallbacks, c);
         c->reqtype = p->reqtype;
@@ -449,10 +450,11 @@ void processInputBuffer(client *c) {
         if (r == RESP_PARSE_ERROR) {
             setProtocolError(c, p->err);
             respParserReset(p);
-            c->qb_pos = sdslen(c->querybuf);
+            c->qb_pos = c->qb_cmd_start = sdslen(c->querybuf);
             freeClientArgv(c);
             break;
         }
+        c->qb_cmd_start = c->qb_pos;
         if (c->argc == 0) {
             resetClient(c);
             if ((c->flags & CLIENT_MASTER) && replicationMasterApplied)
@@ -469,11 +471,15 @@ void processInputBuffer(client *c) {
     }
 
     /* Drop what was consumed. A pause may leave the client with commands
-     * still in the buffer; they run when unpaused. */
-    if (c->qb_pos) {
-        sdsrange(c->querybuf, c->qb_pos, -1);
-        c->qb_pos = 0;
+     * still in the buffer; they run when unpaused. Our master's partial
+     * command stays: its bytes count in the offset (and go to our own
+     * replicas) only once it is complete and applied. */
+    size_t drop = (c->flags & CLIENT_MASTER) ? c->qb_cmd_start : c->qb_pos;
+    if (drop) {
+        sdsrange(c->querybuf, drop, -1);
+        c->qb_pos -= drop;
     }
+    c->qb_cmd_start = (c->flags & CLIENT_MASTER) ? 0 : c->qb_pos;
 }
 
 void readQueryFromClient(connection *conn) {

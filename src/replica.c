@@ -766,7 +766,7 @@ sds genReplicaInfoFields(sds info) {
     client *m = replMasterClient;
     /* 1 when there is no stream at all, as stock shows it. */
     long long reploff = m ? replClientState(m)->reploff : (cached.valid ? cached.reploff : 1);
-    long long readoff = m ? reploff + (long long)(sdslen(m->querybuf) - m->qb_pos) : reploff;
+    long long readoff = m ? reploff + (long long)(sdslen(m->querybuf) - m->qb_cmd_start) : reploff;
     info = sdscatprintf(info,
         "master_host:%s\r\n"
         "master_port:%d\r\n"

@@ -240,6 +240,10 @@ typedef struct client {
     robj *lib_name, *lib_ver; /* CLIENT SETINFO (7.2 command, accepted) */
     sds querybuf;
     size_t qb_pos;            /* bytes of querybuf already parsed */
+    size_t qb_cmd_start;      /* where the command being parsed began: our
+                               * master's partial command stays in querybuf
+                               * until complete, so its bytes are counted
+                               * and proxied once, whole */
     size_t querybuf_peak;
     int argc;
     robj **argv;

@@ -150,6 +150,22 @@ start_server [list binary $::stock_server overrides {repl-diskless-sync-delay 0}
                     [status $m master_repl_offset] == [status $sub master_repl_offset]
                 } else { fail "offsets differ" }
             }
+            test "commands split across reads: offsets exact on every hop, under load" {
+                # Big values arrive in many reads; a command's bytes must
+                # count (and be proxied) once, when it is complete.
+                for {set i 0} {$i < 6} {incr i} { $m set big:$i [string repeat b$i 150000] }
+                exec redis-benchmark -p [srv -2 port] -t set,lpush -d 30000 -n 2000 -r 500 -q
+                $m select 9
+                wait_for_condition 100 100 {
+                    [status $m master_repl_offset] == [status $mid slave_repl_offset] &&
+                    [status $m master_repl_offset] == [status $sub master_repl_offset]
+                } else {
+                    fail "offsets differ: [status $m master_repl_offset] [status $mid slave_repl_offset] [status $sub master_repl_offset]"
+                }
+                assert_equal [status $mid slave_repl_offset] [status $mid slave_read_repl_offset]
+                repl_wait_digest $m $mid
+                repl_wait_digest $m $sub
+            }
             test "promoted middle replica keeps sub-replica with a partial resync" {
                 set full [s -1 sync_full]
                 $mid replicaof no one

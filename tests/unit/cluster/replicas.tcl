@@ -64,6 +64,10 @@ start_cluster_nodes {ours ours ours ours ours ours} {
         wait_for_condition 200 50 {[string match "*master_link_status:up*" [R $m info replication]]} else {
             fail "old master did not sync from the new one"
         }
+        # Its new master must know it as a replica, or it ignores MFSTART.
+        wait_for_condition 200 50 {[cluster_replica_of $r] == $m} else {
+            fail "the new master does not list the old one as its replica"
+        }
         assert_equal OK [R $m cluster failover]
         wait_for_condition 200 50 {[cluster_role $m] eq "master" && [cluster_role $r] eq "slave"} else {
             fail "failback did not complete"
