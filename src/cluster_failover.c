@@ -263,6 +263,13 @@ void clusterFailoverReplaceYourMaster(void) {
     clusterSaveConfigOrDie(1);
     clusterBroadcastPong();
     resetManualFailover();
+    /* This election is over. Its votes must not count again: after a
+     * failback we are a replica once more, and if our master then fails
+     * the stale count would "win" at once with the old epoch, a claim
+     * every other node rejects (its slots have a newer epoch). */
+    cluster->failover_auth_time = 0;
+    cluster->failover_auth_count = 0;
+    cluster->failover_auth_sent = 0;
 }
 
 /* Run from the cron and before sleeping on a replica. */

@@ -1520,6 +1520,17 @@ void clusterCron(void) {
     }
     dictReleaseIterator(di);
 
+    /* A replica restarted from nodes.conf has its role but no replication
+     * yet: start it as soon as the master has an address, as stock does
+     * (nothing else would until the master's address changed). */
+    if (nodeIsSlave(myself) && server.masterhost == NULL && myself->slaveof &&
+        nodeHasAddr(myself->slaveof) && replicationSetMaster) {
+        char ip[NET_IP_STR_LEN];
+        int port;
+        clusterAddrReplicationTarget(myself->slaveof, ip, &port);
+        replicationSetMaster(ip, port);
+    }
+
     if (nodeIsSlave(myself)) {
         clusterHandleManualFailover();
         clusterHandleSlaveFailover();

@@ -172,11 +172,11 @@ proc k8s_step_delete {entry ord newip addr_proc} {
     kl_recreate $ord [kl_node $ord] $newip
     k8s_wait_rejoined $ord $id [{*}$addr_proc $ord]
     puts "    master deleted (preStop hand-over) and back with a new IP, rejoined: [k8s_ms $t0] ms"
-    # It comes back as the replica it had become (its nodes.conf). Known
-    # gap: a replica restarted from nodes.conf does not start replicating
-    # (ROLE stays master) until its master's address changes; the fix tried
-    # in the cluster cron broke tests/unit/cluster/replicas.tcl and was left
-    # out, so ROLE is not asserted here yet.
+    # It came back as the replica it had become (its nodes.conf); ROLE
+    # follows once the cron has connected it to its master.
+    wait_for_condition 50 100 {[k8s_role $ord] eq "slave"} else {
+        fail "redis-$ord is not a replica: [kl_cli $ord cluster nodes]"
+    }
     k8s_check_keys [{*}$entry] "after redis-$ord came back"
 }
 

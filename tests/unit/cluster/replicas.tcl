@@ -83,6 +83,30 @@ start_cluster_nodes {ours ours ours ours ours ours} {
         set ::fo_master $m
     }
 
+    test {A replica restarted from its nodes.conf replicates again at once} {
+        # A replica of another master than the one the next test kills.
+        set i -1
+        foreach j {0 1 2 3 4 5} {
+            if {$j != $::fo_master && [cluster_role $j] eq "master" &&
+                [set i [cluster_replica_of $j]] >= 0} break
+        }
+        assert_morethan $i -1
+        set master [lindex [R $i role] 1]:[lindex [R $i role] 2]
+        if {[catch {restart_server [cluster_level $i]} e]} {
+            skip "could not restart on the same port (shared machine): $e"
+        }
+        cluster_forget_client $i
+        # Nothing about its master's address changed: the cron alone must
+        # set the replication up from the role nodes.conf gave it.
+        wait_for_condition 100 100 {
+            [cluster_role $i] eq "slave" &&
+            [string match "*master_link_status:up*" [R $i info replication]]
+        } else {
+            fail "restarted replica $i does not replicate: [R $i role]"
+        }
+        assert_equal $master [lindex [R $i role] 1]:[lindex [R $i role] 2]
+    }
+
     test {A killed master is replaced by its replica, data kept} {
         set m $::fo_master
         # The old master's own ROLE flips first; the new master learns that
