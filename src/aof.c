@@ -51,6 +51,8 @@ static struct {
     time_t last_fsync, last_ts;
     int fsync_pending;
     int rewrite_scheduled;
+    int restart_pending;  /* turning back on after a full sync failed: retry */
+    time_t restart_last;
     time_t rewrite_time_start, rewrite_time_last;
     long long rewrites, consecutive_failures;
     int last_bgrewrite_status, last_write_status, last_write_errno;
@@ -881,6 +883,28 @@ static void stopAppendOnly(void) {
     if (aof.buf) sdsclear(aof.buf);
 }
 
+/* A full sync replaces the dataset: what the AOF holds is about to be
+ * stale, and a rewrite child copying pages while the new data loads would
+ * only waste memory. Stop it (as stock does) before the data is flushed. */
+void aofStopBeforeSync(void) {
+    aof.restart_pending = 0;
+    if (aof.state != AOF_OFF) stopAppendOnly();
+}
+
+/* After the sync, turn it back on: the first rewrite writes a base with
+ * the master's dataset. Without this a replica's AOF would still describe
+ * its old data, and a restart would bring that back instead of what it
+ * replicated. Retried from the cron if it cannot start now. */
+void aofRestartAfterSync(void) {
+    if (!server.aof_enabled || aof.state != AOF_OFF) return;
+    if (startAppendOnly() == C_OK) {
+        aof.restart_pending = 0;
+        return;
+    }
+    serverLog(LL_WARNING, "Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
+    aof.restart_pending = 1;
+}
+
 int aofApplyAppendonlyConfig(void) {
     if (server.aof_enabled && aof.state == AOF_OFF) return startAppendOnly();
     if (!server.aof_enabled && aof.state != AOF_OFF) stopAppendOnly();
@@ -888,6 +912,10 @@ int aofApplyAppendonlyConfig(void) {
 }
 
 void aofCron(void) {
+    if (aof.restart_pending && server.unixtime != aof.restart_last) {
+        aof.restart_last = server.unixtime;
+        aofRestartAfterSync();
+    }
     if (aof.state == AOF_ON && server.aof_fsync == AOF_FSYNC_EVERYSEC) flushAppendOnlyFile(0);
     if (hasActiveChildProcess()) return;
     if (aof.rewrite_scheduled && (aof.consecutive_failures == 0 || server.unixtime - aof.rewrite_time_last > 0)) {
@@ -904,8 +932,18 @@ void aofCron(void) {
     }
 }
 
-void aofShutdown(void) {
+int aofShutdown(int force) {
     if (server.child_type == CHILD_TYPE_AOF) {
+        /* The files on disk do not hold the dataset yet (AOF just turned
+         * on, or a replica's first rewrite after a full sync): exiting
+         * now would bring the old data back at the next start. */
+        if (aof.state == AOF_WAIT_REWRITE) {
+            if (!force) {
+                serverLog(LL_WARNING, "Writing initial AOF, can't exit.");
+                return C_ERR;
+            }
+            serverLog(LL_WARNING, "Writing initial AOF. Exit anyway.");
+        }
         serverLog(LL_WARNING, "There is a child rewriting the AOF. Killing it!");
         killAppendOnlyChild();
     }
@@ -914,6 +952,7 @@ void aofShutdown(void) {
         serverLog(LL_NOTICE, "Calling fsync() on the AOF file.");
         aofFsync();
     }
+    return C_OK;
 }
 
 void bgrewriteaofCommand(client *c) {

@@ -33,7 +33,9 @@ void loadAppendOnlyFilesOnStart(void);
 int rewriteAppendOnlyFileBackground(void);
 void backgroundRewriteDoneHandler(int exitcode, int bysignal);
 void aofCron(void);
-void aofShutdown(void);                  /* kill a rewrite child, fsync */
+int aofShutdown(int force);   /* kill a rewrite child, fsync; C_ERR: initial AOF unwritten */
+void aofStopBeforeSync(void);  /* replica.c: a full sync replaces the data */
+void aofRestartAfterSync(void);
 int aofApplyAppendonlyConfig(void);      /* CONFIG SET appendonly: C_OK/C_ERR */
 sds aofGenInfoFields(sds info);
 int aofIsOn(void);

@@ -398,7 +398,7 @@ int persistenceShutdown(int save, int nosave, int force) {
         serverLog(LL_WARNING, "Shutdown while loading: not saving the partially loaded dataset.");
         return C_OK;
     }
-    aofShutdown();
+    if (aofShutdown(force) != C_OK) return C_ERR;
     if (server.child_type == CHILD_TYPE_RDB) {
         serverLog(LL_WARNING, "There is a child saving an .rdb. Killing it!");
         killRDBChild();

@@ -15,6 +15,7 @@
  */
 #include "server.h"
 #include "rdb.h"
+#include "aof.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -488,6 +489,7 @@ static void loadFromSocket(connection *conn) {
     r.privdata = conn;
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     dbBackup *backup = NULL;
+    aofStopBeforeSync();
     if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) {
         for (int j = 0; j < server.dbnum; j++) signalFlushedDb(j, 0);
         backup = backupDatabases();
@@ -515,10 +517,12 @@ static void loadFromSocket(connection *conn) {
         } else {
             emptyDataForSync();
         }
+        aofRestartAfterSync();
         abortSync();
         return;
     }
     if (backup) discardDbBackup(backup, 0);
+    aofRestartAfterSync();
     finishFullSync(conn, &rsi);
 }
 
@@ -538,15 +542,18 @@ static void loadFromFile(connection *conn) {
         abortSync();
         return;
     }
+    aofStopBeforeSync();
     emptyDataForSync();
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     if (rdbLoad(server.rdb_filename, &rsi, RDBFLAGS_REPLICATION) != RDB_OK) {
         serverLog(LL_WARNING, "Failed trying to load the MASTER synchronization DB from disk: %s", rdbLastError());
         emptyDataForSync();
+        aofRestartAfterSync();
         abortSync();
         return;
     }
+    aofRestartAfterSync();
     finishFullSync(conn, &rsi);
 }
 

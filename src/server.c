@@ -952,8 +952,10 @@ int prepareForShutdown(int flags) {
 
     /* Stop a saving child, then the final save (persistence.c). */
     if (persistenceShutdown(flags & SHUTDOWN_SAVE, flags & SHUTDOWN_NOSAVE,
-                            flags & SHUTDOWN_FORCE) != C_OK)
+                            flags & SHUTDOWN_FORCE) != C_OK) {
+        serverLog(LL_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
         return C_ERR;
+    }
     if (server.pidfile) {
         serverLog(LL_NOTICE, "Removing the pid file.");
         unlink(server.pidfile);

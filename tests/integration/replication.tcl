@@ -5,6 +5,7 @@
 # (the same dataset gives the same digest on both servers).
 
 set ::stock_server /usr/bin/redis-server
+source [file join $::tests_root helpers aof.tcl]
 
 proc repl_fill {n} {
     r select 3
@@ -121,6 +122,35 @@ foreach {mbin label} [list $::stock_server "stock master" {} "our master"] {
                 wait_for_condition 50 100 {[$rep get after] eq "restart"} else { fail "not replicated" }
                 assert_equal $full [s -1 sync_full]
                 repl_wait_digest $m $rep
+            }
+        }
+    }
+}
+
+# A replica with appendonly yes: after a full sync its AOF must hold the
+# master's dataset (a rewrite follows the load, as stock), or a restart
+# brings its old data back.
+foreach load {disabled swapdb} {
+    start_server [list binary $::stock_server overrides {repl-diskless-sync yes repl-diskless-sync-delay 0}] {
+        set m [srv 0 client]
+        repl_fill 50
+        start_server [list overrides [list appendonly yes repl-diskless-load $load]] {
+            test "our AOF replica (repl-diskless-load $load) keeps the synced data across a restart" {
+                r select 9
+                r set mine only-here
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                $m set streamed after-sync
+                wait_for_condition 50 100 {[r get streamed] eq "after-sync"} else { fail "not replicated" }
+                wait_rewrite_done
+                set digest [$m debug digest]
+                assert_equal $digest [r debug digest]
+                # Restarted on its own (REPLICAOF is not in its config): the
+                # dataset comes from its AOF alone.
+                restart_server 0
+                r select 9
+                assert_equal $digest [r debug digest]
+                assert_equal {} [r get mine]
             }
         }
     }

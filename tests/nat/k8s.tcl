@@ -224,7 +224,7 @@ proc k8s_entry_pod {} {
 proc k8s_addr_pod {ord} {return [kl_ip $ord]:6379}
 
 tags {natlab k8s} {
-    test {k8s in the NAT lab: the manifests' scripts form a cluster, hand over and heal a deleted master, move a pod} {
+    test {k8s in the NAT lab: the manifests' scripts form a cluster, hand over and heal a deleted master, move a pod, recover from a full restart} {
         natlab_needs
         k8s_needs
         set ::k8s_keys {}
@@ -233,6 +233,7 @@ tags {natlab k8s} {
             k8s_step_form k8s_entry_pod
             k8s_step_delete k8s_entry_pod [lindex [k8s_masters [kl_running]] 0] 10.42.0.40 k8s_addr_pod
             k8s_step_move k8s_entry_pod 2 10.42.1.42 k8s_addr_pod
+            k8s_step_restart_all k8s_entry_pod 60 k8s_addr_pod
         } finally {
             kl_destroy
         }

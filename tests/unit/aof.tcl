@@ -190,6 +190,23 @@ start_server {tags {aof}} {
         assert_equal {1 2 3 4} [r mget before during afterwards notlogged]
     }
 
+    test {SHUTDOWN while the initial AOF is written is refused, as stock} {
+        # Until the first rewrite is done the files do not hold the data.
+        r config set appendonly no
+        r debug populate 20
+        r config set rdb-key-save-delay 200000
+        r config set appendonly yes
+        assert_equal 1 [s aof_rewrite_in_progress]
+        assert_error {ERR Errors trying to SHUTDOWN. Check logs.} {r shutdown}
+        assert_equal PONG [r ping]
+        verify_log_message 0 "*Writing initial AOF, can't exit.*" 0
+        r config set rdb-key-save-delay 0
+        r config set appendonly no
+        r config set appendonly yes
+        wait_rewrite_done
+        r flushall
+    }
+
     test {Children exclude each other: scheduling between BGSAVE and AOF rewrites} {
         r debug populate 2000 sched
         r config set rdb-key-save-delay 1000
