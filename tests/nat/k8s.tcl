@@ -214,6 +214,42 @@ proc k8s_step_restart_all {entry ipbase addr_proc} {
     k8s_check_keys [{*}$entry] "after the full restart"
 }
 
+# Step 5: the StatefulSet scaled to 8 (two more pods) and scale.sh up 8
+# joins them as a master and its replica and rebalances; then scale.sh
+# down 6 moves the slots off and forgets them, and the pods are deleted.
+proc k8s_step_scale {entry} {
+    k8s_write [{*}$entry] s5 100
+    set t0 [clock milliseconds]
+    foreach ord {6 7} {kl_start $ord}
+    kl_wait_ready {6 7}
+    lassign [kl_exec 0 {sh /scripts/scale.sh up 8} 300] code out
+    assert_equal 0 $code "scale.sh up 8: $out"
+    set pods {0 1 2 3 4 5 6 7}
+    kl_wait_ready $pods
+    kl_wait_ok $pods
+    wait_for_condition 100 100 {[k8s_settled $pods 4 4]} else {
+        fail "not 4 masters + 4 replicas everywhere:\n[kl_cli 0 cluster nodes]"
+    }
+    # With 7 a replica, 4 masters with slots means pod 6 got some.
+    assert_equal master [k8s_role 6]
+    assert_equal slave [k8s_role 7]
+    puts "    scaled up to 8 (master + replica joined, rebalanced): [k8s_ms $t0] ms"
+    k8s_check_keys [{*}$entry] "after scaling up"
+    k8s_write [{*}$entry] s6 100
+
+    set t0 [clock milliseconds]
+    lassign [kl_exec 0 {sh /scripts/scale.sh down 6} 300] code out
+    assert_equal 0 $code "scale.sh down 6: $out"
+    kl_delete {6 7}
+    set pods {0 1 2 3 4 5}
+    kl_wait_ok $pods
+    wait_for_condition 100 100 {[k8s_settled $pods 3 3]} else {
+        fail "not 3 masters + 3 replicas everywhere:\n[kl_cli 0 cluster nodes]"
+    }
+    puts "    scaled down to 6 (slots moved off, nodes forgotten): [k8s_ms $t0] ms"
+    k8s_check_keys [{*}$entry] "after scaling down"
+}
+
 # Where the test's client enters: a running pod's IP (base overlay).
 proc k8s_entry_pod {} {
     set ord [lindex [kl_running] 0]
@@ -224,7 +260,7 @@ proc k8s_entry_pod {} {
 proc k8s_addr_pod {ord} {return [kl_ip $ord]:6379}
 
 tags {natlab k8s} {
-    test {k8s in the NAT lab: the manifests' scripts form a cluster, hand over and heal a deleted master, move a pod, recover from a full restart} {
+    test {k8s in the NAT lab: the manifests' scripts form a cluster, hand over and heal a deleted master, move a pod, recover from a full restart, scale 6 to 8 and back} {
         natlab_needs
         k8s_needs
         set ::k8s_keys {}
@@ -234,6 +270,7 @@ tags {natlab k8s} {
             k8s_step_delete k8s_entry_pod [lindex [k8s_masters [kl_running]] 0] 10.42.0.40 k8s_addr_pod
             k8s_step_move k8s_entry_pod 2 10.42.1.42 k8s_addr_pod
             k8s_step_restart_all k8s_entry_pod 60 k8s_addr_pod
+            k8s_step_scale k8s_entry_pod
         } finally {
             kl_destroy
         }

@@ -69,12 +69,17 @@ down)
         redis-cli $auth --cluster rebalance "$(addr "$seed")" --cluster-weight $weights
     fi
     # Replicas first, so that no master is left empty with a follower.
+    # Each node once: del-node resets a forgotten node, which makes it a
+    # master again, so the second pass would see it anew.
+    forgotten=""
     for pass in slave master; do
         for ip in $leaving; do
+            case "$forgotten" in *" $ip "*) continue ;; esac
             [ "$(rcli "$ip" role | head -1)" = "$pass" ] || continue
             id=$(node_id "$ip")
             log "forgetting $id ($ip)"
             redis-cli $auth --cluster del-node "$(addr "$seed")" "$id"
+            forgotten="$forgotten $ip "
         done
     done
     log "now scale the StatefulSet to $target"
