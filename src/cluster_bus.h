@@ -177,5 +177,7 @@ static inline void cbusSlotSet(unsigned char *slots, int slot) {
 static inline void cbusSlotClear(unsigned char *slots, int slot) {
     slots[slot >> 3] &= (unsigned char)~(1 << (slot & 7));
 }
+/* The next run of set slots from `from` on: 1 and [*start, *end], or 0. */
+int cbusSlotNextRange(const unsigned char *slots, int from, int *start, int *end);
 
 #endif

@@ -351,6 +351,42 @@ TEST(corruption_never_reads_outside) {
     }
 }
 
+/* Ranges found by the byte-skipping scan equal a bit-by-bit walk. */
+TEST(slot_ranges) {
+    unsigned char slots[CBUS_SLOTBYTES];
+    int s, e;
+    memset(slots, 0, sizeof(slots));
+    TEST_ASSERT(cbusSlotNextRange(slots, 0, &s, &e) == 0);
+    memset(slots, 0xff, sizeof(slots));
+    TEST_ASSERT(cbusSlotNextRange(slots, 0, &s, &e) == 1 && s == 0 && e == CLUSTER_SLOTS - 1);
+    TEST_ASSERT(cbusSlotNextRange(slots, 16383, &s, &e) == 1 && s == 16383 && e == 16383);
+    unsigned int seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        memset(slots, 0, sizeof(slots));
+        int runs = round % 20;
+        for (int r = 0; r < runs; r++) {
+            seed = seed * 1103515245 + 12345;
+            int a = (int)((seed >> 8) % CLUSTER_SLOTS);
+            int len = 1 + (int)((seed >> 3) % (round < 100 ? 9 : 3000));
+            for (int j = a; j < a + len && j < CLUSTER_SLOTS; j++) cbusSlotSet(slots, j);
+        }
+        /* The reference: bit by bit. */
+        int want[2 * CLUSTER_SLOTS], nw = 0, st = -1;
+        for (int j = 0; j <= CLUSTER_SLOTS; j++) {
+            int bit = j < CLUSTER_SLOTS && cbusSlotIsSet(slots, j);
+            if (bit && st == -1) st = j;
+            if (!bit && st != -1) { want[nw++] = st; want[nw++] = j - 1; st = -1; }
+        }
+        int ng = 0, from = 0, ok = 1;
+        while (cbusSlotNextRange(slots, from, &s, &e)) {
+            if (ng + 1 >= nw || want[ng] != s || want[ng + 1] != e) { ok = 0; break; }
+            ng += 2;
+            from = e + 1;
+        }
+        TEST_ASSERT(ok && ng == nw);
+    }
+}
+
 int main(void) {
     RUN(stock_vectors_roundtrip);
     RUN(stock_meet_fields);
@@ -359,5 +395,6 @@ int main(void) {
     RUN(extensions_from_newer_versions);
     RUN(rejections);
     RUN(corruption_never_reads_outside);
+    RUN(slot_ranges);
     return TEST_REPORT();
 }
