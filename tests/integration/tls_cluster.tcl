@@ -4,7 +4,9 @@
 # --cluster-replicas 1`. Ports clients see (CLUSTER NODES/SLOTS, MOVED) are
 # the TLS ones for TLS clients and the plain ones for TCP clients, as stock
 # gives them; MIGRATE crosses implementations over TLS; our nodes still
-# exchange the NAT extension; a killed master is replaced by its replica.
+# exchange the NAT extension; ASK and a stock `redis-cli --tls --cluster
+# reshard` of live keys work across implementations; a killed master is
+# replaced by its replica.
 # First, the announced ports under the cluster-announce-* directives are
 # compared with stock on single nodes.
 source [file join $::tests_root helpers cluster.tcl]
@@ -217,6 +219,56 @@ tlsc_start [list ours $::stock_server ours $::stock_server ours $::stock_server]
             fail "slot $slot not back on node $src"
         }
         assert_equal {0 1} [tlsc_cli 5 -c get $ka]
+    }
+
+    test {TLS cluster: ASK carries the TLS port over TLS; redis-cli --tls --cluster reshard moves live keys} {
+        # One of our masters gives slots to a stock one, keys in them.
+        foreach src $::ours_idx {if {[cluster_role $src] eq "master"} break}
+        foreach dst $::stock_idx {if {[cluster_role $dst] eq "master"} break}
+        # redis-cli takes a source's slots lowest first: keys in the first
+        # 1000 of src's slots are all moved by the reshard below.
+        set first {}
+        foreach r [lsort -integer -index 0 [R $src cluster slots]] {
+            if {[lindex $r 2 1] != [lindex $::cluster_ports $src]} continue
+            for {set j [lindex $r 0]} {$j <= [lindex $r 1] && [dict size $first] < 1000} {incr j} {
+                dict set first $j 1
+            }
+        }
+        set keys {}
+        for {set j 0} {[llength $keys] < 100 && $j < 20000} {incr j} {
+            if {[dict exists $first [R 0 cluster keyslot rs:$j]]} {lappend keys rs:$j}
+        }
+        assert_equal 100 [llength $keys]
+        foreach k $keys {R $src set $k v-$k}
+        # ASK: a slot half migrated, its key already moved.
+        set k [lindex $keys 0]
+        set slot [R 0 cluster keyslot $k]
+        set src_id [R $src cluster myid]
+        set dst_id [R $dst cluster myid]
+        R $dst cluster setslot $slot importing $src_id
+        R $src cluster setslot $slot migrating $dst_id
+        assert_equal OK [R $src migrate 127.0.0.1 [lindex $::tls_ports $dst] $k 0 5000]
+        assert_equal [list 0 "ASK $slot 127.0.0.1:[lindex $::tls_ports $dst]"] [tlsc_cli $src get $k]
+        assert_error "ASK $slot 127.0.0.1:[lindex $::cluster_ports $dst]*" {R $src get $k}
+        assert_equal [list 0 v-$k] [tlsc_cli $src -c get $k]
+        R $dst cluster setslot $slot node $dst_id
+        R $src cluster setslot $slot node $dst_id
+        # The rest by the stock tool over TLS: every slot src has left.
+        set tls [list --tls --cacert [tlsf ca.crt] --cert [tlsf client.crt] --key [tlsf client.key]]
+        set out [exec redis-cli {*}$tls --cluster reshard 127.0.0.1:[lindex $::tls_ports 0] \
+                     --cluster-from $src_id --cluster-to $dst_id --cluster-slots 1000 --cluster-yes 2>@1]
+        assert_match "*Moving slot*" $out
+        assert_equal 0 [R $src dbsize]
+        set out [exec redis-cli {*}$tls --cluster check 127.0.0.1:[lindex $::tls_ports 0] 2>@1]
+        assert_match "*All 16384 slots covered*" $out
+        assert_no_match "*\[ERR\]*" $out
+        foreach k $keys {assert_equal v-$k [R $dst get $k]}
+        # As many slots back to src (the lowest of dst's), so every master
+        # keeps a share for the tests that follow.
+        exec redis-cli {*}$tls --cluster reshard 127.0.0.1:[lindex $::tls_ports 0] \
+            --cluster-from $dst_id --cluster-to $src_id --cluster-slots 1001 --cluster-yes
+        assert_morethan [R $src dbsize] 0
+        wait_for_condition 100 100 {[cluster_views_agree 6]} else { fail "views differ after the reshards" }
     }
 
     test {TLS cluster: our nodes exchange the NAT extension over the TLS bus} {
