@@ -22,9 +22,7 @@ proc nat_sees_connected {lab i ids} {
         set ok 0
         foreach line $lines {
             if {[lindex $line 0] ne $id} continue
-            if {[string match *myself* [lindex $line 2]]} {set ok 1; break}
-            if {[lindex $line 7] eq "connected" &&
-                ![regexp {handshake|fail|noaddr} [lindex $line 2]]} {set ok 1}
+            set ok [cluster_nodes_line_healthy $line]
         }
         if {!$ok} {return 0}
     }

@@ -97,9 +97,7 @@ proc k8s_all_list {ords id addr} {
         set ok 0
         foreach line [split $nodes \n] {
             if {[lindex $line 0] ne $id} continue
-            set ok [expr {[string match "$addr@*" [lindex $line 1]] &&
-                (([lindex $line 7] eq "connected" && ![regexp {fail|handshake|noaddr} [lindex $line 2]]) ||
-                 [string match *myself* [lindex $line 2]])}]
+            set ok [expr {[string match "$addr@*" [lindex $line 1]] && [cluster_nodes_line_healthy $line]}]
         }
         if {!$ok} {return 0}
     }

@@ -394,3 +394,10 @@ proc randstring {min max {type binary}} {
 proc randomInt {max} {
     return [expr {int(rand() * $max)}]
 }
+
+# 1 when a CLUSTER NODES line shows a healthy peer: myself, or connected
+# and neither failing nor in handshake nor without an address.
+proc cluster_nodes_line_healthy {line} {
+    if {[string match *myself* [lindex $line 2]]} {return 1}
+    expr {[lindex $line 7] eq "connected" && ![regexp {handshake|fail|noaddr} [lindex $line 2]]}
+}
