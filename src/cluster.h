@@ -266,6 +266,7 @@ int clusterAddrNodeClientPort(clusterNode *n, int use_tls);
 /* cluster_addr.c: the NAT-aware part (docs/nat.md) */
 void clusterAddrNoteLocalAddress(connection *conn);
 const char *clusterAddrMyInternalIp(void);
+const char *clusterAddrReplicaAnnounceIp(void);
 int clusterAddrWantsNatExt(clusterLink *link, int type);
 size_t clusterAddrBuildNatExt(unsigned char *buf);
 void clusterAddrNoteNatLink(clusterLink *link, const unsigned char *buf);

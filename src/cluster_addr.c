@@ -201,6 +201,18 @@ const char *clusterAddrMyInternalIp(void) {
     return cluster->myself->ip;
 }
 
+/* The address our replica announces to its master (REPLCONF ip-address)
+ * when replica-announce-ip is unset: our internal address, once it is
+ * configured or detected. Behind SNAT the master would otherwise list us
+ * (INFO replication, ROLE) at the bridge address our connection arrives
+ * from; without NAT it is the address the master sees anyway. NULL when
+ * nothing is known yet (the master then uses the peer address, as stock). */
+const char *clusterAddrReplicaAnnounceIp(void) {
+    if (!server.cluster_enabled || !cluster) return NULL;
+    if (server.cluster_announce_internal_ip) return server.cluster_announce_internal_ip;
+    return my_detected_ip[0] ? my_detected_ip : NULL;
+}
+
 /* ---------------------------------------------------------------------------
  * The NAT extension: sending and receiving
  * ------------------------------------------------------------------------ */

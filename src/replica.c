@@ -203,6 +203,17 @@ static int readReplyLine(connection *conn, char *buf, size_t len) {
     return C_OK;
 }
 
+/* replica-announce-ip, else (cluster mode) our internal address, so that a
+ * master behind NAT lists us where we really are; see cluster_addr.c. */
+static const char *replicaAnnounceIp(void) {
+    if (server.slave_announce_ip) return server.slave_announce_ip;
+    return server.cluster_enabled ? clusterAddrReplicaAnnounceIp() : NULL;
+}
+
+/* Whether the handshake in flight sent REPLCONF ip-address (its reply is
+ * then the next one to read). */
+static int sent_announce_ip;
+
 static int sendHandshake(connection *conn) {
     if (server.masterauth) {
         const char *args[3] = {"AUTH", NULL, NULL};
@@ -219,8 +230,10 @@ static int sendHandshake(connection *conn) {
     snprintf(port, sizeof(port), "%d", announced);
     const char *lp[3] = {"REPLCONF", "listening-port", port};
     if (sendCommandArgs(conn, 3, lp) != C_OK) return C_ERR;
-    if (server.slave_announce_ip) {
-        const char *ip[3] = {"REPLCONF", "ip-address", server.slave_announce_ip};
+    const char *announce_ip = replicaAnnounceIp();
+    sent_announce_ip = announce_ip != NULL;
+    if (announce_ip) {
+        const char *ip[3] = {"REPLCONF", "ip-address", announce_ip};
         if (sendCommandArgs(conn, 3, ip) != C_OK) return C_ERR;
     }
     const char *capa[5] = {"REPLCONF", "capa", "eof", "capa", "psync2"};
@@ -332,7 +345,7 @@ static void syncWithMaster(connection *conn) {
         if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;
         if (buf[0] == '-')
             serverLog(LL_NOTICE, "(Non critical) Master does not understand REPLCONF listening-port: %s", buf);
-        server.repl_state = server.slave_announce_ip ? REPL_STATE_RECEIVE_IP_REPLY : REPL_STATE_RECEIVE_CAPA_REPLY;
+        server.repl_state = sent_announce_ip ? REPL_STATE_RECEIVE_IP_REPLY : REPL_STATE_RECEIVE_CAPA_REPLY;
         return;
     case REPL_STATE_RECEIVE_IP_REPLY:
         if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;

@@ -122,6 +122,14 @@ proc nat_failover_lab {stock full} {
                 fail "pod $r: master_host=[nat_repl $lab $r master_host] link=[nat_repl $lab $r master_link_status]"
             }
         }
+        # Masters (stock ones too) list each of our replicas at its pod IP,
+        # which it announces (REPLCONF ip-address), not at the bridge
+        # address its replication connection arrives from.
+        dict for {r m} $master_of {
+            if {$r in $stock} continue
+            assert_match "*slave0:ip=[natlab_pod_ip $lab $r],port=6379,*" \
+                [natlab_cli $lab $m info replication]
+        }
         # Data through a client following MOVED, replicated.
         set cmds {}
         for {set k 0} {$k < 40} {incr k} {lappend cmds "set key:$k val:$k"}
