@@ -257,6 +257,25 @@ proc k8s_entry_pod {} {
 # The address a pod announces in the base overlay: its pod IP.
 proc k8s_addr_pod {ord} {return [kl_ip $ord]:6379}
 
+# nodeport overlay: the NodePort (client port) of pod redis-<ord>.
+proc k8s_client_nodeport {ord} {
+    foreach np $::kl(nodeports) {
+        lassign $np pod target nodeport
+        if {$pod eq "redis-$ord" && $target == 6379} {return $nodeport}
+    }
+    error "no client NodePort for redis-$ord"
+}
+
+# nodeport overlay: clients enter through a pod's k8s node and NodePort.
+proc k8s_entry_nodeport {} {
+    set ord [lindex [kl_running] 0]
+    list [kl_host_ip $ord] [k8s_client_nodeport $ord]
+}
+
+# nodeport overlay: what a pod announces, its k8s node's address and its
+# NodePort (CLUSTER NODES shows the external address).
+proc k8s_addr_nodeport {ord} {return [kl_host_ip $ord]:[k8s_client_nodeport $ord]}
+
 tags {natlab k8s} {
     test {k8s in the NAT lab: the manifests' scripts form a cluster, hand over and heal a deleted master, move a pod, recover from a full restart, scale 6 to 8 and back} {
         natlab_needs
@@ -269,6 +288,27 @@ tags {natlab k8s} {
             k8s_step_move k8s_entry_pod 2 10.42.1.42 k8s_addr_pod
             k8s_step_restart_all k8s_entry_pod 60 k8s_addr_pod
             k8s_step_scale k8s_entry_pod
+        } finally {
+            kl_destroy
+        }
+    }
+}
+
+tags {natlab k8s} {
+    test {k8s in the NAT lab, nodeport overlay: clients through NodePorts; a moved pod is re-announced at its new node's address} {
+        natlab_needs
+        k8s_needs
+        set ::k8s_keys {}
+        kl_create overlays/nodeport 2
+        try {
+            k8s_step_form k8s_entry_nodeport
+            foreach ord [kl_running] {
+                k8s_wait_listed [kl_running] [k8s_myid $ord] [k8s_addr_nodeport $ord]
+            }
+            # The move: from k8s node 1 to node 2, or back.
+            set ord [lindex [kl_running] 1]
+            set ip [expr {[kl_node $ord] == 1 ? "10.42.1.43" : "10.42.0.43"}]
+            k8s_step_move k8s_entry_nodeport $ord $ip k8s_addr_nodeport
         } finally {
             kl_destroy
         }

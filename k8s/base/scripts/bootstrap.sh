@@ -6,6 +6,8 @@
 # re-running it after restarts or upgrades is harmless. Otherwise it waits
 # for every pod by DNS, then runs the stock
 #   redis-cli --cluster create <ip:port>... --cluster-replicas R --cluster-yes
+# with each pod's announced address (its pod IP, or in the nodeport overlay
+# its k8s node's address and NodePort),
 # and waits for cluster_state:ok everywhere.
 #
 # Environment: PODS (number of pods, default 6), CLUSTER_REPLICAS (1),
@@ -30,7 +32,10 @@ while [ $i -lt "$pods" ]; do
         log "pod $i ($ip) is already in a cluster ($known nodes, $assigned slots): nothing to do"
         exit 0
     fi
-    case "$ip" in *:*) addr="[$ip]:$REDIS_PORT" ;; *) addr="$ip:$REDIS_PORT" ;; esac
+    addr=$(announced_addr "$ip")
+    if [ -z "$addr" ]; then
+        case "$ip" in *:*) addr="[$ip]:$REDIS_PORT" ;; *) addr="$ip:$REDIS_PORT" ;; esac
+    fi
     addrs="$addrs $addr"
     ips="$ips $ip"
     i=$((i + 1))

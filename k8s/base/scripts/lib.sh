@@ -53,3 +53,16 @@ wait_cluster_ok() {
         done
     done
 }
+
+# The address a pod announces (its CLUSTER NODES "myself" entry) when it
+# announces one, as "host:port" for redis-cli; empty otherwise. The create
+# (bootstrap.sh) and add-node (scale.sh) must name an existing node by it:
+# redis-cli hands the other nodes that node's announced bus port, which in
+# the nodeport overlay is a NodePort, open only at the k8s node's address,
+# not at the pod IP.
+announced_addr() {
+    rcli "$1" cluster nodes 2>/dev/null | tr -d '\r' | awk '$3 ~ /myself/ {
+        a = $2; sub(/@.*/, "", a); port = a; sub(/.*:/, "", port); host = a; sub(/:[0-9]*$/, "", host)
+        if (host == "") exit
+        if (host ~ /:/) print "[" host "]:" port; else print host ":" port }'
+}

@@ -22,6 +22,20 @@ addr() { case "$1" in *:*) echo "[$1]:$REDIS_PORT" ;; *) echo "$1:$REDIS_PORT" ;
 node_id() { rcli "$1" cluster myid; }
 
 seed=$(wait_pod 0 "$timeout")
+# The existing node add-node names, by the address it announces.
+seed_addr=$(announced_addr "$seed")
+[ -n "$seed_addr" ] || seed_addr=$(addr "$seed")
+
+# rebalance refuses to start while the nodes' views of the slots differ,
+# as they do for a moment after any change: wait (bounded) until
+# `--cluster check` passes.
+wait_agree() {
+    deadline=$(( $(date +%s) + 60 ))
+    until redis-cli $auth --cluster check "$(addr "$seed")" >/dev/null 2>&1; do
+        [ "$(date +%s)" -ge "$deadline" ] && { log "nodes still disagree after 60s; trying anyway"; return 0; }
+        sleep 1
+    done
+}
 
 case "$cmd" in
 up)
@@ -32,7 +46,7 @@ up)
         log "pod $m is already a member"
     else
         log "adding pod $m ($mip) as a master"
-        redis-cli $auth --cluster add-node "$(addr "$mip")" "$(addr "$seed")"
+        redis-cli $auth --cluster add-node "$(addr "$mip")" "$seed_addr"
     fi
     rid=$(node_id "$rip")
     if rcli "$seed" cluster nodes | grep -q "^$rid "; then
@@ -41,10 +55,10 @@ up)
         # The new master must be known everywhere before a replica can follow it.
         until [ "$(cluster_info_field "$mip" cluster_state)" = ok ]; do sleep 1; done
         log "adding pod $r ($rip) as a replica of $mid"
-        redis-cli $auth --cluster add-node "$(addr "$rip")" "$(addr "$seed")" \
+        redis-cli $auth --cluster add-node "$(addr "$rip")" "$seed_addr" \
             --cluster-slave --cluster-master-id "$mid"
     fi
-    redis-cli $auth --cluster check "$(addr "$seed")" >/dev/null 2>&1 || sleep 2
+    wait_agree
     log "rebalancing"
     redis-cli $auth --cluster rebalance "$(addr "$seed")" --cluster-use-empty-masters
     ;;
@@ -64,6 +78,7 @@ down)
         fi
     done
     if [ -n "$weights" ]; then
+        wait_agree
         log "moving slots off:$weights"
         # shellcheck disable=SC2086
         redis-cli $auth --cluster rebalance "$(addr "$seed")" --cluster-weight $weights
