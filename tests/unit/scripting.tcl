@@ -70,7 +70,9 @@ start_server {tags {scripting}} {
 
     test {A long script that wrote cannot be killed} {
         set rd [redis_deferring_client]
-        $rd eval {redis.call('set','w','1') local t = redis.call('time')[1] while tonumber(redis.call('time')[1]) < t + 1 do end return 'done'} 0
+        # One second by the microsecond clock (whole seconds could leave
+        # only a few ms, under the BUSY threshold).
+        $rd eval {redis.call('set','w','1') local function now() local t = redis.call('time') return tonumber(t[1]) * 1000000 + tonumber(t[2]) end local s = now() while now() < s + 1000000 do end return 'done'} 0
         wait_for_condition 100 20 {
             [catch {r ping} e] && [string match {BUSY*} $e]
         } else { fail "script never became busy" }

@@ -48,6 +48,9 @@ start_cluster_nodes {ours ours ours ours ours ours} {
         } else {
             fail "manual failover did not complete"
         }
+        # A node may see the cluster down for a moment around the switch
+        # (a slow peer flagged PFAIL on a loaded machine): reads wait for ok.
+        cluster_wait_ok 6
         for {set k 0} {$k < 100} {incr k} {
             assert_equal v$k [redis_cli -c -p $p0 get rk:$k]
         }
