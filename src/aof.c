@@ -887,6 +887,19 @@ int aofApplyAppendonlyConfig(void) {
     return C_OK;
 }
 
+/* A replica about to load its master's snapshot: the AOF describes the
+ * dataset being replaced, so it stops here and aofRestartAfterSync builds
+ * it anew (a rewrite of the loaded data), as stock does. Otherwise a
+ * restart would replay the old data plus the new stream. */
+void aofStopForSync(void) {
+    if (aof.state != AOF_OFF) stopAppendOnly();
+}
+
+void aofRestartAfterSync(void) {
+    if (aofApplyAppendonlyConfig() == C_ERR)
+        serverLog(LL_WARNING, "Failed to restart the AOF after the synchronization with the master");
+}
+
 void aofCron(void) {
     if (aof.state == AOF_ON && server.aof_fsync == AOF_FSYNC_EVERYSEC) flushAppendOnlyFile(0);
     if (hasActiveChildProcess()) return;

@@ -35,6 +35,8 @@ void backgroundRewriteDoneHandler(int exitcode, int bysignal);
 void aofCron(void);
 void aofShutdown(void);                  /* kill a rewrite child, fsync */
 int aofApplyAppendonlyConfig(void);      /* CONFIG SET appendonly: C_OK/C_ERR */
+void aofStopForSync(void);               /* replica full sync: before the load */
+void aofRestartAfterSync(void);          /* ... and after it (rewrites) */
 sds aofGenInfoFields(sds info);
 int aofIsOn(void);
 sds aofWriteErrorReply(void);          /* MISCONF text while AOF writes fail */

@@ -418,7 +418,13 @@ int persistenceShutdown(int save, int nosave, int force) {
 }
 
 void persistenceAfterFlushall(void) {
-    if (server.child_type == CHILD_TYPE_RDB) killRDBChild();
+    if (server.child_type == CHILD_TYPE_RDB) {
+        int to_socket = persist.child_to_socket;
+        killRDBChild();
+        /* Replicas waiting for that snapshot would wait forever: they are
+         * dropped and come back for a new one, as with a failed BGSAVE. */
+        if (replicationRdbChildDone) replicationRdbChildDone(0, to_socket);
+    }
     if (server.saveparamslen > 0) rdbSave(server.rdb_filename, NULL);
 }
 
