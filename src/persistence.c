@@ -129,9 +129,14 @@ void childReportProgress(size_t keys, int final) {
                   persist.in_child == CHILD_TYPE_AOF ? "AOF rewrite" : "RDB",
                   ci.cow >> 20, peak >> 20, (sum / samples) >> 20);
     }
-    if (persist.child_info_pipe[1] != -1) {
-        ssize_t n = write(persist.child_info_pipe[1], &ci, sizeof(ci));
-        (void)n;
+    if (persist.child_info_pipe[1] != -1 &&
+        write(persist.child_info_pipe[1], &ci, sizeof(ci)) != (ssize_t)sizeof(ci)) {
+        /* The parent is gone (kill -9): stop, as stock's child does, so an
+         * orphan cannot rename a stale snapshot over the files of a server
+         * started since. Nobody will rename our temp file either. */
+        serverLog(LL_WARNING, "Child failed reporting info to parent, exiting. %s", strerror(errno));
+        if (persist.in_child == CHILD_TYPE_RDB) rdbRemoveTempFile(getpid());
+        _exit(1);
     }
 }
 
@@ -198,10 +203,12 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
     openChildInfoPipe();
     size_t total_keys = (size_t)dbTotalServerKeyCount();
     long long start = ustime();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         /* Child: no sockets, no timers, just write the snapshot. */
         persist.in_child = CHILD_TYPE_RDB;
+        rdbChildGuardTarget(parent, filename);
         closeChildListeningSockets();
         if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
         persist.child_info_pipe[0] = -1;
@@ -418,7 +425,13 @@ int persistenceShutdown(int save, int nosave, int force) {
 }
 
 void persistenceAfterFlushall(void) {
-    if (server.child_type == CHILD_TYPE_RDB) killRDBChild();
+    if (server.child_type == CHILD_TYPE_RDB) {
+        int to_socket = persist.child_to_socket;
+        killRDBChild();
+        /* Replicas waiting for that snapshot would wait forever: they are
+         * dropped and come back for a new one, as with a failed BGSAVE. */
+        if (replicationRdbChildDone) replicationRdbChildDone(0, to_socket);
+    }
     if (server.saveparamslen > 0) rdbSave(server.rdb_filename, NULL);
 }
 

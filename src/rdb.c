@@ -795,7 +795,9 @@ static int rdbSaveDb(rio *rdb, int dbid, size_t *keys_done) {
         (*keys_done)++;
         /* Tests slow saving down to observe a child at work. */
         if (server.rdb_key_save_delay > 0) usleep((useconds_t)server.rdb_key_save_delay);
-        if (persist.in_child && (*keys_done % RDB_SAVE_PROGRESS_KEYS) == 0)
+        /* From the first key on, as stock: a child whose parent died
+         * learns it here (childReportProgress). */
+        if (persist.in_child && (*keys_done % RDB_SAVE_PROGRESS_KEYS) == 1)
             childReportProgress(*keys_done, 0);
     }
     dictReleaseIterator(di);
@@ -839,6 +841,35 @@ static void fsyncFileDir(const char *filename) {
     zfree(copy);
 }
 
+/* A BGSAVE child outlives a server killed with SIGKILL and, like stock's,
+ * finishes its snapshot and renames it over the dump file: the freshest
+ * copy of the dead server's data. But a new server may have started in
+ * the same directory meanwhile and saved its own dump (or loaded one from
+ * a master); the orphan's older snapshot must not replace that. So the
+ * child notes the target file as it was when the save began, and an
+ * orphan (parent gone) renames only if the target is still that file. */
+static struct {
+    int armed, existed;
+    pid_t parent;
+    struct stat st;
+} childTarget;
+
+void rdbChildGuardTarget(pid_t parent, const char *filename) {
+    childTarget.armed = 1;
+    childTarget.parent = parent;
+    childTarget.existed = stat(filename, &childTarget.st) == 0;
+}
+
+static int rdbChildMayReplace(const char *filename) {
+    if (!childTarget.armed || getppid() == childTarget.parent) return 1;
+    struct stat now;
+    int exists = stat(filename, &now) == 0;
+    if (!exists || !childTarget.existed) return exists == childTarget.existed;
+    const struct stat *was = &childTarget.st;
+    return now.st_dev == was->st_dev && now.st_ino == was->st_ino && now.st_size == was->st_size &&
+           now.st_mtim.tv_sec == was->st_mtim.tv_sec && now.st_mtim.tv_nsec == was->st_mtim.tv_nsec;
+}
+
 #pragma weak rdbPopulateSaveInfo
 
 int rdbSave(const char *filename, rdbSaveInfo *rsi) {
@@ -869,6 +900,12 @@ int rdbSave(const char *filename, rdbSaveInfo *rsi) {
         goto werr;
     }
     fp = NULL;
+    if (!rdbChildMayReplace(filename)) {
+        serverLog(LL_WARNING, "The server that started this save is gone and %s was replaced since: "
+                  "discarding the snapshot", filename);
+        unlink(tmpfile);
+        return C_ERR;
+    }
     if (rename(tmpfile, filename) == -1) {
         char *dir = getcwd(cwd, sizeof(cwd));
         serverLog(LL_WARNING, "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s",

@@ -201,6 +201,7 @@ void loadDataFromDisk(void);
 void persistenceCron(void);
 int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi);
 void rdbRemoveTempFile(pid_t childpid);
+void rdbChildGuardTarget(pid_t parent, const char *filename); /* BGSAVE child: see rdb.c */
 void killRDBChild(void);
 void closeChildListeningSockets(void);
 int persistenceShutdown(int save, int nosave, int force); /* C_OK / C_ERR */

@@ -492,6 +492,28 @@ static void discardDbBackup(dbBackup *b, int restore) {
     zfree(b);
 }
 
+/* Before the master's snapshot replaces our dataset: our own replicas
+ * must resync from the new one anyway, a BGSAVE of the old data would
+ * later be renamed over the dump.rdb we load (and doubles the memory by
+ * copy-on-write), and the AOF describes the old data. Stock does the same
+ * three things at this point. */
+static void prepareForSyncLoad(void) {
+    disconnectSlaves();
+    if (server.child_type == CHILD_TYPE_RDB) {
+        serverLog(LL_NOTICE, "Replica is about to load the RDB file received from the master, but there is a "
+                  "pending RDB child running. Killing process %ld and removing its temp file to avoid any race",
+                  (long)server.child_pid);
+        killRDBChild();
+    }
+    aofStopBeforeSync();
+}
+
+/* Whether the load worked or not, persistence resumes: the AOF is
+ * rebuilt from whatever dataset we now hold. */
+static void resumeAfterSyncLoad(void) {
+    aofRestartAfterSync();
+}
+
 static void loadFromSocket(connection *conn) {
     rio r;
     memset(&r, 0, sizeof(r));
@@ -502,7 +524,7 @@ static void loadFromSocket(connection *conn) {
     r.privdata = conn;
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     dbBackup *backup = NULL;
-    aofStopBeforeSync();
+    prepareForSyncLoad();
     if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) {
         for (int j = 0; j < server.dbnum; j++) signalFlushedDb(j, 0);
         backup = backupDatabases();
@@ -530,13 +552,13 @@ static void loadFromSocket(connection *conn) {
         } else {
             emptyDataForSync();
         }
-        aofRestartAfterSync();
         abortSync();
+        resumeAfterSyncLoad();
         return;
     }
     if (backup) discardDbBackup(backup, 0);
-    aofRestartAfterSync();
     finishFullSync(conn, &rsi);
+    resumeAfterSyncLoad();
 }
 
 static void loadFromFile(connection *conn) {
@@ -548,26 +570,27 @@ static void loadFromFile(connection *conn) {
     }
     close(transfer_fd);
     transfer_fd = -1;
+    prepareForSyncLoad();
     if (rename(transfer_tmpfile, server.rdb_filename) == -1) {
         serverLog(LL_WARNING, "Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s",
                   server.rdb_filename, strerror(errno));
         unlink(transfer_tmpfile);
         abortSync();
+        resumeAfterSyncLoad();
         return;
     }
-    aofStopBeforeSync();
     emptyDataForSync();
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     if (rdbLoad(server.rdb_filename, &rsi, RDBFLAGS_REPLICATION) != RDB_OK) {
         serverLog(LL_WARNING, "Failed trying to load the MASTER synchronization DB from disk: %s", rdbLastError());
         emptyDataForSync();
-        aofRestartAfterSync();
         abortSync();
+        resumeAfterSyncLoad();
         return;
     }
-    aofRestartAfterSync();
     finishFullSync(conn, &rsi);
+    resumeAfterSyncLoad();
 }
 
 /* The bulk header, then the payload into the temp file (or, diskless,
