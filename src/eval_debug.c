@@ -671,9 +671,9 @@ int ldbStartSession(client *c) {
             return 0;
         }
         closeChildListeningSockets();
-        serverLog(LL_NOTICE, "Redis forked for debugging eval");
+        serverLog(LL_WARNING, "Redis forked for debugging eval");
     } else {
-        serverLog(LL_NOTICE, "Redis synchronous debugging eval session started");
+        serverLog(LL_WARNING, "Redis synchronous debugging eval session started");
     }
     ldb.c = c;
     ldb.conn = c->conn;
@@ -700,10 +700,10 @@ void ldbEndSession(client *c) {
     if (ldb.forked) {
         while (clientHasPendingReplies(c))
             if (writeToClient(c, 0) == C_ERR) break;
-        serverLog(LL_NOTICE, "Lua debugging session child exiting");
+        serverLog(LL_WARNING, "Lua debugging session child exiting");
         _exit(0);
     }
-    serverLog(LL_NOTICE, "Redis synchronous debugging eval session ended");
+    serverLog(LL_WARNING, "Redis synchronous debugging eval session ended");
     connNonBlock(ldb.conn);
     connSendTimeout(ldb.conn, 0);
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
