@@ -726,8 +726,7 @@ void ldbScriptDebugCommand(client *c) {
     if (!strcasecmp(mode, "no")) {
         ldbDisable(c);
     } else if (!strcasecmp(mode, "yes")) {
-        ldbDisable(c);
-        c->flags |= CLIENT_LUA_DEBUG;
+        c->flags |= CLIENT_LUA_DEBUG; /* as stock: a SYNC before still holds */
     } else if (!strcasecmp(mode, "sync")) {
         c->flags |= CLIENT_LUA_DEBUG | CLIENT_LUA_DEBUG_SYNC;
     } else {
@@ -759,11 +758,10 @@ int ldbReapedChild(pid_t pid) {
 /* Shutdown: sessions waiting on their user would outlive the server. */
 void ldbKillChildren(void) {
     if (!ldbHasChildren()) return;
-    serverLog(LL_WARNING, "There are %d active debugging sessions. Killing them.",
-              (int)listLength(ldb.children));
     while (listLength(ldb.children)) {
         listNode *ln = listFirst(ldb.children);
         pid_t pid = (pid_t)(long)listNodeValue(ln);
+        serverLog(LL_WARNING, "Killing debugging session %ld", (long)pid);
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         listDelNode(ldb.children, ln);

@@ -93,6 +93,16 @@ start_server {tags {scripting ldb}} {
             }
         }
 
+        test {ldb: YES after SYNC still debugs in sync mode (as stock)} {
+            ldb_compare $ours $stock [list {script debug sync} {script debug yes} \
+                {eval "redis.call('set','mm','1')" 0} {c}]
+            foreach srv [list $ours $stock] {
+                set r [redis {*}$srv]
+                assert_equal 1 [$r get mm]
+                $r close
+            }
+        }
+
         test {ldb: redis.breakpoint() and abort} {
             ldb_compare $ours $stock [list {script debug yes} \
                 {eval "redis.breakpoint()\nlocal a = 1\nreturn a" 0} {c} {a}]
@@ -211,5 +221,24 @@ start_server {tags {scripting ldb}} {
                 assert_match {*<debug> line 2: "x is", {\["ok"\]="OK"}*"v1"*} [lindex $outs 0]
             }
         }
+    }
+}
+
+start_server {tags {scripting ldb}} {
+    test {ldb: SHUTDOWN kills forked debugging sessions} {
+        set pid [srv 0 pid]
+        set fd [diff_connect [srv 0 host] [srv 0 port]]
+        diff_send $fd {script debug yes}
+        assert_match {*Stopped at 1*} [diff_send $fd {eval "return 1" 0}]
+        set child [string trim [exec sh -c "ps -o pid= --ppid $pid"]]
+        assert_match {[0-9]*} $child
+        catch {r shutdown nosave}
+        wait_for_condition 100 50 {
+            [catch {exec kill -0 $pid}] && ![process_is_alive $child]
+        } else {
+            fail "server or its debugging child still running after SHUTDOWN"
+        }
+        catch {close $fd}
+        verify_log_message 0 "*# Killing debugging session $child" 0
     }
 }
