@@ -288,7 +288,8 @@ void scriptExecute(client *c, lua_State *L, const char *funcname, int flags, int
     curRunCtx = &ctx;
     luaEnvResetResp();
 
-    luaEnvSetHook(L);
+    if (ldbIsActive()) ldbSetHook(L);
+    else luaEnvSetHook(L);
     int err = lua_pcall(L, nargs, 1, handler_idx);
     lua_sethook(L, NULL, 0, 0);
     if (err) {
@@ -368,10 +369,23 @@ static void evalGeneric(client *c, int evalsha, int ro) {
     evalRun(c, sha, s, (int)numkeys, ro);
 }
 
-void evalCommand(client *c) { evalGeneric(c, 0, 0); }
-void evalRoCommand(client *c) { evalGeneric(c, 0, 1); }
-void evalShaCommand(client *c) { evalGeneric(c, 1, 0); }
-void evalShaRoCommand(client *c) { evalGeneric(c, 1, 1); }
+/* A client that sent SCRIPT DEBUG YES|SYNC debugs its next EVAL
+ * (see eval_debug.c); EVALSHA cannot be debugged. */
+static void evalMaybeDebugged(client *c, int evalsha, int ro) {
+    if (!(c->flags & CLIENT_LUA_DEBUG)) {
+        evalGeneric(c, evalsha, ro);
+    } else if (evalsha) {
+        addReplyError(c, "Please use EVAL instead of EVALSHA for debugging");
+    } else if (ldbStartSession(c)) {
+        evalGeneric(c, 0, ro);
+        ldbEndSession(c);
+    }
+}
+
+void evalCommand(client *c) { evalMaybeDebugged(c, 0, 0); }
+void evalRoCommand(client *c) { evalMaybeDebugged(c, 0, 1); }
+void evalShaCommand(client *c) { evalMaybeDebugged(c, 1, 0); }
+void evalShaRoCommand(client *c) { evalMaybeDebugged(c, 1, 1); }
 
 /* ---------------------------------------------------------------------------
  * SCRIPT
@@ -458,12 +472,7 @@ void scriptCommand(client *c) {
     } else if (c->argc == 2 && !strcasecmp(sub, "kill")) {
         scriptKill(c, 1);
     } else if (c->argc == 3 && !strcasecmp(sub, "debug")) {
-        /* The Lua debugger (LDB) is not implemented: only NO is accepted. */
-        const char *mode = c->argv[2]->ptr;
-        if (!strcasecmp(mode, "no")) addReply(c, shared.ok);
-        else if (!strcasecmp(mode, "yes") || !strcasecmp(mode, "sync"))
-            addReplyError(c, "SCRIPT DEBUG is not supported by this server");
-        else addReplyError(c, "Use SCRIPT DEBUG YES/SYNC/NO");
+        ldbScriptDebugCommand(c);
     } else {
         addReplySubcommandSyntaxError(c);
     }

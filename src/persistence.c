@@ -263,6 +263,7 @@ static void checkChildrenDone(void) {
     int exitcode = WIFEXITED(statloc) ? WEXITSTATUS(statloc) : -1;
     int bysignal = WIFSIGNALED(statloc) ? WTERMSIG(statloc) : 0;
     if (pid != server.child_pid) {
+        if (ldbReapedChild(pid)) return; /* a forked debugging session ended */
         serverLog(LL_WARNING, "Warning, detected child with unmatched pid: %ld", (long)pid);
         return;
     }
@@ -313,6 +314,7 @@ void persistenceCron(void) {
         checkChildrenDone();
         return;
     }
+    if (ldbHasChildren()) checkChildrenDone();
     if (savePointDue()) {
         rdbSaveBackground(server.rdb_filename, NULL);
     } else if (persist.bgsave_scheduled &&

@@ -221,6 +221,7 @@ static const char *pushReply(lua_State *L, const char *p, const char *end) {
         setField(L, "ok");
         return next;
     case '-':
+        ldbLogError(p - 1, le - p + 1); /* with its '-', as stock logs it */
         pushCountedErrorTable(L, p, le - p);
         return next;
     case ':':
@@ -422,6 +423,7 @@ void luaEnvReplyToClient(client *c, lua_State *L, int resp) {
 /* Our own refusals carry an error code like command errors do ("ERR ..."
  * unless the text names one itself, "-OOM ..."). */
 static int failCall(lua_State *L, int raise, const char *msg, struct redisCommand *cmd) {
+    ldbLogError(msg, strlen(msg));
     sds e = msg[0] == '-' ? sdsnew(msg + 1) : sdscatfmt(sdsempty(), "ERR %s", msg);
     const char *sp = strchr(e, ' ');
     server.stat_total_error_replies++;
@@ -436,6 +438,7 @@ static int failCall(lua_State *L, int raise, const char *msg, struct redisComman
 /* An error from a redis.* helper: a bare string, so no script position is
  * prefixed (the error handler adds "ERR " and where it happened). */
 static int plainError(lua_State *L, const char *msg) {
+    ldbLogError(msg, strlen(msg));
     lua_pushstring(L, msg);
     return lua_error(L);
 }
@@ -506,6 +509,7 @@ static int luaRedisCommand(lua_State *L, int raise) {
     robj **argv = argsFromLua(L, argc);
     if (!argv) return failCall(L, raise, "Lua redis lib command arguments must be strings or integers", NULL);
 
+    ldbLogRedisCommand(argv, argc);
     client *fake = r->fake;
     fake->argv = argv;
     fake->argc = argc;
@@ -546,6 +550,7 @@ static int luaRedisCommand(lua_State *L, int raise) {
         lua_pushnil(L);
     } else {
         pushReply(L, reply, reply + sdslen(reply));
+        ldbLogRedisReply(reply);
     }
     int is_err = sdslen(reply) && reply[0] == '-';
     sdsfree(reply);
@@ -581,6 +586,11 @@ static int luaReplyTable(lua_State *L, const char *field) {
     size_t len;
     const char *s = lua_tolstring(L, 1, &len);
     if (!strcmp(field, "err") && len && s[0] == '-') s++, len--;
+    if (!strcmp(field, "err") && ldbIsStepping()) {
+        sds logged = sdscatlen(sdsnewlen("-", 1), s, len);
+        ldbLogError(logged, sdslen(logged));
+        sdsfree(logged);
+    }
     lua_newtable(L);
     lua_pushstring(L, field);
     lua_pushlstring(L, s, len);
@@ -630,16 +640,6 @@ static int luaRedisSetRepl(lua_State *L) {
 
 static int luaRedisReplicateCommands(lua_State *L) {
     lua_pushboolean(L, 1);
-    return 1;
-}
-
-static int luaRedisNoop(lua_State *L) {
-    (void)L;
-    return 0;
-}
-
-static int luaRedisBreakpoint(lua_State *L) {
-    lua_pushboolean(L, 0);
     return 1;
 }
 
@@ -697,8 +697,8 @@ static void registerRedisApi(lua_State *L) {
     setNum(L, "REPL_REPLICA", 2);
     setNum(L, "REPL_ALL", 3);
     setFunc(L, "replicate_commands", luaRedisReplicateCommands);
-    setFunc(L, "breakpoint", luaRedisBreakpoint);
-    setFunc(L, "debug", luaRedisNoop);
+    setFunc(L, "breakpoint", ldbLuaBreakpoint);
+    setFunc(L, "debug", ldbLuaDebug);
     setFunc(L, "acl_check_cmd", luaRedisAclCheckCmd);
     lua_pushstring(L, "REDIS_VERSION");
     lua_pushstring(L, REDIS_VERSION);

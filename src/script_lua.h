@@ -64,6 +64,19 @@ int luaopen_cjson(lua_State *L);
 int luaopen_cmsgpack(lua_State *L);
 int luaopen_struct(lua_State *L);
 
+/* eval_debug.c: the Lua debugger (SCRIPT DEBUG) */
+int ldbIsActive(void);
+int ldbIsStepping(void);
+void ldbSetHook(lua_State *L);
+void ldbLogRedisCommand(robj **argv, int argc);
+void ldbLogRedisReply(const char *reply);
+void ldbLogError(const char *msg, size_t len);
+int ldbLuaDebug(lua_State *L);
+int ldbLuaBreakpoint(lua_State *L);
+int ldbStartSession(client *c);
+void ldbEndSession(client *c);
+void ldbScriptDebugCommand(client *c);
+
 /* eval.c */
 int scriptIsTimedout(void);
 int scriptBusyRejects(client *c); /* processCommand: replied BUSY when 1 */

@@ -956,6 +956,7 @@ int prepareForShutdown(int flags) {
         serverLog(LL_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
         return C_ERR;
     }
+    ldbKillChildren();
     if (server.pidfile) {
         serverLog(LL_NOTICE, "Removing the pid file.");
         unlink(server.pidfile);

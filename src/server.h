@@ -155,6 +155,7 @@ typedef struct redisObject {
 #define CLIENT_REPLY_SKIP_NEXT (1<<23)
 #define CLIENT_REPLY_SKIP (1<<24)
 #define CLIENT_LUA_DEBUG (1<<25)
+#define CLIENT_LUA_DEBUG_SYNC (1<<26) /* SCRIPT DEBUG SYNC: no fork */
 #define CLIENT_TRACKING (1ULL<<31)
 /* client_cmds.c: CLIENT TRACKING options (state only; see client_cmds.c) */
 #define CLIENT_TRACKING_BROKEN_REDIR (1ULL<<32)
@@ -1333,6 +1334,10 @@ void updatePeakMemory(void);
 size_t getNotCountedMemory(void);
 void getScriptingMemoryInfo(scriptingMemInfo *smi);
 void scriptingMemoryInfo(scriptingMemInfo *smi);  /* optional (weak), scripting */
+/* eval_debug.c: forked Lua debugging sessions (SCRIPT DEBUG YES) seen from the parent */
+int ldbHasChildren(void);
+int ldbReapedChild(pid_t pid); /* 1: it was one, now forgotten */
+void ldbKillChildren(void);    /* shutdown */
 /* Optional per-type sizes (weak), each owned by its type module. */
 size_t listObjectComputeSize(robj *o, size_t samples);
 size_t setObjectComputeSize(robj *o, size_t samples);
