@@ -366,6 +366,18 @@ static void configFatal(int linenum, const char *line, const char *err) {
     _exit(1);
 }
 
+/* A several-word directive given as one quoted word (`save "900 1"`, and so
+ * `--save "900 1"` on the command line) is split on spaces, as stock does.
+ * An empty word is left alone so that `save ""` still clears the points. */
+static int setMultiArgFromOne(standardConfig *cfg, sds arg, const char **err) {
+    int argc;
+    sds *argv = sdssplitargs(arg, &argc);
+    if (argv == NULL) argc = 0;
+    int ok = configSetValue(cfg, argv, argc, err);
+    if (argv) sdsfreesplitres(argv, argc);
+    return ok;
+}
+
 /* One directive from the file. Returns 1 ok, 0 with *err set. */
 static int loadConfigDirective(sds *argv, int argc, const char **err) {
     sdstolower(argv[0]);
@@ -386,6 +398,7 @@ static int loadConfigDirective(sds *argv, int argc, const char **err) {
         *err = "wrong number of arguments";
         return 0;
     }
+    if ((cfg->flags & CF_MULTI_ARG) && argc == 2 && sdslen(argv[1])) return setMultiArgFromOne(cfg, argv[1], err);
     return configSetValue(cfg, argv + 1, argc - 1, err);
 }
 

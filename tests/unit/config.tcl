@@ -728,6 +728,9 @@ include DIR/last.conf
         set dir [cfg_tmpdir]
         set conf [file join $dir base.conf]
         cfg_write $conf "hz 15\nmaxmemory 1mb\nsave 10 10\n"
+        # Several words in one quoted argument are split, as stock does.
+        set quoted [file join $dir quoted.conf]
+        cfg_write $quoted "save \"60 5 30 7\"\nlatency-tracking-info-percentiles \"50 99\"\n"
         set cases [list \
             {{} {--save {} --maxmemory 3mb --bind 127.0.0.1 -::1 --hz 33}} \
             {{} {--hz 7 --save}} \
@@ -736,9 +739,11 @@ include DIR/last.conf
             {{} {--client-output-buffer-limit normal 1mb 2mb 3 --notify-keyspace-events KA}} \
             [list [list $conf] {--maxmemory 5mb}] \
             [list [list $conf] {--save 20 20 --save 30 30}] \
+            {{} {--save {900 1} --client-output-buffer-limit {normal 1mb 2mb 3} --bind {127.0.0.1 -::1}}} \
+            [list [list $quoted] {}] \
         ]
         set names {save maxmemory bind hz loglevel client-output-buffer-limit
-            notify-keyspace-events}
+            notify-keyspace-events latency-tracking-info-percentiles}
         set mismatches {}
         set ours_got {}
         foreach c $cases {
@@ -763,6 +768,10 @@ include DIR/last.conf
         assert_equal {} [dict get [lindex $ours_got 1] save]
         assert_equal 5242880 [dict get [lindex $ours_got 5] maxmemory]
         assert_equal {10 10 20 20 30 30} [dict get [lindex $ours_got 6] save]
+        assert_equal {900 1} [dict get [lindex $ours_got 7] save]
+        assert_equal {127.0.0.1 -::1} [dict get [lindex $ours_got 7] bind]
+        assert_equal {60 5 30 7} [dict get [lindex $ours_got 8] save]
+        assert_equal {50 99} [dict get [lindex $ours_got 8] latency-tracking-info-percentiles]
         cfg_cleanup
     }
 

@@ -100,7 +100,9 @@ start_server {tags {networking} overrides {bind {127.0.0.1 ::1}}} {
 }
 
 start_server {tags {networking} overrides {timeout 1}} {
-    test {idle clients are closed after timeout} {
+    # A fresh connection that sends nothing, waited on until the server
+    # closes it for being idle.
+    proc wait_idle_connection_closed {} {
         set fd [socket [srv 0 host] [srv 0 port]]
         fconfigure $fd -blocking 0
         wait_for_condition 100 50 {
@@ -109,6 +111,57 @@ start_server {tags {networking} overrides {timeout 1}} {
             fail "idle client not closed"
         }
         close $fd
+    }
+
+    test {idle clients are closed after timeout} {
+        wait_idle_connection_closed
+    }
+
+    test {timeout spares subscribers and blocked clients} {
+        # As stock: only clients that could send a command are idle.
+        set sub [redis_deferring_client]
+        $sub subscribe chan
+        assert_equal {subscribe chan 1} [$sub read]
+        set blocked [redis_deferring_client]
+        $blocked blpop nolist 0
+        wait_idle_connection_closed
+        # The cron ran past the timeout: the other two are still there.
+        wait_for_condition 100 50 {[s 0 blocked_clients] == 1} else {
+            fail "blocked client was closed"
+        }
+        assert_equal {chan 1} [r pubsub numsub chan]
+        r lpush nolist x
+        assert_equal {nolist x} [$blocked read]
+        $sub close
+        $blocked close
+    }
+}
+
+# The socket options of a listener and an accepted client, as ss shows them
+# (ss is in iproute2, one of the test dependencies).
+proc ss_line {args} {
+    return [string trim [exec ss -tnoH {*}$args]]
+}
+
+start_server {tags {networking} overrides {tcp-backlog 97}} {
+    test {tcp-backlog sizes the listen queue} {
+        # For a listener ss shows the backlog as Send-Q (capped by somaxconn).
+        set line [ss_line -l "( sport = :[srv 0 port] )"]
+        assert_match "LISTEN 0 *97 *" [lindex [split $line \n] 0]
+    }
+
+    test {tcp-keepalive: accepted clients get keepalive probes} {
+        r ping
+        set line [ss_line state established "( sport = :[srv 0 port] )"]
+        assert_match "*timer:(keepalive,*" $line
+    }
+}
+
+start_server {tags {networking} overrides {tcp-keepalive 0}} {
+    test {tcp-keepalive 0 leaves keepalive off} {
+        r ping
+        set line [ss_line state established "( sport = :[srv 0 port] )"]
+        assert_no_match "*keepalive*" $line
     }
 }
 

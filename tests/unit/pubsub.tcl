@@ -168,6 +168,26 @@ start_server {tags {pubsub}} {
         $a close
     }
 
+    test {A subscriber over the soft limit is disconnected only after its seconds} {
+        r config set client-output-buffer-limit "pubsub 0 100k 2"
+        set a [redis_deferring_client]
+        subscribed $a subscribe flood
+        set payload [string repeat x 3000]
+        set start [clock milliseconds]
+        for {set i 0} {$i < 4000} {incr i} { r publish flood $payload }
+        # Output only grows when something is published: keep it coming.
+        wait_for_condition 100 100 {
+            [r publish flood $payload] == 0
+        } else {
+            fail "the subscriber over the soft limit was not disconnected"
+        }
+        # Over the limit from some moment after start; closed once more than
+        # 2 whole seconds have passed since then.
+        assert_morethan [expr {[clock milliseconds] - $start}] 2000
+        r config set client-output-buffer-limit "pubsub 32mb 8mb 60"
+        $a close
+    }
+
     # ---- keyspace notifications -------------------------------------------
 
     test {Keyspace and keyevent notifications for string commands} {

@@ -283,6 +283,20 @@ start_server {tags {rdb} overrides {save {900 1}}} {
     }
 }
 
+start_server {tags {rdb} overrides {save {900 1} dbfilename blocked.rdb}} {
+    test {SHUTDOWN refuses when the final save fails; SHUTDOWN FORCE exits anyway} {
+        # A non-empty directory where the file goes: the rename fails.
+        file mkdir [file join [srv 0 dir] blocked.rdb x]
+        r set k 1
+        assert_error {ERR Errors trying to SHUTDOWN. Check logs.} {r shutdown}
+        verify_log_message 0 "*Error trying to save the DB, can't exit.*" 0
+        assert_equal PONG [r ping]
+        catch {r shutdown force}
+        wait_for_condition 100 20 {![process_is_alive [srv 0 pid]]} else {fail "still running"}
+        verify_log_message 0 "*Error trying to save the DB. Exit anyway.*" 0
+    }
+}
+
 start_server {tags {rdb} overrides {rdbchecksum no}} {
     test {rdbchecksum no writes a zero checksum, and such a file loads} {
         r set b 2
