@@ -167,6 +167,7 @@ void freeClient(client *c) {
     if (c->repl && replicationClientFreed) replicationClientFreed(c); /* replicas, master link, WAIT */
     unlinkClient(c);
     blockedClientFreed(c); /* blocked.c: BLPOP & co. */
+    shutdownClientFreed(c); /* shutdown.c: SHUTDOWN waiting for replicas */
     freeClientMultiState(c);
     unwatchAllKeys(c);
     if (c->watched_keys) listRelease(c->watched_keys);

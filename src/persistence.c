@@ -61,7 +61,7 @@ void stopLoading(void) {
 void processEventsWhileBlocked(void) {
     updateCachedTime(0);
     /* SIGTERM/SIGINT while loading: leave now (nothing is saved). */
-    if (server.shutdown_asap && prepareForShutdown(0) == C_OK) exit(0);
+    if (server.shutdown_asap && prepareForShutdown(SHUTDOWN_NOW) == C_OK) exit(0);
     for (int i = 0; i < 4; i++) {
         int events = aeProcessEvents(server.el, AE_FILE_EVENTS | AE_DONT_WAIT);
         events += handleClientsWithPendingWrites();

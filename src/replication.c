@@ -966,8 +966,8 @@ void replicationBeforeSleep(void) {
 
 /* ---------------------------------------------------------------------------
  * SHUTDOWN: lagging replicas get up to shutdown-timeout seconds to receive
- * and acknowledge the whole stream. Done synchronously: nothing else runs
- * meanwhile, so no write can slip in after the last acknowledged byte.
+ * and acknowledge the whole stream (shutdown.c pauses writes meanwhile and
+ * asks from its cron whether they are in).
  * ------------------------------------------------------------------------ */
 
 static int replicasCaughtUp(void) {
@@ -983,49 +983,33 @@ static int replicasCaughtUp(void) {
     return 1;
 }
 
-void replicationWaitBeforeShutdown(void) {
-    if (server.masterhost || server.shutdown_timeout == 0 || listLength(server.slaves) == 0) return;
-    if (replicasCaughtUp()) return;
+int replicationShutdownShouldWait(void) {
+    if (server.masterhost || server.shutdown_timeout == 0 || listLength(server.slaves) == 0) return 0;
+    return !replicasCaughtUp();
+}
+
+void replicationShutdownStartWait(void) {
     serverLog(LL_NOTICE, "Waiting for replicas before shutting down.");
     sendGetackToReplicas();
-    long long deadline = mstime() + (long long)server.shutdown_timeout * 1000;
-    while (mstime() < deadline && !replicasCaughtUp()) {
-        int n = 0;
-        struct pollfd fds[64];
-        client *owners[64];
-        listIter li;
-        listNode *ln;
-        listRewind(server.slaves, &li);
-        while ((ln = listNext(&li)) && n < 64) {
-            client *slave = listNodeValue(ln);
-            if (RC(slave)->state != SLAVE_STATE_ONLINE || (slave->flags & CLIENT_CLOSE_ASAP) || !slave->conn)
-                continue;
-            if (clientHasPendingReplies(slave) && writeToClient(slave, 0) == C_ERR) continue;
-            fds[n].fd = slave->conn->fd;
-            fds[n].events = POLLIN;
-            fds[n].revents = 0;
-            owners[n++] = slave;
-        }
-        if (n == 0) break;
-        if (poll(fds, (nfds_t)n, 10) <= 0) continue;
-        for (int j = 0; j < n; j++) {
-            if (fds[j].revents & (POLLIN | POLLHUP | POLLERR)) readQueryFromClient(owners[j]->conn);
-        }
-    }
+}
+
+int replicationShutdownReady(void) { return replicasCaughtUp(); }
+
+void replicationShutdownLogLagging(void) {
     if (replicasCaughtUp()) {
         serverLog(LL_NOTICE, "Replicas caught up before shutting down.");
-    } else {
-        listIter li;
-        listNode *ln;
-        listRewind(server.slaves, &li);
-        while ((ln = listNext(&li))) {
-            client *slave = listNodeValue(ln);
-            replClient *r = RC(slave);
-            if (r->ack_off != server.master_repl_offset)
-                serverLog(LL_WARNING, "Lagging replica %s reported offset %lld behind master, lag=%ld, state=%s.",
-                          replicaName(slave), server.master_repl_offset - r->ack_off,
-                          (long)(server.unixtime - r->ack_time), replicaStateName(r->state));
-        }
+        return;
+    }
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        replClient *r = RC(slave);
+        if (r->ack_off != server.master_repl_offset)
+            serverLog(LL_WARNING, "Lagging replica %s reported offset %lld behind master, lag=%ld, state=%s.",
+                      replicaName(slave), server.master_repl_offset - r->ack_off,
+                      (long)(server.unixtime - r->ack_time), replicaStateName(r->state));
     }
 }
 

@@ -82,7 +82,10 @@ void disconnectSlaves(void);
 void replicationCron(void);
 void replicationBeforeSleep(void);
 void replicationClientFreed(client *c);
-void replicationWaitBeforeShutdown(void);
+int replicationShutdownShouldWait(void);  /* shutdown.c */
+void replicationShutdownStartWait(void);
+int replicationShutdownReady(void);
+void replicationShutdownLogLagging(void);
 void replicationRdbChildDone(int ok, int to_socket);
 void replicationLoadedRdbInfo(void *rsi);
 void *rdbPopulateSaveInfo(void *rsi);

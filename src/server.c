@@ -14,7 +14,6 @@
 #pragma weak replicationCron
 #pragma weak replicationBeforeSleep
 #pragma weak replicationDenyCommand
-#pragma weak replicationWaitBeforeShutdown
 #include "rdb.h"
 #include "aof.h"
 #include "resp.h"
@@ -27,13 +26,6 @@
 #include <math.h>
 #include <stdarg.h>
 
-/* SHUTDOWN flags, also the values of shutdown-on-sigint/sigterm. */
-#define SHUTDOWN_NOFLAGS 0
-#define SHUTDOWN_SAVE 1
-#define SHUTDOWN_NOSAVE 2
-#define SHUTDOWN_NOW 4
-#define SHUTDOWN_FORCE 8
-#define SHUTDOWN_FAILOVER 16 /* ours: cluster masters hand over first */
 
 struct redisServer server;
 struct sharedObjectsStruct shared;
@@ -396,7 +388,11 @@ static void shutdownOnSignal(void) {
     /* "failover": a cluster master first hands its slots to a replica,
      * serving meanwhile (cluster_shutdown.c); cron calls again. */
     if ((sigflags & SHUTDOWN_FAILOVER) && clusterShutdownHandover()) return;
-    if (prepareForShutdown(sigflags) == C_OK) exit(0);
+    /* Waiting for replicas (shutdown.c): the cron finishes it. */
+    if (isShutdownInitiated()) return;
+    int ret = prepareForShutdown(sigflags);
+    if (ret == C_OK) exit(0);
+    if (ret != C_ERR) return;
     serverLog(LL_WARNING, "SIGTERM received but errors trying to shut down the server, check the logs for more information");
     server.shutdown_asap = 0;
     server.last_sig_received = 0;
@@ -465,6 +461,7 @@ static int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientD
     if (zmalloc_used > server.stat_peak_memory) server.stat_peak_memory = zmalloc_used;
 
     if (server.shutdown_asap && !isInsideYieldingLongCommand()) shutdownOnSignal();
+    shutdownCron();
 
     /* DEBUG PAUSE-CRON: tests freeze the periodic work. */
     if (server.pause_cron) {
@@ -940,34 +937,6 @@ static void initServer(void) {
     aeSetAfterSleepProc(server.el, afterSleep);
 }
 
-/* ---------------------------------------------------------------------------
- * Shutdown
- * ------------------------------------------------------------------------ */
-
-
-int prepareForShutdown(int flags) {
-    serverLog(LL_WARNING, "User requested shutdown...");
-    /* Lagging replicas may catch up first (shutdown-timeout), unless NOW. */
-    if (!(flags & SHUTDOWN_NOW) && replicationWaitBeforeShutdown) replicationWaitBeforeShutdown();
-
-    /* Stop a saving child, then the final save (persistence.c). */
-    if (persistenceShutdown(flags & SHUTDOWN_SAVE, flags & SHUTDOWN_NOSAVE,
-                            flags & SHUTDOWN_FORCE) != C_OK) {
-        serverLog(LL_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
-        return C_ERR;
-    }
-    ldbKillChildren();
-    if (server.pidfile) {
-        serverLog(LL_NOTICE, "Removing the pid file.");
-        unlink(server.pidfile);
-    }
-    /* Flush what clients are still owed. */
-    handleClientsWithPendingWrites();
-    closeListeningSockets(1);
-    serverLog(LL_WARNING, "%s is now ready to exit, bye bye...",
-              server.sentinel_mode ? "Sentinel" : "Redis");
-    return C_OK;
-}
 
 /* ---------------------------------------------------------------------------
  * Propagation
@@ -1367,34 +1336,6 @@ void quitCommand(client *c) {
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
-/* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] */
-void shutdownCommand(client *c) {
-    int flags = SHUTDOWN_NOFLAGS;
-    int abort = 0;
-    for (int i = 1; i < c->argc; i++) {
-        if (!strcasecmp(c->argv[i]->ptr, "nosave")) flags |= SHUTDOWN_NOSAVE;
-        else if (!strcasecmp(c->argv[i]->ptr, "save")) flags |= SHUTDOWN_SAVE;
-        else if (!strcasecmp(c->argv[i]->ptr, "now")) flags |= SHUTDOWN_NOW;
-        else if (!strcasecmp(c->argv[i]->ptr, "force")) flags |= SHUTDOWN_FORCE;
-        else if (!strcasecmp(c->argv[i]->ptr, "abort")) abort = 1;
-        else {
-            addReplyErrorObject(c, shared.syntaxerr);
-            return;
-        }
-    }
-    if ((abort && flags != SHUTDOWN_NOFLAGS) ||
-        ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE))) {
-        addReplyErrorObject(c, shared.syntaxerr);
-        return;
-    }
-    if (abort) {
-        /* No shutdown is ever in progress asynchronously here. */
-        addReplyError(c, "No shutdown in progress.");
-        return;
-    }
-    if (prepareForShutdown(flags) == C_OK) exit(0);
-    addReplyError(c, "Errors trying to SHUTDOWN. Check logs.");
-}
 
 /* ---------------------------------------------------------------------------
  * main()

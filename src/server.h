@@ -925,7 +925,18 @@ int processCommand(client *c);
 void updateCachedTime(int update_daylight_info);
 unsigned int getLRUClock(void);
 unsigned int LRU_CLOCK(void);
-int prepareForShutdown(int flags);
+/* SHUTDOWN flags, also the values of shutdown-on-sigint/sigterm. */
+#define SHUTDOWN_NOFLAGS 0
+#define SHUTDOWN_SAVE 1
+#define SHUTDOWN_NOSAVE 2
+#define SHUTDOWN_NOW 4
+#define SHUTDOWN_FORCE 8
+#define SHUTDOWN_FAILOVER 16 /* ours: cluster masters hand over first */
+/* shutdown.c */
+int prepareForShutdown(int flags);  /* C_OK: exit now; C_ERR; or waiting (2) */
+int isShutdownInitiated(void);
+void shutdownCron(void);
+void shutdownClientFreed(client *c);
 void resetServerStats(void);
 void bytesToHuman(char *s, size_t size, unsigned long long n);
 void incrementErrorCount(const char *fullerr, size_t namelen);

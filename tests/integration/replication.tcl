@@ -365,6 +365,49 @@ start_server {overrides {repl-diskless-sync-delay 0 shutdown-timeout 1}} {
     }
 }
 
+# While SHUTDOWN waits for a lagging replica the server keeps serving
+# (writes paused), SHUTDOWN ABORT cancels it, and the waiting SHUTDOWN
+# client gets the error: the same on a stock master and on ours.
+foreach {mbin label} [list $::stock_server "stock master" {} "our master"] {
+    set mopts {overrides {repl-diskless-sync-delay 0 shutdown-timeout 30}}
+    if {$mbin ne ""} { lappend mopts binary $mbin }
+    start_server $mopts {
+        set m [srv 0 client]
+        set mstdout [srv 0 stdout]
+        start_server [list binary $::stock_server] {
+            test "SHUTDOWN waiting for a replica serves others, pauses writes, ABORT cancels ($label)" {
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                set pid [srv 0 pid]
+                exec kill -STOP $pid
+                $m set lag 1
+                set sd [redis_deferring_client -1]
+                $sd shutdown
+                wait_for_condition 50 100 {
+                    [string match "*Waiting for replicas before shutting down*" [exec cat $mstdout]]
+                } else { fail "no wait started" }
+                assert_equal PONG [$m ping]
+                assert_equal 1 [$m get lag]
+                set wr [redis_deferring_client -1]
+                $wr set during wait
+                # A second SHUTDOWN waits too; ABORT with options is refused.
+                set sd2 [redis_deferring_client -1]
+                $sd2 shutdown nosave
+                assert_error {ERR syntax error} {$m shutdown abort now}
+                assert_equal OK [$m shutdown abort]
+                assert_error {ERR Errors trying to SHUTDOWN. Check logs.} {$sd read}
+                assert_error {ERR Errors trying to SHUTDOWN. Check logs.} {$sd2 read}
+                assert_equal OK [$wr read]
+                assert_equal wait [$m get during]
+                assert_error {ERR No shutdown in progress.} {$m shutdown abort}
+                assert_match "*Shutdown manually aborted.*" [exec cat $mstdout]
+                exec kill -CONT $pid
+                foreach c [list $sd $sd2 $wr] {$c close}
+            }
+        }
+    }
+}
+
 # Our replica hides logically expired keys but only deletes them when the
 # master's DEL arrives.
 start_server [list binary $::stock_server overrides {repl-diskless-sync-delay 0}] {
