@@ -205,7 +205,7 @@ void blockedClientFreed(client *c) {
 
 /* Called on every write that may give a waiting client data (db.c calls it
  * for each new key; type modules when they push into an existing value),
- * and when a key loses its value (type -1). */
+ * and when a key loses a stream. */
 void signalKeyAsReady(redisDb *db, robj *key, int type) {
     (void)type;
     if (dictSize(db->blocking_keys) == 0) return;
@@ -226,9 +226,11 @@ int blockedHasReadyKeys(void) {
 }
 
 /* A key lost its value: its waiters look again when the ready keys are
- * served; those whose blockType cares (XREADGROUP) hear of it then. */
-void signalDeletedKeyAsReady(redisDb *db, robj *key) {
-    signalKeyAsReady(db, key, -1);
+ * served; those whose blockType cares (XREADGROUP) hear of it then. Only
+ * lost streams count, as in stock: a string overwritten in place by a list
+ * (SORT ... STORE) does not wake a BLPOP waiting on that key. */
+void signalDeletedKeyAsReady(redisDb *db, robj *key, int type) {
+    if (type == OBJ_STREAM) signalKeyAsReady(db, key, type);
 }
 
 void signalBlockedKeysLosingValues(redisDb *db) {
@@ -237,7 +239,8 @@ void signalBlockedKeysLosingValues(redisDb *db) {
     dictEntry *de;
     while ((de = dictNext(it)) != NULL) {
         robj *key = dictGetKey(de);
-        if (dictFind(db->dict, key->ptr)) signalDeletedKeyAsReady(db, key);
+        dictEntry *kde = dictFind(db->dict, key->ptr);
+        if (kde) signalDeletedKeyAsReady(db, key, ((robj *)dictGetVal(kde))->type);
     }
     dictReleaseIterator(it);
 }

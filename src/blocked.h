@@ -6,7 +6,7 @@
  * argv is still there to say what it asked for), and what it receives on
  * timeout. The command calls blockForKeys(); writers call
  * signalKeyAsReady() (db.c does it for every new key, and through
- * signalDeletedKeyAsReady() for every key that loses its value); after
+ * signalDeletedKeyAsReady() for every key that loses a stream); after
  * each command and before sleeping, handleClientsBlockedOnKeys() serves
  * waiting clients in FIFO order per key.
  *
@@ -47,9 +47,10 @@ void blockedClientFreed(client *c);
 /* Does the client have to behave non-blocking (MULTI, scripts)? */
 int clientDeniesBlocking(client *c);
 
-/* A key lost its value (deleted, overwritten, flushed, swapped or moved
- * away): waiters whose blockType has key_lost hear of it. db.c calls it. */
-void signalDeletedKeyAsReady(redisDb *db, robj *key);
+/* A key lost its value, of the given type (deleted, overwritten, flushed,
+ * swapped or moved away): waiters whose blockType has key_lost hear of it.
+ * db.c calls it. */
+void signalDeletedKeyAsReady(redisDb *db, robj *key, int type);
 /* Before a whole db's contents go away (FLUSHDB/FLUSHALL, SWAPDB): the
  * same for every key with waiters that holds a value now. */
 void signalBlockedKeysLosingValues(redisDb *db);

@@ -138,9 +138,9 @@ void dbOverwrite(redisDb *db, robj *key, robj *val) {
     serverAssert(de != NULL);
     robj *old = dictGetVal(de);
 
-    /* An overwrite is a delete plus an add for those blocked on the key
-     * (XREADGROUP waits on a stream that is now gone). */
-    signalDeletedKeyAsReady(db, key);
+    /* An XREADGROUP blocked on a stream overwritten here has lost it
+     * (blocked.c decides who hears of what). */
+    signalDeletedKeyAsReady(db, key, old->type);
     /* Eviction metadata follows the key, not the value. */
     if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) val->lru = old->lru;
     dictGetVal(de) = val;
@@ -189,7 +189,7 @@ static int dbGenericDelete(redisDb *db, robj *key, int async) {
     dictEntry *de = dictUnlink(db->dict, key->ptr);
     if (de == NULL) return 0;
     robj *val = dictGetVal(de);
-    signalDeletedKeyAsReady(db, key);
+    signalDeletedKeyAsReady(db, key, val->type);
     /* Detach the value from the entry so the dict does not free it: we
      * free it ourselves, maybe in the background (lazyfree). */
     if (dictSize(db->expires) > 0) dictDelete(db->expires, de->key);

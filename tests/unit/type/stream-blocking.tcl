@@ -187,6 +187,11 @@ sc {XREADGROUP on two keys, one deleted} [concat $G {{xgroup create t g $ mkstre
     {xreadgroup group g c block 0 streams s t > >} {{del s} {xadd t 1-1 a 1}}
 sc {XREADGROUP, XDEL empties the stream} \
     [concat $G {{xadd s 1-1 a 1} {xreadgroup group g x streams s >}}] $XRG {{xdel s 1-1}}
+sc {XREADGROUP, DEBUG RELOAD, then XADD} $G $XRG {{debug reload} {xadd s 1-1 a 1}}
+sc {XREADGROUP, FLUSHALL and re-create with the group in MULTI} $G $XRG \
+    {{multi} {flushall} {xgroup create s g $ mkstream} {exec} {xadd s 1-1 a 1}}
+sc {XREADGROUP, SWAPDB there and back in MULTI} $G $XRG \
+    {{multi} {swapdb 0 1} {swapdb 0 1} {exec} {xadd s 1-1 a 1}}
 sc {XREADGROUP, errorstats and commandstats after the key is deleted} \
     [concat {{config resetstat}} $G] $XRG {{del s} {info errorstats} {@cmdstat xreadgroup}}
 sc {XREADGROUP, RESP3, key deleted} $G $XRG {{del s}} 3
@@ -209,6 +214,15 @@ sc {XREAD, MOVE of a stream into its db} {} $XR \
     {{select 1} {xadd s 5-1 a 1} {move s 0} {select 0}}
 sc {XREAD, stream re-created below the ID waited for} {{xadd s 5-1 a 1}} \
     {xread block 0 streams s 5-1} {{del s} {xadd s 3-1 b 2}}
+sc {XREAD, DEBUG RELOAD, then XADD} $G $XR {{debug reload} {xadd s 1-1 a 1}}
+# Only a lost stream wakes waiters: a string overwritten in place by a list
+# or a sorted set does not serve BLPOP / BZPOPMIN (a new key does).
+sc {BLPOP, string overwritten by SORT STORE} {{rpush src b a}} {blpop k 0} \
+    {{set k x} {sort src alpha store k} {lrange k 0 -1}}
+sc {BZPOPMIN, string overwritten by ZUNIONSTORE} {{zadd src 1 a}} {bzpopmin k 0} \
+    {{set k x} {zunionstore k 1 src} {type k}}
+sc {BLPOP, string replaced by COPY REPLACE} {{rpush src a}} {blpop k 0} \
+    {{set k x} {copy src k replace} {type k}}
 sc {XREAD, CLIENT UNBLOCK TIMEOUT} $G $XR {{client unblock @ID timeout}}
 sc {XREAD, CLIENT UNBLOCK TIMEOUT, RESP3} $G $XR {{client unblock @ID timeout}} 3
 sc {XREAD, CLIENT UNBLOCK ERROR} $G $XR {{client unblock @ID error}}
