@@ -44,12 +44,6 @@ proc sb_step {ctl step id} {
     return [diff_send $ctl [string map [list @ID $id] $step]]
 }
 
-# Run one scenario on a server: setup on emptied databases, then a client
-# (speaking RESP3 if resp is 3) sends block and blocks, and the steps run
-# on another connection. Whatever they did, the client is released at the
-# end with CLIENT UNBLOCK ... TIMEOUT: :0 and the reply it already got, or
-# :1 and the timeout reply when it was still waiting. With release
-# "timeout" the client's own timeout ends it instead. Returns every reply.
 # Empty the databases (no client of an earlier scenario still blocked)
 # and run the setup commands.
 proc sb_prepare {ctl setup} {
@@ -63,27 +57,39 @@ proc sb_send {fd argv} {
     flush $fd
 }
 
-proc sb_run {port setup block steps resp release} {
+# Run one scenario on a server: setup on emptied databases, then clients
+# (speaking RESP3 if resp is 3) send the blocks commands, one each, and
+# block, in that order; the steps run on another connection. Whatever they
+# did, each client is released at the end with CLIENT UNBLOCK ... TIMEOUT:
+# :0 and the reply it already got, or :1 and the timeout reply when it was
+# still waiting. With release "timeout" the clients' own timeouts end them
+# instead. Returns every reply.
+proc sb_run {port setup blocks steps resp release} {
     set ctl [diff_connect 127.0.0.1 $port]
-    set cl [diff_connect 127.0.0.1 $port]
-    # A failed scenario must not leave its client blocked for the next one.
+    set cls {}
+    # A failed scenario must not leave its clients blocked for the next one.
     try {
         sb_prepare $ctl $setup
-        if {$resp == 3} {diff_send $cl {hello 3}}
-        set id [string range [diff_send $cl {client id}] 1 end-2]
-        sb_send $cl $block
+        set ids {}
+        foreach block $blocks {
+            set cl [diff_connect 127.0.0.1 $port]
+            lappend cls $cl
+            if {$resp == 3} {diff_send $cl {hello 3}}
+            lappend ids [string range [diff_send $cl {client id}] 1 end-2]
+            sb_send $cl $block
+            if {$release ne "timeout"} {sb_wait_blocked $ctl [llength $cls]}
+        }
         set out {}
-        if {$release eq "timeout"} {
-            lappend out [diff_read_reply $cl]
-        } else {
-            sb_wait_blocked $ctl 1
-            foreach step $steps {lappend out [sb_step $ctl $step $id]}
-            lappend out [diff_send $ctl [list client unblock $id timeout]]
+        foreach step $steps {lappend out [sb_step $ctl $step [lindex $ids 0]]}
+        foreach cl $cls id $ids {
+            if {$release ne "timeout"} {
+                lappend out [diff_send $ctl [list client unblock $id timeout]]
+            }
             lappend out [diff_read_reply $cl]
         }
         sb_wait_blocked $ctl 0
     } finally {
-        close $cl
+        foreach cl $cls {close $cl}
         close $ctl
     }
     return $out
@@ -146,9 +152,12 @@ set G {{xgroup create s g $ mkstream}}
 set XRG {xreadgroup group g c block 0 streams s >}
 set XR {xread block 0 streams s $}
 
-# Scenarios: name setup block steps ?resp? ?release? (see sb_run).
+# Scenarios: name setup block steps ?resp? ?release? (see sb_run, which
+# "@ID" in a step names the first blocked client in); scm takes a list of
+# commands that block, one client each.
 set scenarios {}
-proc sc {args} {lappend ::scenarios $args}
+proc sc {name setup block args} {lappend ::scenarios [list $name $setup [list $block] {*}$args]}
+proc scm {args} {lappend ::scenarios $args}
 sc {XREADGROUP, key deleted} $G $XRG {{del s} {xadd s 1-1 a 1}}
 sc {XREADGROUP, key unlinked} $G $XRG {{unlink s}}
 sc {XREADGROUP, key deleted then set to a string} $G $XRG {{del s} {set s x}}
@@ -192,6 +201,19 @@ sc {XREADGROUP, FLUSHALL and re-create with the group in MULTI} $G $XRG \
     {{multi} {flushall} {xgroup create s g $ mkstream} {exec} {xadd s 1-1 a 1}}
 sc {XREADGROUP, SWAPDB there and back in MULTI} $G $XRG \
     {{multi} {swapdb 0 1} {swapdb 0 1} {exec} {xadd s 1-1 a 1}}
+scm {XREADGROUP x2 and XREAD on one key, key deleted, then XADD} $G [list $XRG $XR $XRG] \
+    {{del s} {xadd s 1-1 a 1}}
+scm {XREADGROUP x2 and XREAD on one key, XGROUP DESTROY} $G [list $XRG $XR $XRG] \
+    {{xgroup destroy s g}}
+scm {BLPOP and XREAD on one missing key, XADD, then DEL and RPUSH} {} \
+    {{blpop s 0} {xread block 0 streams s 0}} {{xadd s 1-1 a 1} {del s} {rpush s a}}
+scm {XREADGROUP x2 with COUNT 1, two XADDs in MULTI} $G \
+    {{xreadgroup group g a count 1 block 0 streams s >} {xreadgroup group g b count 1 block 0 streams s >}} \
+    {{multi} {xadd s 1-1 a 1} {xadd s 2-1 a 2} {exec} {xpending s g}}
+sc {XREADGROUP, XGROUP SETID back: waits for new entries} \
+    {{xadd s 1-1 a 1} {xgroup create s g $}} $XRG {{xgroup setid s g 0} {xadd s 2-1 b 2}}
+sc {XREAD, XSETID beyond the last entry: waits for new entries} {{xadd s 1-1 a 1}} $XR \
+    {{xsetid s 99-0} {xadd s 100-1 b 2}}
 sc {XREADGROUP, errorstats and commandstats after the key is deleted} \
     [concat {{config resetstat}} $G] $XRG {{del s} {info errorstats} {@cmdstat xreadgroup}}
 sc {XREADGROUP, RESP3, key deleted} $G $XRG {{del s}} 3
@@ -245,7 +267,18 @@ set propagated [list \
     {XREADGROUP COUNT 1 served after a MULTI} $G \
         {xreadgroup group g c count 1 block 0 streams s >} \
         {{multi} {xadd s 1-1 a 1} {xadd s 2-1 a 2} {exec}} \
+    {XREADGROUP NOACK served two entries} $G \
+        {xreadgroup group g c noack block 0 streams s >} \
+        {{multi} {xadd s 1-1 a 1} {xadd s 2-1 a 2} {exec}} \
+    {XREADGROUP NOACK served, consumer known: SETID alone} \
+        [concat $G {{xgroup createconsumer s g c}}] \
+        {xreadgroup group g c noack block 0 streams s >} {{xadd s 1-1 a 1}} \
+    {XREADGROUP served after its consumer was deleted} [concat $G {{xgroup createconsumer s g c}}] \
+        $XRG {{xgroup delconsumer s g c} {xadd s 1-1 a 1}} \
+    {XREADGROUP on two keys served by the second} [concat $G {{xgroup create t g $ mkstream}}] \
+        {xreadgroup group g c block 0 streams s t > >} {{xadd t 1-1 a 1}} \
     {XREADGROUP unblocked by DEL: only the DEL} $G $XRG {{del s}} \
+    {XREADGROUP unblocked by XGROUP DESTROY} $G $XRG {{xgroup destroy s g}} \
     {XREAD served: only the XADD} $G $XR {{xadd s 1-1 a 1}} \
 ]
 
@@ -255,11 +288,11 @@ start_server [list tags {stream differential} binary $stock_binary overrides {re
         set stock_port [srv -1 port]
 
         foreach sc $scenarios {
-            lassign $sc name setup block steps resp release
+            lassign $sc name setup blocks steps resp release
             if {$resp eq {}} {set resp 2}
             test "Blocked $name: as stock" {
-                set ours [sb_run $ours_port $setup $block $steps $resp $release]
-                set stock [sb_run $stock_port $setup $block $steps $resp $release]
+                set ours [sb_run $ours_port $setup $blocks $steps $resp $release]
+                set stock [sb_run $stock_port $setup $blocks $steps $resp $release]
                 if {$ours ne $stock} {
                     fail "ours:\n    [sb_format $ours]\nstock:\n    [sb_format $stock]"
                 }
