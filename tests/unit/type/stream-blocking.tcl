@@ -225,6 +225,7 @@ sc {XREADGROUP COUNT 1 served from a MULTI of two XADDs} $G \
     {xreadgroup group g c count 1 block 0 streams s >} \
     {{multi} {xadd s 1-1 a 1} {xadd s 2-1 b 2} {exec} {xpending s g}}
 sc {XREADGROUP served in RESP3} $G $XRG {{xadd s 1-1 a 1}} 3
+sc {XREAD served in RESP3} $G {xread block 0 streams s t $ 0} {{xadd s 1-1 a 1}} 3
 sc {XREAD, key deleted, then XADD} $G $XR {{del s} {xadd s 1-1 a 1}}
 sc {XREAD, key deleted then set to a string} $G $XR {{del s} {set s x}}
 sc {XREAD, SET over the stream} $G $XR {{set s x}}
@@ -282,6 +283,32 @@ set propagated [list \
     {XREAD served: only the XADD} $G $XR {{xadd s 1-1 a 1}} \
 ]
 
+# What MONITOR shows while a blocked XREADGROUP is served: the commands as
+# clients sent them (timestamps and addresses masked), nothing for serving.
+proc sb_monitored {port} {
+    set mon [diff_connect 127.0.0.1 $port]
+    set ctl [diff_connect 127.0.0.1 $port]
+    set cl [diff_connect 127.0.0.1 $port]
+    try {
+        sb_prepare $ctl {{xgroup create s g $ mkstream}}
+        diff_send $mon {monitor}
+        sb_send $cl {xreadgroup group g c block 0 streams s >}
+        sb_wait_blocked $ctl 1
+        diff_send $ctl {xadd s 1-1 a 1}
+        set out [list [diff_read_reply $cl]]
+        diff_send $ctl {set sb:marker end}
+        while {![string match {*"sb:marker"*} [set line [diff_read_reply $mon]]]} {
+            if {[string match {*"info"*} $line]} continue
+            lappend out [regsub {^\+[0-9.]+ \[0 [^\]]+\]} $line {+<ts> [0 <addr>]}]
+        }
+    } finally {
+        close $cl
+        close $ctl
+        close $mon
+    }
+    return $out
+}
+
 start_server [list tags {stream differential} binary $stock_binary overrides {repl-diskless-sync no}] {
     start_server {tags {stream differential} overrides {repl-diskless-sync no}} {
         set ours_port [srv 0 port]
@@ -296,6 +323,14 @@ start_server [list tags {stream differential} binary $stock_binary overrides {re
                 if {$ours ne $stock} {
                     fail "ours:\n    [sb_format $ours]\nstock:\n    [sb_format $stock]"
                 }
+            }
+        }
+
+        test "MONITOR while a blocked XREADGROUP is served: as stock" {
+            set ours [sb_monitored $ours_port]
+            set stock [sb_monitored $stock_port]
+            if {$ours ne $stock} {
+                fail "ours:\n    [sb_format $ours]\nstock:\n    [sb_format $stock]"
             }
         }
 
