@@ -204,7 +204,8 @@ void blockedClientFreed(client *c) {
  * ------------------------------------------------------------------------- */
 
 /* Called on every write that may give a waiting client data (db.c calls it
- * for each new key; type modules when they push into an existing value). */
+ * for each new key; type modules when they push into an existing value),
+ * and when a key loses a stream. */
 void signalKeyAsReady(redisDb *db, robj *key, int type) {
     (void)type;
     if (dictSize(db->blocking_keys) == 0) return;
@@ -224,8 +225,45 @@ int blockedHasReadyKeys(void) {
     return ready_keys && listLength(ready_keys) > 0;
 }
 
+/* A key lost its value: its waiters look again when the ready keys are
+ * served; those whose blockType cares (XREADGROUP) hear of it then. Only
+ * lost streams count, as in stock: a string overwritten in place by a list
+ * (SORT ... STORE) does not wake a BLPOP waiting on that key. */
+void signalDeletedKeyAsReady(redisDb *db, robj *key, int type) {
+    if (type == OBJ_STREAM) signalKeyAsReady(db, key, type);
+}
+
+void signalBlockedKeysLosingValues(redisDb *db) {
+    if (dictSize(db->blocking_keys) == 0) return;
+    dictIterator *it = dictGetSafeIterator(db->blocking_keys);
+    dictEntry *de;
+    while ((de = dictNext(it)) != NULL) {
+        robj *key = dictGetKey(de);
+        dictEntry *kde = dictFind(db->dict, key->ptr);
+        if (kde) signalDeletedKeyAsReady(db, key, ((robj *)dictGetVal(kde))->type);
+    }
+    dictReleaseIterator(it);
+}
+
+/* Let one waiter act on key: serve it from o, or, o being NULL, tell it
+ * the key lost its value. What it propagates (XCLAIMs, ...) goes out as
+ * one unit, in MULTI/EXEC when more than one command, as for a command. */
+static void serveWaiter(client *c, robj *key, robj *o) {
+    blockState *bs = c->bstate;
+    /* The served client's commands run as if it sent them now. */
+    client *old = server.current_client;
+    server.current_client = c;
+    long long prev_errors = server.stat_total_error_replies;
+    server.in_nested_call++;
+    int served = o ? bs->bt->serve(c, key, o) : bs->bt->key_lost(c, key);
+    server.in_nested_call--;
+    if (server.in_nested_call == 0) propagatePendingCommands();
+    server.current_client = old;
+    if (served) unblockClient(c, server.stat_total_error_replies > prev_errors);
+}
+
 /* Serve the clients waiting on one key, oldest first, while it holds data
- * of the right type. */
+ * of the right type; when it holds none, the waiters that care are told. */
 static void serveClientsBlockedOnKey(readyKey *rk) {
     dictEntry *de = dictFind(rk->db->blocking_keys, rk->key);
     if (!de) return;
@@ -234,21 +272,13 @@ static void serveClientsBlockedOnKey(readyKey *rk) {
     while (ln) {
         client *c = listNodeValue(ln);
         listNode *next = listNextNode(ln);
-        blockState *bs = c->bstate;
+        /* Unblocking may free the whole list when it was the last. */
+        int last = next == NULL;
+        const blockType *bt = ((blockState *)c->bstate)->bt;
         robj *o = lookupKeyWriteWithFlags(rk->db, rk->key, LOOKUP_NONOTIFY);
-        if (!o) break;
-        if (o->type == bs->bt->objtype) {
-            /* The served client's commands run as if it sent them now. */
-            client *old = server.current_client;
-            server.current_client = c;
-            long long prev_errors = server.stat_total_error_replies;
-            int served = bs->bt->serve(c, rk->key, o);
-            server.current_client = old;
-            /* Unblocking may free the whole list when it was the last. */
-            int last = next == NULL;
-            if (served) unblockClient(c, server.stat_total_error_replies > prev_errors);
-            if (last) break;
-        }
+        if (o && o->type == bt->objtype) serveWaiter(c, rk->key, o);
+        else if (bt->key_lost) serveWaiter(c, rk->key, NULL);
+        if (last) break;
         ln = next;
     }
 }

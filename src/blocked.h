@@ -5,9 +5,10 @@
  * value type can serve a waiting client, how to serve it (the client's own
  * argv is still there to say what it asked for), and what it receives on
  * timeout. The command calls blockForKeys(); writers call
- * signalKeyAsReady() (db.c does it for every new key); after each command
- * and before sleeping, handleClientsBlockedOnKeys() serves waiting clients
- * in FIFO order per key.
+ * signalKeyAsReady() (db.c does it for every new key, and through
+ * signalDeletedKeyAsReady() for every key that loses a stream); after
+ * each command and before sleeping, handleClientsBlockedOnKeys() serves
+ * waiting clients in FIFO order per key.
  *
  * Included from server.h.
  */
@@ -22,6 +23,10 @@ typedef struct blockType {
     int (*serve)(client *c, robj *key, robj *value);
     /* Reply on timeout / CLIENT UNBLOCK TIMEOUT; NULL = null array. */
     void (*timeout_reply)(client *c);
+    /* The key c waits on was deleted or now holds another type. Reply to
+     * c and return 1 (c gets unblocked), or return 0 to keep waiting (NULL
+     * = keep waiting, as BLPOP does). */
+    int (*key_lost)(client *c, robj *key);
 } blockType;
 
 /* Block c on keys until one of them can serve it, or until timeout (an
@@ -41,6 +46,14 @@ void unblockClientOnRequest(client *c, int error);
 void blockedClientFreed(client *c);
 /* Does the client have to behave non-blocking (MULTI, scripts)? */
 int clientDeniesBlocking(client *c);
+
+/* A key lost its value, of the given type (deleted, overwritten, flushed,
+ * swapped or moved away): waiters whose blockType has key_lost hear of it.
+ * db.c calls it. */
+void signalDeletedKeyAsReady(redisDb *db, robj *key, int type);
+/* Before a whole db's contents go away (FLUSHDB/FLUSHALL, SWAPDB): the
+ * same for every key with waiters that holds a value now. */
+void signalBlockedKeysLosingValues(redisDb *db);
 
 void handleClientsBlockedOnKeys(void);
 int blockedHasReadyKeys(void);

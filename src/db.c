@@ -138,6 +138,9 @@ void dbOverwrite(redisDb *db, robj *key, robj *val) {
     serverAssert(de != NULL);
     robj *old = dictGetVal(de);
 
+    /* An XREADGROUP blocked on a stream overwritten here has lost it
+     * (blocked.c decides who hears of what). */
+    signalDeletedKeyAsReady(db, key, old->type);
     /* Eviction metadata follows the key, not the value. */
     if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) val->lru = old->lru;
     dictGetVal(de) = val;
@@ -186,6 +189,7 @@ static int dbGenericDelete(redisDb *db, robj *key, int async) {
     dictEntry *de = dictUnlink(db->dict, key->ptr);
     if (de == NULL) return 0;
     robj *val = dictGetVal(de);
+    signalDeletedKeyAsReady(db, key, val->type);
     /* Detach the value from the entry so the dict does not free it: we
      * free it ourselves, maybe in the background (lazyfree). */
     if (dictSize(db->expires) > 0) dictDelete(db->expires, de->key);
@@ -344,6 +348,8 @@ void signalFlushedDb(int dbid, int async) {
         startdb = 0;
         enddb = server.dbnum - 1;
     }
-    for (int j = startdb; j <= enddb; j++)
+    for (int j = startdb; j <= enddb; j++) {
         touchAllWatchedKeysInDb(&server.db[j], NULL);
+        signalBlockedKeysLosingValues(&server.db[j]);
+    }
 }

@@ -368,6 +368,9 @@ static void swapDatabaseContents(redisDb *a, redisDb *b) {
     /* WATCH: keys that exist on either side before the swap change value. */
     touchAllWatchedKeysInDb(a, b);
     touchAllWatchedKeysInDb(b, a);
+    /* Blocked clients: the values their keys hold now go away... */
+    signalBlockedKeysLosingValues(a);
+    signalBlockedKeysLosingValues(b);
 
     dict *keys = a->dict, *expires = a->expires;
     long long avg_ttl = a->avg_ttl;
@@ -381,6 +384,7 @@ static void swapDatabaseContents(redisDb *a, redisDb *b) {
     b->avg_ttl = avg_ttl;
     b->expires_cursor = expires_cursor;
 
+    /* ...and other values may take their place. */
     signalBlockedKeysAfterSwap(a);
     signalBlockedKeysAfterSwap(b);
 }

@@ -602,7 +602,7 @@ static int serveListWaiter(client *c, robj *key, robj *o) {
     return 1;
 }
 
-static const blockType listBlockType = {"list", OBJ_LIST, serveListWaiter, NULL};
+static const blockType listBlockType = {"list", OBJ_LIST, serveListWaiter, NULL, NULL};
 
 /* BLPOP/BRPOP key [key ...] timeout */
 static void blockingPopGenericCommand(client *c, int where) {

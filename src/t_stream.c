@@ -1078,7 +1078,17 @@ static int streamServeBlocked(client *c, robj *key, robj *o) {
     return 1;
 }
 
-static const blockType streamBlockType = {"stream", OBJ_STREAM, streamServeBlocked, NULL};
+/* The key a blocked XREAD / XREADGROUP waits on was deleted or now holds
+ * another type. XREAD waits on for a stream to appear there; XREADGROUP's
+ * group is gone with the stream, so it fails as stock does. */
+static int streamBlockedKeyLost(client *c, robj *key) {
+    (void)key;
+    if (sdslen(c->argv[0]->ptr) != 10) return 0; /* XREAD */
+    addReplyError(c, "-UNBLOCKED the stream key no longer exists");
+    return 1;
+}
+
+static const blockType streamBlockType = {"stream", OBJ_STREAM, streamServeBlocked, NULL, streamBlockedKeyLost};
 
 /* XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...
  * XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key ... id ... */
@@ -1092,6 +1102,13 @@ void xreadCommand(client *c) {
         int moreargs = c->argc - i - 1;
         char *o = c->argv[i]->ptr;
         if (!strcasecmp(o, "BLOCK") && moreargs) {
+            /* Stock refuses BLOCK in scripts outright (in MULTI it answers
+             * as a timeout would), before looking at its value. */
+            if (c->flags & CLIENT_SCRIPT) {
+                addReplyErrorFormat(c, "%s command is not allowed with BLOCK option from scripts",
+                                    (char *)c->argv[0]->ptr);
+                return;
+            }
             i++;
             /* Milliseconds for streams (the list commands take seconds). */
             if (getLongLongFromObjectOrReply(c, c->argv[i], &timeout,

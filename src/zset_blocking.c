@@ -50,7 +50,7 @@ static int zsetServeWaiter(client *c, robj *key, robj *o) {
     return 1;
 }
 
-static const blockType zsetBlockType = {"zset", OBJ_ZSET, zsetServeWaiter, NULL};
+static const blockType zsetBlockType = {"zset", OBJ_ZSET, zsetServeWaiter, NULL, NULL};
 
 /* Pop from the first non-empty key or block on all of them. count -1 is
  * the BZPOPMIN/BZPOPMAX form. */

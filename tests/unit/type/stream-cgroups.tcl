@@ -154,7 +154,7 @@ start_server {tags {stream}} {
         $rd xreadgroup group g alice BLOCK 0 streams bq >
         cg_wait_blocked 1
         r xgroup destroy bq g
-        assert_error {NOGROUP*} {$rd read}
+        assert_error {NOGROUP the consumer group this client was blocked on no longer exists} {$rd read}
         cg_wait_blocked 0
         $rd close
     }
