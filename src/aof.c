@@ -328,7 +328,7 @@ void feedAppendOnlyFile(int dictid, robj **argv, int argc) {
             aof.last_ts = now;
         }
     }
-    if (dictid != aof.selected_db) {
+    if (dictid != -1 && dictid != aof.selected_db) {
         char db[LONG_STR_SIZE];
         int dl = ll2string(db, sizeof(db), dictid);
         aof.buf = sdscatprintf(aof.buf, "*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n", dl, db);

@@ -275,6 +275,11 @@ void scriptExecute(client *c, lua_State *L, const char *funcname, int flags, int
      * before the commands they run, as in stock. */
     if (listLength(server.monitors) && !(c->flags & CLIENT_SCRIPT))
         replicationFeedMonitors(c, server.monitors, c->db->id, c->argv, c->argc);
+    /* Effects replication, the only kind in 7.0: the writes the script
+     * makes propagate (wrapped in MULTI/EXEC when more than one), never
+     * the EVAL/FCALL itself, so replicas and the AOF get the same result
+     * even from TIME, SPOP or random reads. */
+    c->flags |= CLIENT_PREVENT_PROP_ANY;
     scriptRunCtx ctx = {0};
     ctx.caller = c;
     ctx.fake = scriptFakeClient();

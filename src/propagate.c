@@ -58,7 +58,9 @@ void propagatePendingCommands(void) {
     if (transaction) propagateNow(pending[0].dbid, &shared.multi, 1, target);
     for (int i = 0; i < pending_count; i++)
         propagateNow(pending[i].dbid, pending[i].argv, pending[i].argc, pending[i].target);
-    if (transaction) propagateNow(pending[0].dbid, &shared.exec, 1, target);
+    /* EXEC applies where the last command left the replica: no SELECT
+     * before it (as stock), even when the transaction changed database. */
+    if (transaction) propagateNow(-1, &shared.exec, 1, target);
     for (int i = 0; i < pending_count; i++) {
         for (int j = 0; j < pending[i].argc; j++) decrRefCount(pending[i].argv[j]);
         zfree(pending[i].argv);

@@ -538,7 +538,7 @@ static int luaRedisCommand(lua_State *L, int raise) {
     }
     fake->cmd = fake->lastcmd = fake->realcmd = cmd;
     long long dirty = server.dirty;
-    call(fake, CMD_CALL_SLOWLOG | CMD_CALL_STATS);
+    call(fake, CMD_CALL_SLOWLOG | CMD_CALL_STATS | CMD_CALL_PROPAGATE);
     if (server.dirty != dirty) r->wrote = 1;
     freeArgs(fake->argv, fake->argc);
     fake->argv = NULL;

@@ -159,3 +159,31 @@ proc diff_allocator {fd} {
     if {[regexp {mem_allocator:([a-z]+)} $reply -> a]} {return $a}
     return {}
 }
+
+# A connection that acts as a replica (PSYNC; RDB skipped) to read what the
+# server propagates.
+proc diff_replica {port} {
+    set fd [diff_connect 127.0.0.1 $port]
+    puts -nonewline $fd [diff_encode {psync ? -1}]
+    flush $fd
+    diff_readline $fd ;# +FULLRESYNC
+    # Newlines keep the link alive while the RDB is produced.
+    while {[set line [diff_readline $fd]] eq "\n"} {}
+    read $fd [string range $line 1 end-2]
+    return $fd
+}
+
+# What a server propagated, read from a diff_replica connection: the
+# commands up to the SET of marker (sent here through ctl), pings left out (their
+# timing is the servers' own) and XCLAIM's TIME value masked.
+proc diff_propagated_until {repl ctl marker} {
+    diff_send $ctl [list set diff:marker $marker]
+    set end [diff_encode [list set diff:marker $marker]]
+    set cmds {}
+    while {[set cmd [diff_read_reply $repl]] ne $end} {
+        if {[string tolower $cmd] eq "*1\r\n\$4\r\nping\r\n"} continue
+        regsub {(\$4\r\nTIME\r\n\$\d+\r\n)\d+} $cmd {\1<ms>} cmd
+        lappend cmds $cmd
+    }
+    return $cmds
+}

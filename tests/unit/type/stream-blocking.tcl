@@ -101,32 +101,6 @@ proc sb_format {replies} {
     return [join $out "\n    "]
 }
 
-# A connection that acts as a replica (PSYNC; RDB skipped) to read what the
-# server propagates.
-proc sb_replica {port} {
-    set fd [diff_connect 127.0.0.1 $port]
-    sb_send $fd {psync ? -1}
-    diff_readline $fd ;# +FULLRESYNC
-    # Newlines keep the link alive while the RDB is produced.
-    while {[set line [diff_readline $fd]] eq "\n"} {}
-    read $fd [string range $line 1 end-2]
-    return $fd
-}
-
-# The propagated commands up to the SET of marker, pings left out (their
-# timing is the servers' own) and XCLAIM's TIME value masked.
-proc sb_propagated_until {repl ctl marker} {
-    diff_send $ctl [list set sb:marker $marker]
-    set end [diff_encode [list set sb:marker $marker]]
-    set cmds {}
-    while {[set cmd [diff_read_reply $repl]] ne $end} {
-        if {[string tolower $cmd] eq "*1\r\n\$4\r\nping\r\n"} continue
-        regsub {(\$4\r\nTIME\r\n\$\d+\r\n)\d+} $cmd {\1<ms>} cmd
-        lappend cmds $cmd
-    }
-    return $cmds
-}
-
 # The same scenario with a replica listening: the replies and what was
 # propagated from the moment the client blocks.
 proc sb_run_propagated {port repl setup block steps} {
@@ -134,13 +108,13 @@ proc sb_run_propagated {port repl setup block steps} {
     set cl [diff_connect 127.0.0.1 $port]
     try {
         sb_prepare $ctl $setup
-        sb_propagated_until $repl $ctl start
+        diff_propagated_until $repl $ctl start
         sb_send $cl $block
         sb_wait_blocked $ctl 1
         set out {}
         foreach step $steps {lappend out [diff_send $ctl $step]}
         lappend out [diff_read_reply $cl]
-        lappend out {*}[sb_propagated_until $repl $ctl end]
+        lappend out {*}[diff_propagated_until $repl $ctl end]
     } finally {
         close $cl
         close $ctl
@@ -334,8 +308,8 @@ start_server [list tags {stream differential} binary $stock_binary overrides {re
             }
         }
 
-        set ours_repl [sb_replica $ours_port]
-        set stock_repl [sb_replica $stock_port]
+        set ours_repl [diff_replica $ours_port]
+        set stock_repl [diff_replica $stock_port]
         foreach {name setup block steps} $propagated {
             test "Propagated: $name, as stock" {
                 set ours [sb_run_propagated $ours_port $ours_repl $setup $block $steps]
