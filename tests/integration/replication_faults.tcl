@@ -163,14 +163,26 @@ foreach {bin label} [list $::stock_server stock {} ours] {
             r save
             set old [r debug digest]
             fault_fill r 20
+            set new [r debug digest]
             set child [fault_kill_during_bgsave 300000 0]
             fault_wait_gone $child
-            # Stock leaves the orphan's temp file behind; ours removes it.
+            # Stock usually leaves the orphan's temp file behind (not
+            # always, by timing); ours removes it.
             set temps [fault_temp_files [srv 0 dir]]
-            if {$label eq "stock"} { assert_equal "temp-$child.rdb" $temps } else { assert_equal {} $temps }
+            if {$label eq "stock"} {
+                assert {$temps eq {} || $temps eq "temp-$child.rdb"}
+            } else {
+                assert_equal {} $temps
+            }
             fault_check_rdb [srv 0 dir]
             restart_server 0
-            assert_equal $old [r debug digest]
+            # Stock's orphan checks its parent only now and then: on a busy
+            # machine it may finish the snapshot first. Either is intact.
+            if {$label eq "stock"} {
+                assert {[r debug digest] in [list $old $new]}
+            } else {
+                assert_equal $old [r debug digest]
+            }
         }
         # Stock's parent reads the child's reports only once a second, so
         # "late" cannot be timed the same way there: ours only.

@@ -27,11 +27,27 @@ seed_addr=$(announced_addr "$seed")
 [ -n "$seed_addr" ] || seed_addr=$(addr "$seed")
 
 # rebalance refuses to start while the nodes' views of the slots differ,
-# as they do for a moment after any change: wait (bounded) until
-# `--cluster check` passes.
+# as they do for a moment after any change: wait (bounded) until every pod
+# (of the first $1) knows every node and `--cluster check` passes.
+# Slots move only between nodes that know each other (SETSLOT names the
+# other node), and gossip takes a moment to spread a new one: first every
+# pod must list as many nodes as the seed, none in handshake.
+all_known() {
+    n=$(rcli "$seed" cluster nodes 2>/dev/null | grep -c .)
+    i=0
+    while [ $i -lt "$1" ]; do
+        ip=$(resolve "$(pod_host $i)")
+        nodes=$(rcli "$ip" cluster nodes 2>/dev/null) || return 1
+        [ "$(echo "$nodes" | grep -c .)" = "$n" ] || return 1
+        echo "$nodes" | grep -q "handshake\|noaddr" && return 1
+        i=$((i + 1))
+    done
+    return 0
+}
+
 wait_agree() {
     deadline=$(( $(date +%s) + 60 ))
-    until redis-cli $auth --cluster check "$(addr "$seed")" >/dev/null 2>&1; do
+    until all_known "$1" && redis-cli $auth --cluster check "$(addr "$seed")" >/dev/null 2>&1; do
         [ "$(date +%s)" -ge "$deadline" ] && { log "nodes still disagree after 60s; trying anyway"; return 0; }
         sleep 1
     done
@@ -52,13 +68,20 @@ up)
     if rcli "$seed" cluster nodes | grep -q "^$rid "; then
         log "pod $r is already a member"
     else
-        # The new master must be known everywhere before a replica can follow it.
-        until [ "$(cluster_info_field "$mip" cluster_state)" = ok ]; do sleep 1; done
-        log "adding pod $r ($rip) as a replica of $mid"
-        redis-cli $auth --cluster add-node "$(addr "$rip")" "$seed_addr" \
-            --cluster-slave --cluster-master-id "$mid"
+        # Joined first, made a replica once it has heard of the new master:
+        # `add-node --cluster-slave` sends CLUSTER REPLICATE as soon as the
+        # slot maps agree, which can be before gossip told the new node
+        # about a master without slots ("ERR Unknown node").
+        log "adding pod $r ($rip), to be a replica of $mid"
+        redis-cli $auth --cluster add-node "$(addr "$rip")" "$seed_addr"
+        deadline=$(( $(date +%s) + timeout ))
+        until rcli "$rip" cluster nodes 2>/dev/null | grep -q "^$mid "; do
+            [ "$(date +%s)" -ge "$deadline" ] && { log "pod $r never heard of $mid"; exit 1; }
+            sleep 1
+        done
+        [ "$(rcli "$rip" cluster replicate "$mid")" = OK ] || { log "CLUSTER REPLICATE failed on pod $r"; exit 1; }
     fi
-    wait_agree
+    wait_agree "$target"
     log "rebalancing"
     redis-cli $auth --cluster rebalance "$(addr "$seed")" --cluster-use-empty-masters
     ;;
@@ -78,7 +101,7 @@ down)
         fi
     done
     if [ -n "$weights" ]; then
-        wait_agree
+        wait_agree "$pods"
         log "moving slots off:$weights"
         # shellcheck disable=SC2086
         redis-cli $auth --cluster rebalance "$(addr "$seed")" --cluster-weight $weights
