@@ -302,6 +302,40 @@ void handleClientsBlockedOnKeys(void) {
     }
 }
 
+/* Cluster mode: each client blocked on keys is offered to `redirect`
+ * (cluster.c), which replies with an error and returns 1 when this node no
+ * longer serves the client's slot (MOVED, CLUSTERDOWN); those clients are
+ * unblocked. Keys of one client share a slot: its first key stands for
+ * all. Collected first, as unblocking edits the lists being walked. */
+void blockedRedirectClients(int (*redirect)(client *c, robj *key)) {
+    redisDb *db = server.db;
+    if (!ready_keys || dictSize(db->blocking_keys) == 0) return;
+    list *victims = listCreate();
+    dictIterator *di = dictGetIterator(db->blocking_keys);
+    dictEntry *de;
+    while ((de = dictNext(di)) != NULL) {
+        robj *key = dictGetKey(de);
+        listIter li;
+        listNode *ln;
+        listRewind(dictGetVal(de), &li);
+        while ((ln = listNext(&li)) != NULL) {
+            client *c = listNodeValue(ln);
+            blockState *bs = c->bstate;
+            if (!bs || bs->db != db || !equalStringObjects(bs->keys[0], key)) continue;
+            listAddNodeTail(victims, c);
+        }
+    }
+    dictReleaseIterator(di);
+    listIter li;
+    listNode *ln;
+    listRewind(victims, &li);
+    while ((ln = listNext(&li)) != NULL) {
+        client *c = listNodeValue(ln);
+        if (redirect(c, ((blockState *)c->bstate)->keys[0])) unblockClient(c, 1);
+    }
+    listRelease(victims);
+}
+
 /* ---------------------------------------------------------------------------
  * Timeouts and resuming
  * ------------------------------------------------------------------------- */

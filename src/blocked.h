@@ -60,6 +60,7 @@ int blockedHasReadyKeys(void);
 /* beforeSleep: serve ready keys, expire timed out clients, resume clients
  * unblocked since (their pending input). */
 void blockedBeforeSleep(void);
+void blockedRedirectClients(int (*redirect)(client *c, robj *key)); /* cluster.c */
 unsigned long blockedClientsInTimeoutTable(void);
 unsigned long blockedClientsCount(void);
 

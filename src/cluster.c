@@ -239,6 +239,29 @@ int clusterRedirectIfNeeded(client *c) {
     return 1;
 }
 
+/* A client blocked on `key` (BLPOP, XREAD BLOCK, ...) whose slot moved
+ * away, or whose cluster went down, gets the error a new command would get
+ * and stops waiting (a write that could serve it will never come here).
+ * A READONLY client of a replica waits on for its master's slots. */
+static int clusterRedirectBlockedClient(client *c, robj *key) {
+    if (cluster->state == CLUSTER_FAIL) {
+        clusterRedirectClient(c, NULL, 0, CLUSTER_REDIR_DOWN_STATE);
+        return 1;
+    }
+    int slot = (int)keyHashSlot(key->ptr, (int)sdslen(key->ptr));
+    clusterNode *n = cluster->slots[slot];
+    if ((c->flags & CLIENT_READONLY) && c->cmd && !(c->cmd->flags & CMD_WRITE) &&
+        nodeIsSlave(myself) && myself->slaveof == n) return 0;
+    if (n == myself || cluster->importing_slots_from[slot]) return 0;
+    if (n == NULL) clusterRedirectClient(c, NULL, 0, CLUSTER_REDIR_DOWN_UNBOUND);
+    else clusterRedirectClient(c, n, slot, CLUSTER_REDIR_MOVED);
+    return 1;
+}
+
+void clusterRedirectBlockedClients(void) {
+    if (server.cluster_enabled && cluster) blockedRedirectClients(clusterRedirectBlockedClient);
+}
+
 /* ---------------------------------------------------------------------------
  * CLUSTER NODES format
  * ------------------------------------------------------------------------ */

@@ -175,6 +175,7 @@ void clusterSlotKeysFlush(redisDb *db);
 unsigned int countKeysInSlot(unsigned int slot);
 /* processCommand hook: 1 when the command was redirected (reply sent). */
 int clusterRedirectIfNeeded(client *c);
+void clusterRedirectBlockedClients(void); /* cron: blocked clients whose slot moved */
 void clusterCommand(client *c);
 void askingCommand(client *c);
 void readonlyCommand(client *c);

@@ -1448,6 +1448,7 @@ void clusterCron(void) {
     clusterAddrUpdateMyselfAnnounced();
     clusterUpdateMyselfFlags();
     manualFailoverCheckTimeout();
+    clusterRedirectBlockedClients();
 
     mstime_t handshake_timeout = server.cluster_node_timeout;
     if (handshake_timeout < 1000) handshake_timeout = 1000;

@@ -3,7 +3,8 @@
 # the smallest id moves), in a cluster of ours and in a mixed one where the
 # stock replica is the one to move and ours must stay; a master whose last
 # slot goes to another master becomes that master's replica
-# (cluster-allow-replica-migration yes).
+# (cluster-allow-replica-migration yes). Clients blocked on a key whose
+# slot moves away get MOVED, as from stock.
 source [file join $::tests_root helpers cluster.tcl]
 
 # A fresh node (not met yet) with an id smaller than `than`: CLUSTER RESET
@@ -47,6 +48,9 @@ start_cluster_nodes {ours ours ours ours ours ours} {
         foreach k $keys {assert_equal v-$k [R $mover get $k]}
         # Master 0 is down to one replica, the barrier (1): nobody else moves.
         assert_equal [lindex $ids 0] [cluster_master_of 0 [lindex $ids $stayer]]
+        # The killed node goes: redis-cli --cluster (next test) would try
+        # to connect to every node listed, refused ones included.
+        foreach i {0 1 2 3 4} {R $i cluster forget [lindex $ids 5]}
         set ::mig_ids $ids
     }
 
@@ -100,4 +104,47 @@ start_cluster_nodes [list $::stock_server ours ours $::stock_server $::stock_ser
             fail "views differ after the migration"
         }
     }
+}
+
+# A client blocked on a key whose slot moves to another node hears MOVED
+# (or CLUSTERDOWN when the slot is left unserved), as from stock.
+proc blocked_moved_view {} {
+    cluster_meet_all 2
+    R 0 cluster addslotsrange 0 16383
+    cluster_wait_known 2
+    cluster_wait_ok 2
+    set slot [R 0 cluster keyslot bq]
+    set id0 [R 0 cluster myid]
+    set id1 [R 1 cluster myid]
+    set rd [redis_deferring_client [cluster_level 0]]
+    set rd2 [redis_deferring_client [cluster_level 0]]
+    $rd blpop bq 0
+    $rd2 xread block 0 streams bq $
+    wait_for_condition 50 100 {[string match "*blocked_clients:2*" [R 0 info clients]]} else {
+        fail "clients not blocked"
+    }
+    R 1 cluster setslot $slot node $id1
+    R 0 cluster setslot $slot node $id1
+    set out {}
+    foreach c [list $rd $rd2] {
+        catch {$c read} e
+        lappend out [string map [list [lindex $::cluster_ports 1] P1] $e]
+        $c close
+    }
+    lappend out [string match "*blocked_clients:0*" [R 0 info clients]]
+    return $out
+}
+
+set ::bm_views {}
+foreach ::bm_bins [list [list $::stock_server $::stock_server] {ours ours}] {
+    start_cluster_nodes $::bm_bins {
+        test "Blocked clients on a slot that moves get MOVED ([file tail [lindex $::bm_bins 0]])" {
+            lappend ::bm_views [blocked_moved_view]
+            assert_equal 1 [lindex $::bm_views end end]
+            assert_match "MOVED * 127.0.0.1:P1" [lindex $::bm_views end 0]
+        }
+    }
+}
+test {Blocked clients on a moved slot: ours as stock} {
+    assert_equal [lindex $::bm_views 0] [lindex $::bm_views 1]
 }
