@@ -117,6 +117,20 @@ start_server {tags {aof} overrides {appendonly yes}} {
         assert_equal $digest [r debug digest]
     }
 
+    test {appendfsync always: every acknowledged write survives kill -9} {
+        r config set appendfsync always
+        # Pipelined: each reply is only sent after its write was fsynced.
+        set rd [redis_deferring_client]
+        for {set k 0} {$k < 500} {incr k} {$rd incr durable}
+        for {set k 0} {$k < 500} {incr k} {$rd read}
+        $rd close
+        exec kill -9 [srv 0 pid]
+        wait_for_condition 50 100 {![process_is_alive [srv 0 pid]]} else { fail "still alive" }
+        restart_server
+        assert_equal 500 [r get durable]
+        r config set appendfsync everysec
+    }
+
     test {aof-timestamp-enabled writes #TS annotations that load back} {
         r config set aof-timestamp-enabled yes
         r set ts 1
