@@ -26,7 +26,7 @@ seed=$(wait_pod 0 "$timeout")
 seed_addr=$(announced_addr "$seed")
 [ -n "$seed_addr" ] || seed_addr=$(addr "$seed")
 
-# rebalance refuses to start while the nodes' views of the slots differ,
+# add-node and rebalance refuse to start while the nodes' views differ,
 # as they do for a moment after any change: wait (bounded) until every pod
 # (of the first $1) knows every node and `--cluster check` passes.
 # Slots move only between nodes that know each other (SETSLOT names the
@@ -61,6 +61,7 @@ up)
     if rcli "$seed" cluster nodes | grep -q "^$mid "; then
         log "pod $m is already a member"
     else
+        wait_agree "$m"
         log "adding pod $m ($mip) as a master"
         redis-cli $auth --cluster add-node "$(addr "$mip")" "$seed_addr"
     fi
@@ -72,6 +73,7 @@ up)
         # `add-node --cluster-slave` sends CLUSTER REPLICATE as soon as the
         # slot maps agree, which can be before gossip told the new node
         # about a master without slots ("ERR Unknown node").
+        wait_agree "$r"
         log "adding pod $r ($rip), to be a replica of $mid"
         redis-cli $auth --cluster add-node "$(addr "$rip")" "$seed_addr"
         deadline=$(( $(date +%s) + timeout ))
