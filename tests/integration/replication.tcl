@@ -268,6 +268,37 @@ start_server [list binary $::stock_server overrides {repl-diskless-sync yes repl
     }
 }
 
+# Diskless load from our master while it takes writes: our master streams
+# the writes right after the snapshot (after the EOF mark, or after the
+# $<size> file) and the replica reads the socket through a buffer, so what
+# the buffer took past the RDB must reach the master client, and a
+# $<size> transfer must not be read past its end. The replica loads slowly
+# (key-load-delay) so the writes are in the socket before it is done.
+foreach sync {yes no} {
+    start_server [list overrides [list repl-diskless-sync $sync repl-diskless-sync-delay 0]] {
+        set m [srv 0 client]
+        $m debug populate 10000
+        start_server {overrides {repl-diskless-load on-empty-db key-load-delay 50}} {
+            set rep [srv 0 client]
+            test "repl-diskless-load from our master (repl-diskless-sync $sync) taking writes" {
+                set rd [redis_deferring_client -1]
+                $rep replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 100 20 {[string match {*state=online*} [$m info replication]]} else {
+                    fail "the master never put the replica online"
+                }
+                for {set i 0} {$i < 2000} {incr i} { $rd incr counter; $rd rpush l $i }
+                for {set i 0} {$i < 4000} {incr i} { $rd read }
+                wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
+                repl_wait_digest $m $rep
+                assert_equal 2000 [$rep get counter]
+                assert_equal 10002 [$rep dbsize]
+                $rd close
+                $rep replicaof no one
+            }
+        }
+    }
+}
+
 # WAIT blocks until the timeout when the replica cannot acknowledge.
 start_server {overrides {repl-diskless-sync-delay 0}} {
     set m [srv 0 client]

@@ -95,4 +95,34 @@ start_server {tags {scripting}} {
         assert_error {*OOM command not allowed*} {r eval {return redis.call('set','x','y')} 0}
         r config set maxmemory 0
     }
+
+    test {Queued EVALs each run their own body (the sha kept from the flags lookup)} {
+        # processCommand's flags lookup hashes each body as it is queued;
+        # EXEC must still run every script as written.
+        r multi
+        r eval {return 'first'} 0
+        r eval {return 'second'} 0
+        r eval "#!lua flags=no-writes\nreturn 'third'" 0
+        r eval {return 'first'} 0
+        assert_equal {first second third first} [r exec]
+        # A refused EVAL (flags looked up, then OOM) does not stand in for
+        # the next one.
+        r config set maxmemory 1
+        assert_error {OOM*} {r eval "#!lua\nreturn 'refused'" 0}
+        r config set maxmemory 0
+        assert_equal other [r eval {return 'other'} 0]
+        assert_equal refused [r eval "#!lua\nreturn 'refused'" 0]
+    }
+
+    test {Many EVALs leave the Lua heap bounded} {
+        # Every run leaves garbage (a table of 20 strings here); the
+        # periodic GC steps must keep up with it.
+        set rd [redis_deferring_client]
+        for {set i 0} {$i < 5000} {incr i} {
+            $rd eval {local t = {} for i = 1, 20 do t[i] = ARGV[1] .. i end return #t} 0 $i
+        }
+        for {set i 0} {$i < 5000} {incr i} { assert_equal 20 [$rd read] }
+        $rd close
+        assert_range [s used_memory_lua] 1 1000000
+    }
 }
