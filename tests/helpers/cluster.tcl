@@ -14,6 +14,7 @@
 #   cluster_wait_synced i     node i's replication link is up
 #   cluster_keys_in i lo hi n n key names whose slots are in lo..hi
 #   cluster_role i            master/slave (ROLE)
+#   cluster_wait_cli_check p  redis-cli --cluster check output once it passes
 #   cluster_replica_of i      index of a replica of master i (-1: none)
 
 set ::cluster_node_timeout 1500
@@ -215,4 +216,14 @@ proc cluster_replica_of {i} {
         }
     }
     return -1
+}
+
+# `redis-cli --cluster check` through node port, once it passes: right
+# after slots moved, the last SETSLOTs reach the other nodes with their
+# next pings and check reports that they disagree. Returns its output.
+proc cluster_wait_cli_check {port} {
+    wait_for_condition 100 100 {![catch {redis_cli --cluster check 127.0.0.1:$port} out]} else {
+        fail "redis-cli --cluster check never passed: $out"
+    }
+    return $out
 }

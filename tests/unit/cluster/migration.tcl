@@ -62,7 +62,7 @@ start_cluster_nodes {ours ours ours ours ours ours} {
         assert_no_match {*ERR*} $out
         cluster_wait_replicas {0 1 2 3 4} [list [lindex $ids 2]] [lindex $ids 0]
         assert_equal slave [lindex [R 2 role] 0]
-        set out [redis_cli --cluster check 127.0.0.1:[lindex $::cluster_ports 0]]
+        set out [cluster_wait_cli_check [lindex $::cluster_ports 0]]
         assert_match {*All 16384 slots covered*} $out
     }
 }

@@ -37,7 +37,7 @@ start_cluster_nodes {ours ours ours} {
         assert_equal 110 [R 1 cluster countkeysinslot 500]
         assert_equal {OK 100000} [cluster_fill verify $p0 0 999 100]
         assert_equal {OK 10000} [cluster_fill verify $p0 0 999 10 100]
-        set check [redis_cli --cluster check 127.0.0.1:$p0]
+        set check [cluster_wait_cli_check $p0]
         assert_match {*All nodes agree about slots configuration*} $check
         assert_match {*All 16384 slots covered*} $check
         assert_no_match {*WARNING*} $check
