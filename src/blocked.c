@@ -233,16 +233,32 @@ void signalDeletedKeyAsReady(redisDb *db, robj *key, int type) {
     if (type == OBJ_STREAM) signalKeyAsReady(db, key, type);
 }
 
-void signalBlockedKeysLosingValues(redisDb *db) {
+/* Every key of db some client blocks on that holds a value (a logically
+ * expired one too, unless skip_expired), with that value's type. */
+static void forEachBlockedKeyWithValue(redisDb *db, int skip_expired,
+                                       void (*fn)(redisDb *db, robj *key, int type)) {
     if (dictSize(db->blocking_keys) == 0) return;
     dictIterator *it = dictGetSafeIterator(db->blocking_keys);
     dictEntry *de;
     while ((de = dictNext(it)) != NULL) {
         robj *key = dictGetKey(de);
         dictEntry *kde = dictFind(db->dict, key->ptr);
-        if (kde) signalDeletedKeyAsReady(db, key, ((robj *)dictGetVal(kde))->type);
+        if (kde == NULL || (skip_expired && keyIsExpired(db, key))) continue;
+        fn(db, key, ((robj *)dictGetVal(kde))->type);
     }
     dictReleaseIterator(it);
+}
+
+/* db's data is about to go (FLUSHDB, SWAPDB, ...): waiters on lost
+ * streams hear of it. */
+void signalBlockedKeysLosingValues(redisDb *db) {
+    forEachBlockedKeyWithValue(db, 0, signalDeletedKeyAsReady);
+}
+
+/* db holds other data now (SWAPDB): a key some client blocks on (BLPOP...)
+ * may exist where it did not before. */
+void signalBlockedKeysGainingValues(redisDb *db) {
+    forEachBlockedKeyWithValue(db, 1, signalKeyAsReady);
 }
 
 /* Let one waiter act on key: serve it from o, or, o being NULL, tell it

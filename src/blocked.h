@@ -54,6 +54,7 @@ void signalDeletedKeyAsReady(redisDb *db, robj *key, int type);
 /* Before a whole db's contents go away (FLUSHDB/FLUSHALL, SWAPDB): the
  * same for every key with waiters that holds a value now. */
 void signalBlockedKeysLosingValues(redisDb *db);
+void signalBlockedKeysGainingValues(redisDb *db); /* after SWAPDB */
 
 void handleClientsBlockedOnKeys(void);
 int blockedHasReadyKeys(void);

@@ -345,22 +345,6 @@ void selectCommand(client *c) {
     addReply(c, shared.ok);
 }
 
-/* After SWAPDB a key some client blocks on (BLPOP...) may exist where it
- * did not before: tell the blocking machinery. */
-static void signalBlockedKeysAfterSwap(redisDb *db) {
-    if (dictSize(db->blocking_keys) == 0) return;
-    dictIterator *it = dictGetSafeIterator(db->blocking_keys);
-    dictEntry *de;
-    while ((de = dictNext(it)) != NULL) {
-        robj *key = dictGetKey(de);
-        dictEntry *kde = dictFind(db->dict, key->ptr);
-        if (kde == NULL || keyIsExpired(db, key)) continue;
-        robj *val = dictGetVal(kde);
-        signalKeyAsReady(db, key, val->type);
-    }
-    dictReleaseIterator(it);
-}
-
 /* Exchange the data of two databases. Clients keep their selected index
  * and so see the other data; what hangs off the index (blocked clients,
  * WATCHed keys) stays where it is. */
@@ -385,8 +369,8 @@ static void swapDatabaseContents(redisDb *a, redisDb *b) {
     b->expires_cursor = expires_cursor;
 
     /* ...and other values may take their place. */
-    signalBlockedKeysAfterSwap(a);
-    signalBlockedKeysAfterSwap(b);
+    signalBlockedKeysGainingValues(a);
+    signalBlockedKeysGainingValues(b);
 }
 
 void swapdbCommand(client *c) {

@@ -218,11 +218,12 @@ proc cluster_replica_of {i} {
     return -1
 }
 
-# `redis-cli --cluster check` through node port, once it passes: right
-# after slots moved, the last SETSLOTs reach the other nodes with their
-# next pings and check reports that they disagree. Returns its output.
-proc cluster_wait_cli_check {port} {
-    wait_for_condition 100 100 {![catch {redis_cli --cluster check 127.0.0.1:$port} out]} else {
+# `redis-cli --cluster check` through node port (opts: more redis-cli
+# options, e.g. --tls ...), once it passes: right after slots moved, the
+# last SETSLOTs reach the other nodes with their next pings and check
+# reports that they disagree. Returns its output.
+proc cluster_wait_cli_check {port args} {
+    wait_for_condition 100 100 {![catch {redis_cli {*}$args --cluster check 127.0.0.1:$port} out]} else {
         fail "redis-cli --cluster check never passed: $out"
     }
     return $out

@@ -255,21 +255,20 @@ tlsc_start [list ours $::stock_server ours $::stock_server ours $::stock_server]
         R $src cluster setslot $slot node $dst_id
         # The rest by the stock tool over TLS: every slot src has left.
         set tls [list --tls --cacert [tlsf ca.crt] --cert [tlsf client.crt] --key [tlsf client.key]]
-        set check [list redis-cli {*}$tls --cluster check 127.0.0.1:[lindex $::tls_ports 0]]
-        # reshard refuses while the nodes' views differ (the last SETSLOTs
-        # reach the other masters with their next pings).
-        wait_for_condition 100 100 {![catch {exec {*}$check}]} else { catch {exec {*}$check} e; fail "nodes disagree: $e" }
+        set tport [lindex $::tls_ports 0]
+        # reshard refuses while the nodes' views differ.
+        cluster_wait_cli_check $tport {*}$tls
         set out [exec redis-cli {*}$tls --cluster reshard 127.0.0.1:[lindex $::tls_ports 0] \
                      --cluster-from $src_id --cluster-to $dst_id --cluster-slots 1000 --cluster-yes 2>@1]
         assert_match "*Moving slot*" $out
         assert_equal 0 [R $src dbsize]
-        set out [exec {*}$check 2>@1]
+        set out [redis_cli {*}$tls --cluster check 127.0.0.1:$tport]
         assert_match "*All 16384 slots covered*" $out
         assert_no_match "*\[ERR\]*" $out
         foreach k $keys {assert_equal v-$k [R $dst get $k]}
         # As many slots back to src (the lowest of dst's), so every master
         # keeps a share for the tests that follow.
-        wait_for_condition 100 100 {![catch {exec {*}$check}]} else { catch {exec {*}$check} e; fail "nodes disagree: $e" }
+        cluster_wait_cli_check $tport {*}$tls
         exec redis-cli {*}$tls --cluster reshard 127.0.0.1:[lindex $::tls_ports 0] \
             --cluster-from $dst_id --cluster-to $src_id --cluster-slots 1001 --cluster-yes
         assert_morethan [R $src dbsize] 0
