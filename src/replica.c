@@ -503,8 +503,8 @@ static void finishFullSync(connection *conn, rdbSaveInfo *rsi) {
     memcpy(server.replid, master_replid, sizeof(server.replid));
     server.master_repl_offset = master_initial_offset;
     clearReplicationId2();
-    /* Our replicas must resync with the new history. */
-    disconnectSlaves();
+    /* Our replicas were dropped before the load (prepareForSyncLoad):
+     * they resync with the new history. */
     freeReplicationBacklog();
     createReplicationBacklog();
     transfer_conn = NULL;
