@@ -35,13 +35,24 @@ static int setError(respParser *p, const char *msg) {
     return RESP_PARSE_ERROR;
 }
 
+/* Find `ch` in buf[0..n), but only before the first NUL byte: Redis scans
+ * request lines with strchr() on its NUL-terminated query buffer, so a NUL
+ * in an inline command or a count header hides the rest of the line and the
+ * server waits for more input (until the 64KB limit) instead of answering.
+ * Clients depend on that being the same here, byte for byte. */
+static const char *findBeforeNul(const char *buf, size_t n, char ch) {
+    const char *hit = memchr(buf, ch, n);
+    if (hit && memchr(buf, '\0', hit - buf)) return NULL;
+    return hit;
+}
+
 /* Inline form: one line, arguments split like redis-cli's input (quotes and
  * escapes honoured). An empty line delivers a command of zero arguments,
  * which callers simply ignore. */
 static int parseInline(respParser *p, const char *buf, size_t len, size_t *pos,
                        const respCallbacks *cb, void *ctx) {
     const char *start = buf + *pos;
-    const char *nl = memchr(start, '\n', len - *pos);
+    const char *nl = findBeforeNul(start, len - *pos, '\n');
     if (nl == NULL) {
         if (len - *pos > RESP_INLINE_MAX_SIZE)
             return setError(p, "Protocol error: too big inline request");
@@ -69,7 +80,7 @@ static int parseInline(respParser *p, const char *buf, size_t len, size_t *pos,
  * buf[pos]. Returns the offset of its '\r', or 0 while the line (including
  * the '\n') is not fully buffered yet. */
 static size_t findHeaderEnd(const char *buf, size_t len, size_t pos) {
-    const char *cr = memchr(buf + pos, '\r', len - pos);
+    const char *cr = findBeforeNul(buf + pos, len - pos, '\r');
     if (cr == NULL || (size_t)(cr - buf) + 1 >= len) return 0;
     return cr - buf;
 }

@@ -115,6 +115,25 @@ TEST(inline_quotes) {
     resetCollected(&c);
 }
 
+/* A NUL before the line end hides it, as Redis's strchr() scan does: the
+ * parser waits for more input instead of answering. */
+TEST(nul_hides_line_end) {
+    static const struct { const char *buf; size_t len; } cases[] = {
+        { "PING\0x\r\n", 8 },
+        { "*1\0\r\n$4\r\nPING\r\n", 15 },
+        { "*1\r\n$4\0\r\nPING\r\n", 15 },
+    };
+    for (size_t j = 0; j < sizeof(cases)/sizeof(cases[0]); j++) {
+        respParser p;
+        collected c = {0};
+        size_t pos = 0;
+        respParserInit(&p, 512*1024*1024LL);
+        p.authenticated = 1;
+        TEST_ASSERT(respParseRequest(&p, cases[j].buf, cases[j].len, &pos, &cbs, &c) == RESP_PARSE_MORE);
+        resetCollected(&c);
+    }
+}
+
 TEST(errors) {
     TEST_ASSERT(parseErr("*abc\r\n", 1, "Protocol error: invalid multibulk length"));
     TEST_ASSERT(parseErr("*3000000000\r\n", 1, "Protocol error: invalid multibulk length"));
@@ -184,6 +203,7 @@ int main(void) {
     RUN(multibulk_byte_by_byte);
     RUN(pipelined_and_empty);
     RUN(inline_quotes);
+    RUN(nul_hides_line_end);
     RUN(errors);
     RUN(oversized_headers);
     RUN(pending_bulk_bytes);

@@ -72,6 +72,20 @@ start_server {tags {protocol} binary /usr/bin/redis-server} {
             assert_equal $stock $ours
         }
 
+        test {a NUL byte hides the rest of an inline line or count header} {
+            # Stock scans request lines with strchr(): after a NUL it sees no
+            # line end, answers nothing and waits until the 64KB limit.
+            set pad [string repeat a 70000]
+            foreach payload [list "PING\x00x\r\nPING\r\n$pad" \
+                                  "*1\x00\r\n\$4\r\nPING\r\n$pad" \
+                                  "*1\r\n\$4\x00\r\nPING\r\n$pad" \
+                                  "PING\r\n\x00\r\nPING\r\n$pad"] {
+                set ours [raw_exchange [srv 0 host] [srv 0 port] $payload]
+                set stock [raw_exchange [srv -1 host] [srv -1 port] $payload]
+                assert_equal $stock $ours
+            }
+        }
+
         test {POST and Host: are treated as attacks} {
             set ours [raw_exchange [srv 0 host] [srv 0 port] "POST / HTTP/1.1\r\nHost: x\r\n\r\n"]
             set stock [raw_exchange [srv -1 host] [srv -1 port] "POST / HTTP/1.1\r\nHost: x\r\n\r\n"]
