@@ -304,6 +304,32 @@ static void *rdbLoadIntegerObject(rio *rdb, int enctype, int flags, size_t *lenp
     return rdbMakeString(flags, buf, (size_t)len, lenptr);
 }
 
+/* A string of `len` bytes in the form the caller asked for (RDB_LOAD_*),
+ * with its bytes not filled in yet: *bytes is where they go. Loading reads
+ * (or decompresses) straight into place, so a string costs one allocation
+ * and no staging copy. NULL when the allocation fails. */
+static void *rdbAllocString(int flags, size_t len, char **bytes) {
+    if (flags & RDB_LOAD_PLAIN) {
+        char *buf = ztrymalloc(len ? len : 1);
+        *bytes = buf;
+        return buf;
+    }
+    if (flags & RDB_LOAD_SDS) {
+        sds s = sdstrynewlen(NULL, len);
+        *bytes = s;
+        return s;
+    }
+    robj *o = tryCreateStringObject(NULL, len);
+    *bytes = o ? o->ptr : NULL;
+    return o;
+}
+
+static void rdbFreeString(int flags, void *s) {
+    if (flags & RDB_LOAD_PLAIN) zfree(s);
+    else if (flags & RDB_LOAD_SDS) sdsfree(s);
+    else decrRefCount(s);
+}
+
 static void *rdbLoadLzfStringObject(rio *rdb, int flags, size_t *lenptr) {
     uint64_t clen, len;
     if ((clen = rdbLoadLen(rdb, NULL)) == RDB_LENERR) return NULL;
@@ -316,23 +342,26 @@ static void *rdbLoadLzfStringObject(rio *rdb, int flags, size_t *lenptr) {
         return NULL;
     }
     unsigned char *c = ztrymalloc(clen);
-    char *plain = ztrymalloc(len);
-    void *result = NULL;
-    if (!c || !plain) {
+    char *plain = NULL;
+    void *result = c ? rdbAllocString(flags, len, &plain) : NULL;
+    if (!result) {
         rdbReportCorruptRDB("Out of memory loading a compressed string of %llu bytes",
                             (unsigned long long)len);
-        goto done;
+        zfree(c);
+        return NULL;
     }
-    if (!rioRead(rdb, c, clen)) goto done;
+    if (!rioRead(rdb, c, clen)) goto fail;
     if (lzf_decompress(c, (unsigned int)clen, plain, (unsigned int)len) != len) {
         rdbReportCorruptRDB("Invalid LZF compressed string");
-        goto done;
+        goto fail;
     }
-    result = rdbMakeString(flags, plain, len, lenptr);
-done:
     zfree(c);
-    zfree(plain);
+    if (lenptr) *lenptr = len;
     return result;
+fail:
+    zfree(c);
+    rdbFreeString(flags, result);
+    return NULL;
 }
 
 void *rdbGenericLoadStringObject(rio *rdb, int flags, size_t *lenptr) {
@@ -356,14 +385,17 @@ void *rdbGenericLoadStringObject(rio *rdb, int flags, size_t *lenptr) {
         rdbReportCorruptRDB("String length %llu beyond the end of the data", (unsigned long long)len);
         return NULL;
     }
-    char *buf = ztrymalloc(len ? len : 1);
-    if (!buf) {
+    char *bytes;
+    void *result = rdbAllocString(flags, len, &bytes);
+    if (!result) {
         rdbReportCorruptRDB("Out of memory loading a string of %llu bytes", (unsigned long long)len);
         return NULL;
     }
-    void *result = NULL;
-    if (rioRead(rdb, buf, len)) result = rdbMakeString(flags, buf, len, lenptr);
-    zfree(buf);
+    if (len && !rioRead(rdb, bytes, len)) {
+        rdbFreeString(flags, result);
+        return NULL;
+    }
+    if (lenptr) *lenptr = len;
     return result;
 }
 

@@ -275,9 +275,7 @@ static robj *rdbLoadSetMembers(rio *rdb, sds key, int *error) {
     for (uint64_t i = 0; i < len; i++) {
         sds ele = rdbLoadSds(rdb);
         if (!ele) { decrRefCount(o); *error = 1; return NULL; }
-        int added = setTypeAdd(o, ele);
-        sdsfree(ele);
-        if (!added) {
+        if (!setTypeAddMoved(o, ele, (unsigned long)len)) {
             decrRefCount(o);
             return rdbFail(error, NULL, "Duplicate set members detected");
         }
@@ -352,9 +350,14 @@ static robj *rdbLoadHashPairs(rio *rdb, sds key, int *error) {
             *error = 1;
             return NULL;
         }
-        int updated = hashTypeSet(o, f, sdslen(f), v, sdslen(v));
-        sdsfree(f);
-        sdsfree(v);
+        int updated;
+        if (o->encoding == OBJ_ENCODING_HT) {
+            updated = hashTypeSetMoved(o, f, v);
+        } else {
+            updated = hashTypeSet(o, f, sdslen(f), v, sdslen(v));
+            sdsfree(f);
+            sdsfree(v);
+        }
         if (updated) {
             decrRefCount(o);
             return rdbFail(error, NULL, "Duplicate hash fields detected");

@@ -158,9 +158,10 @@ static void sdssetalloc(sds s, size_t newalloc) {
 }
 
 /* Capacity actually available in block `sh` for a header of `type`. */
-static size_t sdsUsableCapacity(void *sh, int type) {
-    size_t hdrlen = sdsHdrSize(type);
-    size_t usable = zmalloc_size(sh) - hdrlen - 1;
+/* The string capacity a block of `block_usable` bytes gives a header of
+ * this type (bounded by what the header's alloc field can hold). */
+static size_t sdsCapacityOf(size_t block_usable, int type) {
+    size_t usable = block_usable - sdsHdrSize(type) - 1;
     size_t max = sdsTypeMaxSize(type);
     return usable > max ? max : usable;
 }
@@ -177,14 +178,15 @@ static sds sdsCreate(const void *init, size_t initlen, int trymalloc) {
     size_t hdrlen = sdsHdrSize(type);
     assert(hdrlen + initlen + 1 > initlen); /* size_t overflow */
 
-    char *sh = trymalloc ? ztrymalloc(hdrlen + initlen + 1)
-                         : zmalloc(hdrlen + initlen + 1);
+    size_t block;
+    char *sh = trymalloc ? ztrymalloc_usable(hdrlen + initlen + 1, &block)
+                         : zmalloc_usable(hdrlen + initlen + 1, &block);
     if (sh == NULL) return NULL;
 
     sds s = sh + hdrlen;
     s[-1] = (char)type;
     sdssetlen(s, initlen);
-    sdssetalloc(s, sdsUsableCapacity(sh, type));
+    sdssetalloc(s, sdsCapacityOf(block, type));
     if (initlen) {
         if (init) memcpy(s, init, initlen);
         else memset(s, 0, initlen);
@@ -262,7 +264,7 @@ static sds sdsReallocTo(sds s, int type, size_t newcap, size_t keeplen) {
     }
     s[keeplen] = '\0';
     sdssetlen(s, keeplen);
-    sdssetalloc(s, sdsUsableCapacity(newsh, type));
+    sdssetalloc(s, sdsCapacityOf(zmalloc_size(newsh), type));
     return s;
 }
 

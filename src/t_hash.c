@@ -139,6 +139,23 @@ int hashTypeSet(robj *o, const char *field, size_t flen, const char *value, size
     return 0;
 }
 
+/* hashTypeSet for a hashtable-encoded hash and a caller that hands both
+ * strings over (RDB loading): they become the entry as they are, with no
+ * copies. Same return value as hashTypeSet. */
+int hashTypeSetMoved(robj *o, sds field, sds value) {
+    serverAssert(o->encoding == OBJ_ENCODING_HT);
+    dictEntry *existing;
+    dictEntry *de = dictAddRaw(o->ptr, field, &existing);
+    if (de == NULL) {
+        sdsfree(field);
+        sdsfree(dictGetVal(existing));
+        dictSetVal((dict *)o->ptr, existing, value);
+        return 1;
+    }
+    dictSetVal((dict *)o->ptr, de, value);
+    return 0;
+}
+
 /* 1 if the field was there and is now gone. */
 int hashTypeDelete(robj *o, const char *field, size_t flen) {
     if (o->encoding == OBJ_ENCODING_LISTPACK) {

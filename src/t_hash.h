@@ -24,6 +24,7 @@ robj *hashTypeDup(robj *o);
 unsigned long hashTypeLength(const robj *o);
 void hashTypeConvert(robj *o, int encoding);
 int hashTypeSet(robj *o, const char *field, size_t flen, const char *value, size_t vlen);
+int hashTypeSetMoved(robj *o, sds field, sds value); /* HT only; takes both */
 int hashTypeDelete(robj *o, const char *field, size_t flen);
 const char *hashTypeGetValue(robj *o, const char *field, size_t flen, size_t *vlen,
                              unsigned char *buf);

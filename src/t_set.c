@@ -95,6 +95,28 @@ int setTypeAdd(robj *set, sds value) {
     return 1;
 }
 
+/* setTypeAdd for a caller that hands `value` over (RDB loading): a
+ * hashtable set keeps that very string instead of a copy, and `value` is
+ * freed when it is stored as an integer or is already a member. `expected`
+ * is the final member count when known (0 otherwise): a set turning into a
+ * hashtable is sized for it once, not grown step by step. */
+int setTypeAddMoved(robj *set, sds value, unsigned long expected) {
+    if (set->encoding == OBJ_ENCODING_INTSET) {
+        if (memberAsInteger(value, NULL)) {
+            int added = setTypeAdd(set, value);
+            sdsfree(value);
+            return added;
+        }
+        setTypeConvert(set, OBJ_ENCODING_HT);
+        if (expected > dictSize((dict *)set->ptr)) dictExpand(set->ptr, expected);
+    }
+    if (dictAddRaw(set->ptr, value, NULL) == NULL) {
+        sdsfree(value);
+        return 0;
+    }
+    return 1;
+}
+
 int setTypeRemove(robj *set, sds value) {
     if (set->encoding == OBJ_ENCODING_INTSET) {
         int64_t ll;

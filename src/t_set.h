@@ -17,6 +17,7 @@ void freeSetObject(robj *o);      /* object.c's destructor switch */
 /* An empty set whose encoding suits a first member `value`. */
 robj *setTypeCreate(sds value);
 int setTypeAdd(robj *set, sds value);      /* 1 if added */
+int setTypeAddMoved(robj *set, sds value, unsigned long expected); /* takes `value` */
 int setTypeRemove(robj *set, sds value);   /* 1 if removed */
 int setTypeIsMember(robj *set, sds value);
 unsigned long setTypeSize(const robj *set);

@@ -44,8 +44,10 @@ size_t zmalloc_size(void *ptr) {
     return ptr ? malloc_usable_size(ptr) : 0;
 }
 
-static inline void account_alloc(void *ptr) {
-    atomic_fetch_add_explicit(&used_memory, malloc_usable_size(ptr), memory_order_relaxed);
+static inline size_t account_alloc(void *ptr) {
+    size_t usable = malloc_usable_size(ptr);
+    atomic_fetch_add_explicit(&used_memory, usable, memory_order_relaxed);
+    return usable;
 }
 
 static inline void account_free(size_t usable) {
@@ -55,6 +57,21 @@ static inline void account_free(size_t usable) {
 void *ztrymalloc(size_t size) {
     void *ptr = malloc(size);
     if (ptr) account_alloc(ptr);
+    return ptr;
+}
+
+/* Like ztrymalloc, also telling the block's usable size: the accounting
+ * asks the allocator for it anyway, and callers that use the slack (sds)
+ * would otherwise ask a second time, which costs as much as the malloc. */
+void *ztrymalloc_usable(size_t size, size_t *usable) {
+    void *ptr = malloc(size);
+    if (ptr) *usable = account_alloc(ptr);
+    return ptr;
+}
+
+void *zmalloc_usable(size_t size, size_t *usable) {
+    void *ptr = ztrymalloc_usable(size, usable);
+    if (!ptr) oom_handler(size);
     return ptr;
 }
 

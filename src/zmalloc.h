@@ -22,6 +22,9 @@ void *zcalloc(size_t size);
 void *zrealloc(void *ptr, size_t size);
 void *ztrymalloc(size_t size);          /* NULL instead of abort on OOM */
 void *ztryrealloc(void *ptr, size_t size);
+/* The same, also returning the usable size of the new block. */
+void *zmalloc_usable(size_t size, size_t *usable);
+void *ztrymalloc_usable(size_t size, size_t *usable);
 void zfree(void *ptr);
 char *zstrdup(const char *s);
 size_t zmalloc_size(void *ptr);         /* usable size of a live block */

@@ -130,6 +130,51 @@ start_server {tags {dump}} {
             }
         }
 
+        test {Duplicate set members and hash fields in a payload are refused as by stock} {
+            # Hand-made payloads: type, members, RDB version 10, and a zero
+            # checksum that both servers are told to skip.
+            proc rdb_str {s} { return "[binary format c [string length $s]]$s" }
+            proc rdb_payload {type body} { return "[binary format c $type]$body\x0a\x00[string repeat \x00 8]" }
+            set members {}
+            for {set j 0} {$j < 600} {incr j} { lappend members m$j }
+            set set_ok [rdb_payload 2 "\x42\x58[join [lmap m $members {rdb_str $m}] {}]"]
+            set set_dup [rdb_payload 2 "\x03[rdb_str a][rdb_str b][rdb_str a]"]
+            set set_dup_big [rdb_payload 2 "\x42\x58[join [lmap m [lreplace $members end end m0] {rdb_str $m}] {}]"]
+            set pairs {}
+            for {set j 0} {$j < 200} {incr j} { append pairs [rdb_str f$j][rdb_str v$j] }
+            set hash_ok [rdb_payload 4 "\x40\xc8$pairs"]
+            set hash_dup [rdb_payload 4 "\x02[rdb_str f][rdb_str 1][rdb_str f][rdb_str 2]"]
+            set hash_dup_big [rdb_payload 4 "\x40\xc9$pairs[rdb_str f7][rdb_str again]"]
+            # Here level 0 is stock, level -1 ours.
+            foreach level {0 -1} { r $level debug set-skip-checksum-validation 1 }
+            set all [list $set_ok $set_dup $set_dup_big $hash_ok $hash_dup $hash_dup_big]
+            foreach p $all {
+                foreach level {0 -1} {
+                    r $level del k
+                    catch {r $level restore k 0 $p} reply($level)
+                }
+                if {$p eq $hash_dup || $p eq $hash_dup_big} {
+                    # Deliberate: stock keeps a hash with a repeated field
+                    # unless sanitize-dump-payload is yes (HLEN then counts
+                    # the field twice, and turning the listpack into a
+                    # hashtable asserts); we always refuse it, as stock does
+                    # with sanitizing on.
+                    r config set sanitize-dump-payload yes
+                    r del k
+                    catch {r restore k 0 $p} reply(0)
+                    r config set sanitize-dump-payload no
+                }
+                assert_equal $reply(0) $reply(-1) "payload [lsearch -exact $all $p]"
+            }
+            r -1 restore s 0 $set_ok
+            assert_equal [lsort $members] [lsort [r -1 smembers s]]
+            assert_equal hashtable [r -1 object encoding s]
+            r -1 restore h 0 $hash_ok
+            assert_equal 200 [r -1 hlen h]
+            assert_equal v199 [r -1 hget h f199]
+            foreach level {0 -1} { r $level debug set-skip-checksum-validation 0 }
+        }
+
         test {Error replies match stock} {
             foreach cmd {
                 {restore x 0 xx}
