@@ -11,22 +11,49 @@
  */
 #include "siphash.h"
 
+#include <string.h>
+
 #define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-/* ASCII-only lowercase; deliberately locale independent. */
-static inline uint8_t asciiLower(uint8_t c) {
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
+#define BYTES8(b) (UINT64_C(0x0101010101010101) * (uint8_t)(b))
 
-static inline uint8_t inputByte(const uint8_t *p, int nocase) {
-    return nocase ? asciiLower(*p) : *p;
+/* ASCII-only lowercase of the 8 bytes of a word at once, deliberately locale
+ * independent: the same as folding each byte in 'A'..'Z' and leaving every
+ * other byte (including those >= 0x80) alone. With the top bit of each byte
+ * cleared, adding 0x80-'A' (resp. 0x80-'Z'-1) sets a byte's top bit exactly
+ * when it is >= 'A' (resp. > 'Z'), with no carry into the next byte; the
+ * bytes in the range get their 0x20 bit set (it is clear in uppercase). */
+static inline uint64_t asciiLowerWord(uint64_t w) {
+    uint64_t low7 = w & BYTES8(0x7f);
+    uint64_t ge_a = low7 + BYTES8(0x80 - 'A');
+    uint64_t gt_z = low7 + BYTES8(0x80 - 'Z' - 1);
+    uint64_t upper = ge_a & ~gt_z & ~w & BYTES8(0x80);
+    return w | (upper >> 2);
 }
 
 /* Read 8 bytes as a little-endian word, whatever the host byte order and
- * alignment of the input. */
-static inline uint64_t loadWordLE(const uint8_t *p, int nocase) {
+ * alignment of the input (memcpy compiles to a single load). */
+static inline uint64_t loadWordLE(const uint8_t *p) {
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* The 0..7 trailing bytes of the input as the low bytes of a word. */
+static inline uint64_t loadTailLE(const uint8_t *p, size_t n) {
     uint64_t w = 0;
-    for (int i = 7; i >= 0; i--) w = (w << 8) | inputByte(p + i, nocase);
+    switch (n) {
+    case 7: w |= (uint64_t)p[6] << 48; /* fall through */
+    case 6: w |= (uint64_t)p[5] << 40; /* fall through */
+    case 5: w |= (uint64_t)p[4] << 32; /* fall through */
+    case 4: w |= (uint64_t)p[3] << 24; /* fall through */
+    case 3: w |= (uint64_t)p[2] << 16; /* fall through */
+    case 2: w |= (uint64_t)p[1] << 8;  /* fall through */
+    case 1: w |= (uint64_t)p[0];
+    }
     return w;
 }
 
@@ -52,7 +79,7 @@ static inline void sipAbsorb(sipState *s, uint64_t m, int crounds) {
 static inline uint64_t sipCore(const uint8_t *in, size_t inlen,
                                const uint8_t *k, int crounds, int drounds,
                                int nocase) {
-    uint64_t k0 = loadWordLE(k, 0), k1 = loadWordLE(k + 8, 0);
+    uint64_t k0 = loadWordLE(k), k1 = loadWordLE(k + 8);
     /* The initialisation constants spell "somepseudorandomlygeneratedbytes". */
     sipState s = {
         k0 ^ UINT64_C(0x736f6d6570736575),
@@ -62,16 +89,17 @@ static inline uint64_t sipCore(const uint8_t *in, size_t inlen,
     };
 
     size_t full = inlen & ~(size_t)7;
-    for (size_t off = 0; off < full; off += 8)
-        sipAbsorb(&s, loadWordLE(in + off, nocase), crounds);
+    for (size_t off = 0; off < full; off += 8) {
+        uint64_t m = loadWordLE(in + off);
+        sipAbsorb(&s, nocase ? asciiLowerWord(m) : m, crounds);
+    }
 
     /* Last word: the 0..7 trailing bytes, with the low byte of the total
      * length in the top byte so inputs differing only by trailing zeros
      * still hash differently. */
-    uint64_t last = (uint64_t)(inlen & 0xff) << 56;
-    for (size_t i = 0; i < (inlen & 7); i++)
-        last |= (uint64_t)inputByte(in + full + i, nocase) << (8 * i);
-    sipAbsorb(&s, last, crounds);
+    uint64_t tail = loadTailLE(in + full, inlen & 7);
+    if (nocase) tail = asciiLowerWord(tail); /* before the length byte goes in */
+    sipAbsorb(&s, tail | (uint64_t)(inlen & 0xff) << 56, crounds);
 
     s.v2 ^= 0xff;
     for (int i = 0; i < drounds; i++) sipRound(&s);
