@@ -42,19 +42,26 @@ static inline uint64_t loadWordLE(const uint8_t *p) {
     return w;
 }
 
-/* The 0..7 trailing bytes of the input as the low bytes of a word. */
-static inline uint64_t loadTailLE(const uint8_t *p, size_t n) {
-    uint64_t w = 0;
-    switch (n) {
-    case 7: w |= (uint64_t)p[6] << 48; /* fall through */
-    case 6: w |= (uint64_t)p[5] << 40; /* fall through */
-    case 5: w |= (uint64_t)p[4] << 32; /* fall through */
-    case 4: w |= (uint64_t)p[3] << 24; /* fall through */
-    case 3: w |= (uint64_t)p[2] << 16; /* fall through */
-    case 2: w |= (uint64_t)p[1] << 8;  /* fall through */
-    case 1: w |= (uint64_t)p[0];
-    }
+static inline uint32_t load32LE(const uint8_t *p) {
+    uint32_t w;
+    memcpy(&w, p, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap32(w);
+#endif
     return w;
+}
+
+/* The n (0..7) trailing bytes at p, of an input of inlen bytes, as the low
+ * bytes of a word, in a few loads instead of one per byte. With a full word
+ * before them, the word ending at the input's end is loaded and shifted;
+ * shorter inputs use two (possibly overlapping) loads of 4, or of 1 byte:
+ * overlapping bytes land in the same place, so OR-ing them is harmless. */
+static inline uint64_t loadTailLE(const uint8_t *p, size_t n, size_t inlen) {
+    if (n == 0) return 0;
+    if (inlen >= 8) return loadWordLE(p + n - 8) >> (64 - 8 * n);
+    if (n >= 4) return load32LE(p) | (uint64_t)load32LE(p + n - 4) << (8 * (n - 4));
+    return (uint64_t)p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) |
+           (uint64_t)p[n - 1] << (8 * (n - 1));
 }
 
 typedef struct sipState {
@@ -72,11 +79,12 @@ static inline void sipRound(sipState *s) {
 
 static inline void sipAbsorb(sipState *s, uint64_t m, int crounds) {
     s->v3 ^= m;
+#pragma GCC unroll 4 /* constant after inlining: no loop counter left */
     for (int i = 0; i < crounds; i++) sipRound(s);
     s->v0 ^= m;
 }
 
-static inline uint64_t sipCore(const uint8_t *in, size_t inlen,
+static inline __attribute__((always_inline)) uint64_t sipCore(const uint8_t *in, size_t inlen,
                                const uint8_t *k, int crounds, int drounds,
                                int nocase) {
     uint64_t k0 = loadWordLE(k), k1 = loadWordLE(k + 8);
@@ -97,11 +105,12 @@ static inline uint64_t sipCore(const uint8_t *in, size_t inlen,
     /* Last word: the 0..7 trailing bytes, with the low byte of the total
      * length in the top byte so inputs differing only by trailing zeros
      * still hash differently. */
-    uint64_t tail = loadTailLE(in + full, inlen & 7);
+    uint64_t tail = loadTailLE(in + full, inlen & 7, inlen);
     if (nocase) tail = asciiLowerWord(tail); /* before the length byte goes in */
     sipAbsorb(&s, tail | (uint64_t)(inlen & 0xff) << 56, crounds);
 
     s.v2 ^= 0xff;
+#pragma GCC unroll 4
     for (int i = 0; i < drounds; i++) sipRound(&s);
     return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
