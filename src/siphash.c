@@ -31,25 +31,28 @@ static inline uint64_t asciiLowerWord(uint64_t w) {
     return w | (upper >> 2);
 }
 
-/* Read 8 bytes as a little-endian word, whatever the host byte order and
- * alignment of the input (memcpy compiles to a single load). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define FROM_LE64(x) __builtin_bswap64(x)
+#define FROM_LE32(x) __builtin_bswap32(x)
+#else
+#define FROM_LE64(x) (x)
+#define FROM_LE32(x) (x)
+#endif
+
+/* Read 8 (or 4) bytes as a little-endian word, whatever the host byte order
+ * and alignment of the input (memcpy compiles to a single load). */
 static inline uint64_t loadWordLE(const uint8_t *p) {
     uint64_t w;
     memcpy(&w, p, sizeof(w));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
+    return FROM_LE64(w);
 }
 
 static inline uint32_t load32LE(const uint8_t *p) {
     uint32_t w;
     memcpy(&w, p, sizeof(w));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap32(w);
-#endif
-    return w;
+    return FROM_LE32(w);
 }
+
 
 /* The n (0..7) trailing bytes at p, of an input of inlen bytes, as the low
  * bytes of a word, in a few loads instead of one per byte. With a full word
