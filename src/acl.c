@@ -1013,8 +1013,7 @@ static int selectorCheckCommand(aclSelector *s, struct redisCommand *cmd, robj *
     }
     if (!(s->flags & SEL_ALLKEYS) && doesCommandHaveKeys(cmd)) {
         if (!cache->init) {
-            getKeysResult init = GETKEYS_RESULT_INIT;
-            cache->keys = init;
+            getKeysResultInit(&cache->keys);
             getKeysFromCommandWithSpecs(cmd, argv, argc, GET_KEYSPEC_DEFAULT, &cache->keys);
             cache->init = 1;
         }
@@ -1045,7 +1044,8 @@ static int selectorCheckCommand(aclSelector *s, struct redisCommand *cmd, robj *
 int ACLCheckAllUserCommandPerm(aclUser *u, struct redisCommand *cmd, robj **argv, int argc, int *idxptr) {
     if (!u) return ACL_OK;
     int worst = ACL_DENIED_CMD, worst_idx = 0;
-    keysCache cache = {0};
+    keysCache cache;
+    cache.init = 0; /* not "= {0}": the 2 KB key buffer is filled on demand */
     listIter li;
     listNode *ln;
     listRewind(u->selectors, &li);
@@ -1071,7 +1071,8 @@ int ACLCheckAllUserCommandPerm(aclUser *u, struct redisCommand *cmd, robj **argv
 int ACLUserHasUnrestrictedKeyAccess(aclUser *u, struct redisCommand *cmd, robj **argv, int argc) {
     if (!u) return 1;
     int found = 0;
-    keysCache cache = {0};
+    keysCache cache;
+    cache.init = 0; /* not "= {0}": the 2 KB key buffer is filled on demand */
     listIter li;
     listNode *ln;
     listRewind(u->selectors, &li);

@@ -57,5 +57,6 @@ int rioWriteBulkObject(struct rio *r, robj *o);
 /* propagate.c: the stream of effects for the AOF and replicas. */
 void propagatePendingCommands(void);
 void replicationFeedReplicas(int dictid, robj **argv, int argc); /* weak */
+int replicationHasFeedTargets(void);                              /* weak */
 
 #endif

@@ -106,7 +106,8 @@ static clusterNode *getNodeByQuery(client *c, int *hashslot, int *error_code) {
             search = GET_KEYSPEC_INCLUDE_NOT_KEYS;
             if (mcmd->key_specs_num) pubsubshard_included = 1;
         }
-        getKeysResult result = GETKEYS_RESULT_INIT;
+        getKeysResult result;
+        getKeysResultInit(&result);
         int numkeys = getKeysFromCommandWithSpecs(mcmd, margv, margc, search, &result);
         for (int j = 0; j < numkeys; j++) {
             robj *thiskey = margv[result.keys[j].pos];

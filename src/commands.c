@@ -752,7 +752,8 @@ static void getKeysSubcommand(client *c, int with_flags) {
     robj **argv = c->argv + 2;
     int argc = c->argc - 2;
     struct redisCommand *cmd = lookupCommand(argv, argc);
-    getKeysResult result = GETKEYS_RESULT_INIT;
+    getKeysResult result;
+    getKeysResultInit(&result);
 
     if (!cmd) {
         addReplyError(c, "Invalid command specified");

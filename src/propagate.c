@@ -15,6 +15,7 @@
 #include "aof.h"
 
 #pragma weak replicationFeedReplicas
+#pragma weak replicationHasFeedTargets
 
 typedef struct pendingOp {
     int dbid, argc, target;
@@ -30,8 +31,23 @@ static void propagateNow(int dbid, robj **argv, int argc, int target) {
         replicationFeedReplicas(dbid, argv, argc);
 }
 
+/* The part of target that has a consumer right now. Without AOF and without
+ * a backlog or replicas (the usual standalone set-up) a write goes nowhere,
+ * and queueing it (an argv copy, references taken and dropped) would cost
+ * every write for nothing; a consumer appearing later starts from a
+ * snapshot (AOF rewrite, full sync), never from this stream. */
+static int targetsWithConsumers(int target) {
+    if ((target & CMD_CALL_PROPAGATE_AOF) && !aofIsOn()) target &= ~CMD_CALL_PROPAGATE_AOF;
+    if ((target & CMD_CALL_PROPAGATE_REPL) &&
+        !(replicationHasFeedTargets && replicationHasFeedTargets()))
+        target &= ~CMD_CALL_PROPAGATE_REPL;
+    return target;
+}
+
 void alsoPropagate(int dbid, robj **argv, int argc, int target) {
-    if (server.loading || !target) return;
+    if (server.loading) return;
+    target = targetsWithConsumers(target);
+    if (!target) return;
     if (server.in_nested_call == 0) {
         propagateNow(dbid, argv, argc, target);
         return;

@@ -171,9 +171,14 @@ static sds catCommandProto(sds s, robj **argv, int argc) {
 /* The propagation consumer. A replica proxies its master's stream
  * verbatim instead (replicationMasterApplied), so sub-replicas see the
  * same bytes and offsets. */
+/* Whether a write fed now would go anywhere: a master (a replica forwards
+ * its master's stream instead) with a backlog or replicas. */
+int replicationHasFeedTargets(void) {
+    return server.masterhost == NULL && (backlog != NULL || listLength(server.slaves) != 0);
+}
+
 void replicationFeedReplicas(int dictid, robj **argv, int argc) {
-    if (server.masterhost != NULL) return;
-    if (backlog == NULL && listLength(server.slaves) == 0) return;
+    if (!replicationHasFeedTargets()) return;
     sds s = sdsempty();
     if (dictid != -1 && slaveseldb != dictid) {
         robj *sel[2];

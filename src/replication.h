@@ -66,6 +66,7 @@ typedef struct replClient {
 /* propagate.c */
 void propagatePendingCommands(void);
 void replicationFeedReplicas(int dictid, robj **argv, int argc);
+int replicationHasFeedTargets(void);
 void feedAppendOnlyFile(int dictid, robj **argv, int argc); /* aof.c (weak here) */
 
 /* replication.c: master side */

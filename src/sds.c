@@ -26,51 +26,8 @@
 #include "zmalloc.h"
 
 /* ---------------------------------------------------------------------------
- * Header types
+ * Header types (the structs and the accessors are in sds.h)
  * ------------------------------------------------------------------------- */
-
-struct __attribute__((__packed__)) sdshdr5 {
-    unsigned char flags;    /* low 3 bits: type, high 5 bits: length */
-    char buf[];
-};
-struct __attribute__((__packed__)) sdshdr8 {
-    uint8_t len;
-    uint8_t alloc;
-    unsigned char flags;
-    char buf[];
-};
-struct __attribute__((__packed__)) sdshdr16 {
-    uint16_t len;
-    uint16_t alloc;
-    unsigned char flags;
-    char buf[];
-};
-struct __attribute__((__packed__)) sdshdr32 {
-    uint32_t len;
-    uint32_t alloc;
-    unsigned char flags;
-    char buf[];
-};
-struct __attribute__((__packed__)) sdshdr64 {
-    uint64_t len;
-    uint64_t alloc;
-    unsigned char flags;
-    char buf[];
-};
-
-#define SDS_TYPE_5  0
-#define SDS_TYPE_8  1
-#define SDS_TYPE_16 2
-#define SDS_TYPE_32 3
-#define SDS_TYPE_64 4
-#define SDS_TYPE_MASK 7
-#define SDS_TYPE_BITS 3
-
-#define SDS_HDR(T, s) ((struct sdshdr##T *)((s) - sizeof(struct sdshdr##T)))
-
-static inline int sdsType(const sds s) {
-    return ((unsigned char)s[-1]) & SDS_TYPE_MASK;
-}
 
 static inline size_t sdsHdrSize(int type) {
     switch (type) {
@@ -107,44 +64,6 @@ static inline size_t sdsTypeMaxSize(int type) {
 #endif
     }
     return SIZE_MAX;
-}
-
-size_t sdslen(const sds s) {
-    switch (sdsType(s)) {
-    case SDS_TYPE_5:  return ((unsigned char)s[-1]) >> SDS_TYPE_BITS;
-    case SDS_TYPE_8:  return SDS_HDR(8, s)->len;
-    case SDS_TYPE_16: return SDS_HDR(16, s)->len;
-    case SDS_TYPE_32: return SDS_HDR(32, s)->len;
-    case SDS_TYPE_64: return SDS_HDR(64, s)->len;
-    }
-    return 0;
-}
-
-size_t sdsalloc(const sds s) {
-    switch (sdsType(s)) {
-    case SDS_TYPE_5:  return ((unsigned char)s[-1]) >> SDS_TYPE_BITS;
-    case SDS_TYPE_8:  return SDS_HDR(8, s)->alloc;
-    case SDS_TYPE_16: return SDS_HDR(16, s)->alloc;
-    case SDS_TYPE_32: return SDS_HDR(32, s)->alloc;
-    case SDS_TYPE_64: return SDS_HDR(64, s)->alloc;
-    }
-    return 0;
-}
-
-size_t sdsavail(const sds s) {
-    return sdsalloc(s) - sdslen(s);
-}
-
-void sdssetlen(sds s, size_t newlen) {
-    switch (sdsType(s)) {
-    case SDS_TYPE_5:
-        s[-1] = (char)(SDS_TYPE_5 | (newlen << SDS_TYPE_BITS));
-        break;
-    case SDS_TYPE_8:  SDS_HDR(8, s)->len = (uint8_t)newlen; break;
-    case SDS_TYPE_16: SDS_HDR(16, s)->len = (uint16_t)newlen; break;
-    case SDS_TYPE_32: SDS_HDR(32, s)->len = (uint32_t)newlen; break;
-    case SDS_TYPE_64: SDS_HDR(64, s)->len = (uint64_t)newlen; break;
-    }
 }
 
 static void sdssetalloc(sds s, size_t newalloc) {

@@ -1058,7 +1058,9 @@ void call(client *c, int flags) {
     }
 
     dirty = server.dirty;
-    start = ustime();
+    /* The top-level command's start is the instant just cached: one clock
+     * read fewer per command. */
+    start = server.in_nested_call == 1 ? server.ustime : ustime();
     c->flags |= CLIENT_EXECUTING_COMMAND;
     c->cmd->proc(c);
     if (!(client_old_flags & CLIENT_EXECUTING_COMMAND)) c->flags &= ~CLIENT_EXECUTING_COMMAND;

@@ -142,7 +142,8 @@ void trackingRememberKeys(client *c) {
     if ((optin && !caching) || (optout && caching)) return;
     if (tracking_table == NULL) return;
 
-    getKeysResult result = GETKEYS_RESULT_INIT;
+    getKeysResult result;
+    getKeysResultInit(&result);
     int numkeys = getKeysFromCommand(c->cmd, c->argv, c->argc, &result);
     /* Shard channels look like keys to COMMAND but are not cached data. */
     if (numkeys && !(c->cmd->flags & CMD_PUBSUB)) {

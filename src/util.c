@@ -143,19 +143,24 @@ int stringmatch(const char *pattern, const char *string, int nocase) {
 
 /* Parse canonical unsigned decimal digits: no sign, no leading zeros except
  * "0" itself, no overflow. */
-static int parseCanonicalDigits(const char *s, size_t slen, unsigned long long *out) {
+static inline int parseCanonicalDigits(const char *s, size_t slen, unsigned long long *out) {
     if (slen == 0 || slen > MAX_INT_TEXT) return 0;
-    if (slen == 1 && s[0] == '0') {
-        *out = 0;
-        return 1;
-    }
-    if (s[0] < '1' || s[0] > '9') return 0;
-    unsigned long long v = 0;
-    for (size_t i = 0; i < slen; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (ULLONG_MAX - d) / 10) return 0;
+    unsigned first = (unsigned)((unsigned char)s[0] - '0'); /* huge when below '0' */
+    if (first > 9 || (first == 0 && slen > 1)) return 0;
+    unsigned long long v = first;
+    /* 19 digits always fit in 64 bits (10^19 - 1 < 2^64), so only a 20th
+     * digit needs an overflow check; the common short numbers (request
+     * lengths, INCR values) pay one compare per digit. */
+    size_t unchecked = slen < 19 ? slen : 19;
+    for (size_t i = 1; i < unchecked; i++) {
+        unsigned d = (unsigned)((unsigned char)s[i] - '0');
+        if (d > 9) return 0;
         v = v * 10 + d;
+    }
+    if (slen == MAX_INT_TEXT) {
+        unsigned d = (unsigned)((unsigned char)s[19] - '0');
+        if (d > 9 || __builtin_mul_overflow(v, 10ULL, &v) || __builtin_add_overflow(v, d, &v))
+            return 0;
     }
     *out = v;
     return 1;

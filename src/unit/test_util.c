@@ -2,6 +2,7 @@
  * Expected values were checked against a stock redis-server 7.0. */
 #include <stdlib.h>
 #include <limits.h>
+#include <errno.h>
 #include <math.h>
 #include <unistd.h>
 #include "test_help.h"
@@ -118,6 +119,53 @@ TEST(string2ll) {
     TEST_ASSERT(!string2ull("-1", &u));
     TEST_ASSERT(string2ull("0", &u) && u == 0);
     TEST_ASSERT(!string2ull("", &u));
+}
+
+/* string2ll accepts exactly the texts that are the canonical printed form
+ * of a long long: checked against printf's rendering of strtoll's value on
+ * generated texts of every length up to 21 (digits, with now and then a
+ * sign, a leading zero or a stray character), so the unchecked fast loop
+ * for the first 19 digits and the checked 20th one agree with the rules. */
+static int canonicalByPrintf(const char *s, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s) return 0;
+    char back[32];
+    snprintf(back, sizeof(back), "%lld", v);
+    if (strcmp(back, s) != 0) return 0;
+    *out = v;
+    return 1;
+}
+
+TEST(string2ll_matches_printf_form) {
+    const char *alphabet = "0123456789012345678901234567890123456789-+ a";
+    unsigned long long rng = 88172645463325252ULL;
+    char buf[24];
+    for (int iter = 0; iter < 200000; iter++) {
+        rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+        size_t len = 1 + (size_t)(rng % 21);
+        for (size_t i = 0; i < len; i++) {
+            rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+            /* mostly digits; a non-digit about one time in ten */
+            size_t pick = (rng >> 8) % 40 < 36 ? (rng >> 16) % 10 : 40 + (rng >> 16) % 4;
+            buf[i] = alphabet[pick];
+        }
+        if (iter % 3 == 0 && buf[0] == '0' && len > 1) buf[0] = '1' + (char)(rng % 9);
+        if (iter % 7 == 0) buf[0] = '-';
+        buf[len] = '\0';
+        long long want = 0, got = 0;
+        int want_ok = canonicalByPrintf(buf, &want);
+        int ok = string2ll(buf, len, &got);
+        TEST_ASSERT_MSG(ok == want_ok, buf);
+        if (ok && want_ok) TEST_ASSERT_MSG(got == want, buf);
+    }
+    /* The 20-digit edge of the unsigned variant. */
+    unsigned long long u;
+    TEST_ASSERT(string2ull("18446744073709551610", &u) && u == ULLONG_MAX - 5);
+    TEST_ASSERT(!string2ull("19999999999999999999", &u));
+    TEST_ASSERT(!string2ull("1844674407370955161a", &u));
+    TEST_ASSERT(string2ull("10000000000000000000", &u) && u == 10000000000000000000ULL);
 }
 
 TEST(string2d_ld) {
@@ -340,6 +388,7 @@ int main(void) {
     RUN(glob_nocase_binary);
     RUN(glob_no_blowup);
     RUN(string2ll);
+    RUN(string2ll_matches_printf_form);
     RUN(string2d_ld);
     RUN(ll2string);
     RUN(d2string);
