@@ -217,7 +217,7 @@ static void refreshGoodSlavesCount(void) {
     good_slaves = good;
 }
 
-static const char *replicaAddr(client *slave, char *ip, size_t iplen) {
+const char *replicaAddr(client *slave, char *ip, size_t iplen) {
     replClient *r = RC(slave);
     if (r->addr) return r->addr;
     if (!slave->conn || connPeerToString(slave->conn, ip, iplen, NULL) == -1) return NULL;
@@ -776,6 +776,9 @@ static int masterTryPartialResynchronization(client *c, long long psync_offset) 
 /* SYNC and PSYNC <replid> <offset> */
 void syncCommand(client *c) {
     if (c->flags & CLIENT_SLAVE) return;
+    /* Our master handing over to us (failover.c); before the link check,
+     * as that master has just stopped being one. */
+    if (failoverPsyncRequest(c) != C_OK) return;
     if (server.masterhost && server.repl_state != REPL_STATE_CONNECTED) {
         addReplyError(c, "-NOMASTERLINK Can't SYNC while not connected with my master");
         return;
@@ -962,6 +965,7 @@ void replicationBeforeSleep(void) {
     }
     wakeWaitingClients();
     wait_check_needed = 0;
+    failoverCheck(); /* ACKs may have come in */
 }
 
 /* ---------------------------------------------------------------------------
@@ -1044,7 +1048,7 @@ void replicationCron(void) {
     replicaCron();
 
     if (!server.masterhost && listLength(server.slaves) &&
-        (repl_cron_loops % server.repl_ping_slave_period) == 0)
+        (repl_cron_loops % server.repl_ping_slave_period) == 0 && !failoverHoldsPings())
         pingReplicas();
 
     /* Newlines keep replicas waiting for their snapshot from timing out
@@ -1163,7 +1167,7 @@ sds genReplicationInfoFields(sds info) {
         slaveid++;
     }
     info = sdscatprintf(info,
-        "master_failover_state:no-failover\r\n"
+        "master_failover_state:%s\r\n"
         "master_replid:%s\r\n"
         "master_replid2:%s\r\n"
         "master_repl_offset:%lld\r\n"
@@ -1172,8 +1176,8 @@ sds genReplicationInfoFields(sds info) {
         "repl_backlog_size:%lld\r\n"
         "repl_backlog_first_byte_offset:%lld\r\n"
         "repl_backlog_histlen:%lld\r\n",
-        server.replid, server.replid2, server.master_repl_offset, server.second_replid_offset,
-        backlog != NULL, server.repl_backlog_size,
+        failoverStateName(), server.replid, server.replid2, server.master_repl_offset,
+        server.second_replid_offset, backlog != NULL, server.repl_backlog_size,
         backlog ? backlog->offset : 0, backlog ? backlog->histlen : 0);
     return info;
 }
