@@ -130,8 +130,9 @@ void failoverPsyncAccepted(void) {
     if (fo.state == FAILOVER_IN_PROGRESS) clearFailover();
 }
 
-void failoverPsyncRejected(void) {
-    if (fo.state == FAILOVER_IN_PROGRESS) abortFailover("Failover target rejected psync request");
+/* replica.c: the PSYNC could not be sent, or was refused. */
+void failoverHandoverFailed(const char *why) {
+    if (fo.state == FAILOVER_IN_PROGRESS) abortFailover(why);
 }
 
 /* syncCommand on the target: PSYNC <replid> <offset> FAILOVER from our
@@ -209,7 +210,7 @@ static const char *failoverRefusal(const failoverArgs *a) {
 
 void failoverCommand(client *c) {
     if (server.cluster_enabled) {
-        addReplyError(c, "FAILOVER not allowed in cluster mode.");
+        addReplyError(c, "FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.");
         return;
     }
     if (c->argc == 2 && !strcasecmp(c->argv[1]->ptr, "abort")) {

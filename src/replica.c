@@ -359,7 +359,11 @@ static void syncWithMaster(connection *conn) {
         if (buf[0] == '-')
             serverLog(LL_NOTICE, "(Non critical) Master does not understand REPLCONF capa: %s", buf);
         server.repl_state = REPL_STATE_SEND_PSYNC;
-        if (sendPsync(conn) != C_OK) goto error;
+        if (sendPsync(conn) != C_OK) {
+            abortSync();
+            failoverHandoverFailed("Write error to failover target");
+            return;
+        }
         server.repl_state = REPL_STATE_RECEIVE_PSYNC_REPLY;
         return;
     case REPL_STATE_RECEIVE_PSYNC_REPLY:
@@ -400,7 +404,7 @@ error:
     return;
 psync_error:
     abortSync();
-    failoverPsyncRejected(); /* a hand-over refused: master again */
+    failoverHandoverFailed("Failover target rejected psync request"); /* master again */
 }
 
 /* ---------------------------------------------------------------------------

@@ -779,6 +779,11 @@ void syncCommand(client *c) {
     /* Our master handing over to us (failover.c); before the link check,
      * as that master has just stopped being one. */
     if (failoverPsyncRequest(c) != C_OK) return;
+    if (failoverInProgress()) {
+        /* Our own role is about to change. */
+        addReplyError(c, "-NOMASTERLINK Can't SYNC while failing over");
+        return;
+    }
     if (server.masterhost && server.repl_state != REPL_STATE_CONNECTED) {
         addReplyError(c, "-NOMASTERLINK Can't SYNC while not connected with my master");
         return;
@@ -959,7 +964,9 @@ static void sendGetackToReplicas(void) {
 }
 
 void replicationBeforeSleep(void) {
-    if (get_ack_from_slaves && !server.masterhost) {
+    /* Not while clients are paused: a GETACK would grow the stream the
+     * pause (FAILOVER, SHUTDOWN) waits for the replicas to acknowledge. */
+    if (get_ack_from_slaves && !server.masterhost && !checkClientPauseTimeoutAndReturnIfPaused()) {
         sendGetackToReplicas();
         get_ack_from_slaves = 0;
     }

@@ -121,7 +121,7 @@ int failoverHandshakeActive(void);
 int failoverHoldsPings(void);
 void failoverCheck(void);
 void failoverPsyncAccepted(void);
-void failoverPsyncRejected(void);
+void failoverHandoverFailed(const char *why);
 int failoverPsyncRequest(client *c);
 extern time_t repl_transfer_lastio;
 extern off_t repl_transfer_size, repl_transfer_read;
