@@ -352,7 +352,7 @@ static void clientPauseReply(client *c) {
         addReplyError(c, "timeout is negative");
         return;
     }
-    pauseClients(mstime() + duration, type);
+    pauseClients(PAUSE_BY_CLIENT_COMMAND, mstime() + duration, type);
     addReply(c, shared.ok);
 }
 
@@ -774,7 +774,7 @@ void clientCommand(client *c) {
     } else if ((c->argc == 3 || c->argc == 4) && !strcasecmp(sub, "pause")) {
         clientPauseReply(c);
     } else if (c->argc == 2 && !strcasecmp(sub, "unpause")) {
-        unpauseClients();
+        unpauseClients(PAUSE_BY_CLIENT_COMMAND);
         addReply(c, shared.ok);
     } else if ((c->argc == 3 || c->argc == 4) && !strcasecmp(sub, "unblock")) {
         clientUnblockReply(c);

@@ -45,7 +45,7 @@ static long long mySlaveOffset(void) {
 void resetManualFailover(void) {
     /* Only a master sets mf_slave, but it may already be a replica by now
      * (clusterSetMaster resets after the role flip): unpause either way. */
-    if (cluster->mf_slave) unpauseClients();
+    if (cluster->mf_slave) unpauseClients(PAUSE_DURING_FAILOVER);
     cluster->mf_end = 0;
     cluster->mf_slave = NULL;
     cluster->mf_can_start = 0;
@@ -68,7 +68,7 @@ void clusterProcessMFStart(clusterLink *link, clusterNode *sender) {
     resetManualFailover();
     cluster->mf_end = now + CLUSTER_MF_TIMEOUT;
     cluster->mf_slave = sender;
-    pauseClients(now + CLUSTER_MF_TIMEOUT * CLUSTER_MF_PAUSE_MULT, PAUSE_WRITE);
+    pauseClients(PAUSE_DURING_FAILOVER, now + CLUSTER_MF_TIMEOUT * CLUSTER_MF_PAUSE_MULT, PAUSE_WRITE);
     serverLog(LL_WARNING, "Manual failover requested by replica %.40s.", sender->name);
     clusterSendPing(link, CBUS_PING);
 }

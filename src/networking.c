@@ -1403,14 +1403,31 @@ void redactClientCommandArgument(client *c, int argc) {
  * Client pause (CLIENT PAUSE, failover)
  * ------------------------------------------------------------------------ */
 
-void pauseClients(mstime_t end, int type) {
-    if (type > server.client_pause_type) server.client_pause_type = type;
-    if (end > server.client_pause_end_time) server.client_pause_end_time = end;
-}
-
-void unpauseClients(void) {
+/* The pause in force is the strongest type and latest end of all the
+ * purposes' pauses. */
+static void refreshClientPause(void) {
     server.client_pause_type = PAUSE_NONE;
     server.client_pause_end_time = 0;
+    for (int p = 0; p < NUM_PAUSE_PURPOSES; p++) {
+        if (server.client_pause_purpose_type[p] == PAUSE_NONE) continue;
+        if (server.client_pause_purpose_type[p] > server.client_pause_type)
+            server.client_pause_type = server.client_pause_purpose_type[p];
+        if (server.client_pause_purpose_end[p] > server.client_pause_end_time)
+            server.client_pause_end_time = server.client_pause_purpose_end[p];
+    }
+}
+
+/* A purpose pausing again keeps the stronger type and the later end. */
+void pauseClients(int purpose, mstime_t end, int type) {
+    if (type > server.client_pause_purpose_type[purpose]) server.client_pause_purpose_type[purpose] = type;
+    if (end > server.client_pause_purpose_end[purpose]) server.client_pause_purpose_end[purpose] = end;
+    refreshClientPause();
+}
+
+void unpauseClients(int purpose) {
+    server.client_pause_purpose_type[purpose] = PAUSE_NONE;
+    server.client_pause_purpose_end[purpose] = 0;
+    refreshClientPause();
     /* The held-back clients run from beforeSleep (processUnpausedClients),
      * never from inside the command or cron that ended the pause: running
      * other clients' commands nested inside a command would clobber the
@@ -1457,7 +1474,9 @@ int areClientsPaused(void) {
 
 int checkClientPauseTimeoutAndReturnIfPaused(void) {
     if (!areClientsPaused()) return 0;
-    if (server.client_pause_end_time < server.mstime) unpauseClients();
+    for (int p = 0; p < NUM_PAUSE_PURPOSES; p++)
+        if (server.client_pause_purpose_type[p] != PAUSE_NONE && server.client_pause_purpose_end[p] < server.mstime)
+            unpauseClients(p);
     return areClientsPaused();
 }
 

@@ -242,7 +242,8 @@ static int sendHandshake(connection *conn) {
 
 static int sendPsync(connection *conn) {
     char off[32];
-    const char *args[3] = {"PSYNC", "?", "-1"};
+    /* The 4th argument asks the target to take over (failover.c). */
+    const char *args[4] = {"PSYNC", "?", "-1", "FAILOVER"};
     if (cached.valid) {
         snprintf(off, sizeof(off), "%lld", cached.reploff + 1);
         args[1] = cached.replid;
@@ -251,7 +252,7 @@ static int sendPsync(connection *conn) {
     } else {
         serverLog(LL_NOTICE, "Partial resynchronization not possible (no cached master)");
     }
-    return sendCommandArgs(conn, 3, args);
+    return sendCommandArgs(conn, failoverHandshakeActive() ? 4 : 3, args);
 }
 
 static void readSyncBulkPayload(connection *conn);
@@ -358,12 +359,17 @@ static void syncWithMaster(connection *conn) {
         if (buf[0] == '-')
             serverLog(LL_NOTICE, "(Non critical) Master does not understand REPLCONF capa: %s", buf);
         server.repl_state = REPL_STATE_SEND_PSYNC;
-        if (sendPsync(conn) != C_OK) goto error;
+        if (sendPsync(conn) != C_OK) {
+            abortSync();
+            failoverHandoverFailed("Write error to failover target");
+            return;
+        }
         server.repl_state = REPL_STATE_RECEIVE_PSYNC_REPLY;
         return;
     case REPL_STATE_RECEIVE_PSYNC_REPLY:
-        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto error;
+        if (readReplyLine(conn, buf, sizeof(buf)) != C_OK) goto psync_error;
         if (buf[0] == '\0') return; /* keepalive newline before the reply */
+        if (!strncmp(buf, "+FULLRESYNC", 11) || !strncmp(buf, "+CONTINUE", 9)) failoverPsyncAccepted();
         if (!strncmp(buf, "+FULLRESYNC", 11)) {
             char *id = buf + 12, *off = strchr(id, ' ');
             if (!off || off - id != CONFIG_RUN_ID_SIZE) {
@@ -389,12 +395,16 @@ static void syncWithMaster(connection *conn) {
         } else {
             serverLog(LL_WARNING, "Unexpected reply to PSYNC from master: %s", buf);
         }
-        goto error;
+        goto psync_error;
     default:
         return;
     }
 error:
     abortSync();
+    return;
+psync_error:
+    abortSync();
+    failoverHandoverFailed("Failover target rejected psync request"); /* master again */
 }
 
 /* ---------------------------------------------------------------------------
@@ -791,6 +801,10 @@ void replicationUnsetMaster(void) {
 void replicaofCommand(client *c) {
     if (server.cluster_enabled) {
         addReplyError(c, "REPLICAOF not allowed in cluster mode.");
+        return;
+    }
+    if (failoverInProgress()) {
+        addReplyError(c, "REPLICAOF not allowed while failing over.");
         return;
     }
     if (!strcasecmp(c->argv[1]->ptr, "no") && !strcasecmp(c->argv[2]->ptr, "one")) {

@@ -222,7 +222,7 @@ static void refreshGoodSlavesCount(void) {
     good_slaves = good;
 }
 
-static const char *replicaAddr(client *slave, char *ip, size_t iplen) {
+const char *replicaAddr(client *slave, char *ip, size_t iplen) {
     replClient *r = RC(slave);
     if (r->addr) return r->addr;
     if (!slave->conn || connPeerToString(slave->conn, ip, iplen, NULL) == -1) return NULL;
@@ -781,6 +781,14 @@ static int masterTryPartialResynchronization(client *c, long long psync_offset) 
 /* SYNC and PSYNC <replid> <offset> */
 void syncCommand(client *c) {
     if (c->flags & CLIENT_SLAVE) return;
+    /* Our master handing over to us (failover.c); before the link check,
+     * as that master has just stopped being one. */
+    if (failoverPsyncRequest(c) != C_OK) return;
+    if (failoverInProgress()) {
+        /* Our own role is about to change. */
+        addReplyError(c, "-NOMASTERLINK Can't SYNC while failing over");
+        return;
+    }
     if (server.masterhost && server.repl_state != REPL_STATE_CONNECTED) {
         addReplyError(c, "-NOMASTERLINK Can't SYNC while not connected with my master");
         return;
@@ -961,12 +969,15 @@ static void sendGetackToReplicas(void) {
 }
 
 void replicationBeforeSleep(void) {
-    if (get_ack_from_slaves && !server.masterhost) {
+    /* Not while clients are paused: a GETACK would grow the stream the
+     * pause (FAILOVER, SHUTDOWN) waits for the replicas to acknowledge. */
+    if (get_ack_from_slaves && !server.masterhost && !checkClientPauseTimeoutAndReturnIfPaused()) {
         sendGetackToReplicas();
         get_ack_from_slaves = 0;
     }
     wakeWaitingClients();
     wait_check_needed = 0;
+    failoverCheck(); /* ACKs may have come in */
 }
 
 /* ---------------------------------------------------------------------------
@@ -1049,7 +1060,7 @@ void replicationCron(void) {
     replicaCron();
 
     if (!server.masterhost && listLength(server.slaves) &&
-        (repl_cron_loops % server.repl_ping_slave_period) == 0)
+        (repl_cron_loops % server.repl_ping_slave_period) == 0 && !failoverHoldsPings())
         pingReplicas();
 
     /* Newlines keep replicas waiting for their snapshot from timing out
@@ -1168,7 +1179,7 @@ sds genReplicationInfoFields(sds info) {
         slaveid++;
     }
     info = sdscatprintf(info,
-        "master_failover_state:no-failover\r\n"
+        "master_failover_state:%s\r\n"
         "master_replid:%s\r\n"
         "master_replid2:%s\r\n"
         "master_repl_offset:%lld\r\n"
@@ -1177,8 +1188,8 @@ sds genReplicationInfoFields(sds info) {
         "repl_backlog_size:%lld\r\n"
         "repl_backlog_first_byte_offset:%lld\r\n"
         "repl_backlog_histlen:%lld\r\n",
-        server.replid, server.replid2, server.master_repl_offset, server.second_replid_offset,
-        backlog != NULL, server.repl_backlog_size,
+        failoverStateName(), server.replid, server.replid2, server.master_repl_offset,
+        server.second_replid_offset, backlog != NULL, server.repl_backlog_size,
         backlog ? backlog->offset : 0, backlog ? backlog->histlen : 0);
     return info;
 }

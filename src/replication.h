@@ -92,6 +92,7 @@ void replicationLoadedRdbInfo(void *rsi);
 void *rdbPopulateSaveInfo(void *rsi);
 robj *replicationDenyCommand(client *c, int is_write, int is_denystale);
 int replicaHoldsOutput(client *c);
+const char *replicaAddr(client *slave, char *ip, size_t iplen); /* REPLCONF ip-address, else the peer's */
 void replicationMasterApplied(client *c, const char *buf, size_t len);
 sds genReplicationInfoFields(sds info);
 void syncCommand(client *c);
@@ -112,6 +113,17 @@ void replicaRoleReply(client *c);
 int replicaStreamDb(void);
 void replicaRestoreFromRdb(const char *replid, long long offset, int dbid);
 extern time_t repl_down_since;
+
+/* failover.c: FAILOVER (standalone coordinated hand-over) */
+void failoverCommand(client *c);
+const char *failoverStateName(void);
+int failoverInProgress(void);
+int failoverHandshakeActive(void);
+int failoverHoldsPings(void);
+void failoverCheck(void);
+void failoverPsyncAccepted(void);
+void failoverHandoverFailed(const char *why);
+int failoverPsyncRequest(client *c);
 extern time_t repl_transfer_lastio;
 extern off_t repl_transfer_size, repl_transfer_read;
 

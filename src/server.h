@@ -189,6 +189,13 @@ typedef struct redisObject {
 #define PAUSE_WRITE 1
 #define PAUSE_ALL 2
 
+/* Who paused: each purpose keeps its own pause, and ending one leaves the
+ * others (CLIENT UNPAUSE does not resume writes a FAILOVER holds back). */
+#define PAUSE_BY_CLIENT_COMMAND 0
+#define PAUSE_DURING_SHUTDOWN 1
+#define PAUSE_DURING_FAILOVER 2   /* FAILOVER and cluster manual failover */
+#define NUM_PAUSE_PURPOSES 3
+
 /* Reply blocks: the reply list holds these when the static buffer is full. */
 typedef struct clientReplyBlock {
     size_t size, used;
@@ -655,9 +662,11 @@ struct redisServer {
     int io_threads_num;
     int io_threads_do_reads;
     /* Client pause */
-    int client_pause_type;
+    int client_pause_type;          /* the strongest of the purposes' */
     int client_pause_in_transaction;
-    mstime_t client_pause_end_time;
+    mstime_t client_pause_end_time; /* the latest of the purposes' */
+    int client_pause_purpose_type[NUM_PAUSE_PURPOSES];
+    mstime_t client_pause_purpose_end[NUM_PAUSE_PURPOSES];
     list *paused_clients;
     /* Stats */
     time_t stat_starttime;
@@ -1044,8 +1053,8 @@ void clientCommand(client *c);
 void helloCommand(client *c);
 void authCommand(client *c);
 void securityWarningCommand(client *c);
-void pauseClients(mstime_t end, int type);
-void unpauseClients(void);
+void pauseClients(int purpose, mstime_t end, int type);
+void unpauseClients(int purpose);
 void processUnpausedClients(void);
 int areClientsPaused(void);
 void protectClient(client *c);

@@ -63,7 +63,7 @@ int prepareForShutdown(int flags) {
     if (replicasNeedWait(flags)) {
         sd.deadline = mstime() + (mstime_t)server.shutdown_timeout * 1000;
         sd.flags = flags;
-        pauseClients(LLONG_MAX, PAUSE_WRITE);
+        pauseClients(PAUSE_DURING_SHUTDOWN, LLONG_MAX, PAUSE_WRITE);
         replicationShutdownStartWait();
         return SHUTDOWN_WAITING;
     }
@@ -83,7 +83,7 @@ static void cancelShutdown(void) {
     sd.flags = 0;
     server.shutdown_asap = 0;
     server.last_sig_received = 0;
-    unpauseClients();
+    unpauseClients(PAUSE_DURING_SHUTDOWN);
     while (sd.blocked && listLength(sd.blocked)) {
         listNode *ln = listFirst(sd.blocked);
         client *c = listNodeValue(ln);
