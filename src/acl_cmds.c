@@ -449,10 +449,21 @@ static void loadAclFileLine(sds line, int linenum, sds *errors) {
         *errors = sdscatprintf(*errors, "%s:%d: Unmatched parenthesis in selector definition.",
                                fname, linenum);
     }
+    /* As stock: an unknown command or category is reported with the rule
+     * (a name, nothing secret), every time; any other error only the first
+     * time on a line, as it may be what broke the rules after it. */
+    int syntax_reported = 0;
     for (int j = 0; j < merged; j++) {
         rules[j] = sdstrim(rules[j], "\t\r\n");
-        if (ACLSetUser(u, rules[j], sdslen(rules[j])) != C_OK)
-            *errors = sdscatprintf(*errors, "%s:%d: %s. ", fname, linenum, ACLSetUserStringError());
+        if (ACLSetUser(u, rules[j], sdslen(rules[j])) != C_OK) {
+            if (errno == ENOENT) {
+                *errors = sdscatprintf(*errors, "%s:%d: Error in applying operation '%s': %s. ", fname,
+                                       linenum, rules[j], ACLSetUserStringError());
+            } else if (!syntax_reported) {
+                *errors = sdscatprintf(*errors, "%s:%d: %s. ", fname, linenum, ACLSetUserStringError());
+                syntax_reported = 1;
+            }
+        }
         sdsfree(rules[j]);
     }
     zfree(rules);

@@ -251,9 +251,11 @@ static void clientAcceptHandler(connection *conn) {
         return;
     }
 
-    /* Protected mode: with no password and no explicit bind, only loopback
-     * and unix socket clients may talk to us. */
-    if (server.protected_mode && server.requirepass == NULL &&
+    /* Protected mode: while the default user needs no password, only
+     * loopback and unix socket clients may talk to us. Its nopass flag is
+     * what counts, as in stock (a password given by ACL SETUSER, a "user"
+     * line or the aclfile lifts it just as requirepass does). */
+    if (server.protected_mode && (DefaultUser->flags & USER_FLAG_NOPASS) &&
         !(c->flags & CLIENT_UNIX_SOCKET)) {
         char cip[NET_IP_STR_LEN+1] = {0};
         connPeerToString(conn, cip, sizeof(cip) - 1, NULL);
@@ -278,9 +280,8 @@ static void clientAcceptHandler(connection *conn) {
                 "4) Setup a an authentication password for the default user. "
                 "NOTE: You only need to do one of the above things in order for "
                 "the server to start accepting connections from the outside.\r\n";
-            if (connWrite(c->conn, err, strlen(err)) == -1) {
-                /* Nothing to do, just to avoid the warning... */
-            }
+            /* Best effort: the client is dropped whether or not it got the text. */
+            (void)!connWrite(c->conn, err, strlen(err));
             server.stat_rejected_conn++;
             freeClientAsync(c);
             return;

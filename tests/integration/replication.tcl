@@ -344,24 +344,30 @@ start_server [list binary $::stock_server overrides {repl-diskless-sync yes repl
     }
 }
 
-# The handshake authenticates with masteruser/masterauth; a replica with
-# requirepass still applies its master's stream.
-foreach {mbin label} [list $::stock_server "stock master" {} "our master"] {
+# The handshake authenticates with masteruser/masterauth as a user allowed
+# only the replication commands (the restricted user of the Redis docs); a
+# replica with requirepass still applies its master's stream.
+foreach {mbin rbin label} [list $::stock_server {} "stock master, our replica" {} {} "ours both sides" \
+                                 {} $::stock_server "our master, stock replica"] {
     set mopts [list overrides {requirepass secret repl-diskless-sync-delay 0}]
     if {$mbin ne ""} { lappend mopts binary $mbin }
+    set ropts [list overrides {requirepass local}]
+    if {$rbin ne ""} { lappend ropts binary $rbin }
     start_server $mopts {
         r auth secret
-        r acl setuser repl on >replpw +@all ~*
+        r acl setuser repl on >replpw -@all +psync +replconf +ping
         r set a 1
-        start_server {overrides {requirepass local}} {
+        start_server $ropts {
             r auth local
-            test "masteruser/masterauth handshake with a $label" {
+            test "masteruser/masterauth handshake as a restricted user: $label" {
                 r config set masteruser repl
                 r config set masterauth replpw
                 r replicaof [srv -1 host] [srv -1 port]
                 wait_for_condition 50 100 {[repl_link_up 0]} else { fail "no link" }
                 r -1 set b 2
                 wait_for_condition 50 100 {[r get b] eq "2"} else { fail "not replicated" }
+                assert_match "*flags=S*user=repl*" [r -1 client list type replica]
+                assert_equal {} [r -1 acl log]
                 r replicaof no one
             }
         }

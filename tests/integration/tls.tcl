@@ -16,6 +16,11 @@ tls_setup
 tls_gen_cert $::tlsdir ca server2 server2
 tls_openssl $::tlsdir rsa -in [file join $::tlsdir server.key] -aes256 -passout pass:sekret \
     -out [file join $::tlsdir server.enc.key]
+tls_openssl $::tlsdir rsa -in [file join $::tlsdir client.key] -aes256 -passout pass:csekret \
+    -out [file join $::tlsdir client.enc.key]
+# A named group: instant, unlike generating fresh DH parameters.
+tls_openssl $::tlsdir genpkey -genparam -algorithm DH -pkeyopt dh_param:ffdhe2048 \
+    -out [file join $::tlsdir dh.pem]
 
 # The subject CN of the certificate the server presents, via s_client.
 proc tls_server_cn {port {proto {}}} {
@@ -24,6 +29,37 @@ proc tls_server_cn {port {proto {}}} {
     if {$proto ne ""} {lappend cmd $proto}
     catch {exec {*}$cmd < /dev/null 2>@1} out
     if {[regexp {Peer certificate:[^\n]*CN ?= ?([^,\n]+)} $out -> cn]} {return [string trim $cn]}
+    return "handshake failed"
+}
+
+# What an s_client handshake with `args` negotiated ("Protocol version ...
+# Ciphersuite ... Server Temp Key ..."), "" when it failed.
+proc tls_handshake {port args} {
+    set cmd [list openssl s_client -connect 127.0.0.1:$port -brief -CAfile [tlsf ca.crt] \
+                 -cert [tlsf client.crt] -key [tlsf client.key] {*}$args]
+    catch {exec {*}$cmd < /dev/null 2>@1} out
+    join [lsearch -all -inline -regexp [split $out \n] {^(Protocol version|Ciphersuite|Server Temp Key):}] "; "
+}
+
+# TLSv1.2 session resumption (session tickets): tls_session_save stores
+# the session of a fresh connection in a file, tls_session_resume offers it
+# again and says "Reused" or "New".
+proc tls_s_client12 {port} {
+    list openssl s_client -connect 127.0.0.1:$port -tls1_2 -CAfile [tlsf ca.crt] \
+        -cert [tlsf client.crt] -key [tlsf client.key]
+}
+
+proc tls_session_save {port} {
+    set sess [tlsf sess.$port]
+    file delete $sess
+    catch {exec {*}[tls_s_client12 $port] -sess_out $sess < /dev/null 2>@1}
+    assert {[file exists $sess]}
+    return $sess
+}
+
+proc tls_session_resume {port sess} {
+    catch {exec {*}[tls_s_client12 $port] -sess_in $sess < /dev/null 2>@1} out
+    if {[regexp -line {^(Reused|New),} $out -> how]} {return $how}
     return "handshake failed"
 }
 
@@ -80,6 +116,47 @@ start_server [list tags {tls} overrides [list \
         assert_equal TLSv1.2 [lindex [r config get tls-protocols] 1]
         r config set tls-protocols ""
         assert_equal server [tls_server_cn $tls_port -tls1_3]
+    }
+
+    test {TLS: tls-ciphers, tls-ciphersuites, tls-prefer-server-ciphers pick the cipher} {
+        set aes128 ECDHE-RSA-AES128-GCM-SHA256
+        set aes256 ECDHE-RSA-AES256-GCM-SHA384
+        r config set tls-ciphers "$aes128:$aes256"
+        assert_match "*Ciphersuite: $aes256*" [tls_handshake $tls_port -tls1_2 -cipher "$aes256:$aes128"]
+        r config set tls-prefer-server-ciphers yes
+        assert_match "*Ciphersuite: $aes128*" [tls_handshake $tls_port -tls1_2 -cipher "$aes256:$aes128"]
+        r config set tls-ciphers $aes128
+        assert_equal {} [tls_handshake $tls_port -tls1_2 -cipher $aes256]
+        # TLSv1.3 suites are a separate list.
+        r config set tls-ciphersuites TLS_CHACHA20_POLY1305_SHA256
+        assert_match "*Ciphersuite: TLS_CHACHA20_POLY1305_SHA256*" [tls_handshake $tls_port -tls1_3]
+        assert_equal {} [tls_handshake $tls_port -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256]
+        assert_error {*Unable to update TLS configuration*} {r config set tls-ciphers NOSUCH}
+        assert_error {*Unable to update TLS configuration*} {r config set tls-ciphersuites NOSUCH}
+        assert_equal TLS_CHACHA20_POLY1305_SHA256 [lindex [r config get tls-ciphersuites] 1]
+        r config set tls-ciphers "" tls-ciphersuites "" tls-prefer-server-ciphers no
+        assert_match "*Ciphersuite: TLS_AES_256_GCM_SHA384*" [tls_handshake $tls_port -tls1_3]
+    }
+
+    test {TLS: tls-dh-params-file serves DHE ciphers; a missing file is refused} {
+        r config set tls-dh-params-file [tlsf dh.pem] tls-ciphers DHE-RSA-AES128-GCM-SHA256
+        assert_match "*Ciphersuite: DHE-RSA-AES128-GCM-SHA256*Server Temp Key: DH, 2048 bits*" \
+            [tls_handshake $tls_port -tls1_2]
+        assert_error {*Unable to update TLS configuration*} {r config set tls-dh-params-file /nonexistent.pem}
+        assert_equal [tlsf dh.pem] [lindex [r config get tls-dh-params-file] 1]
+        r config set tls-dh-params-file "" tls-ciphers ""
+    }
+
+    test {TLS: sessions resume; tls-session-cache-timeout expires them} {
+        assert_equal Reused [tls_session_resume $tls_port [tls_session_save $tls_port]]
+        r config set tls-session-cache-timeout 1
+        set sess [tls_session_save $tls_port]
+        wait_for_condition 50 100 {[tls_session_resume $tls_port $sess] eq "New"} else {
+            fail "a session was still resumed after tls-session-cache-timeout 1"
+        }
+        r config set tls-session-cache-timeout 300 tls-session-cache-size 100
+        assert_equal Reused [tls_session_resume $tls_port [tls_session_save $tls_port]]
+        r config set tls-session-cache-size 20480
     }
 
     test {TLS: CONFIG SET tls-cert-file reloads; a failed reload keeps the old context} {
@@ -341,6 +418,17 @@ start_server [list tags {tls repl} binary $::stock_server overrides [concat [tls
             wait_for_log_messages -1 {"*Error accepting a client connection*certificate verify failed*"} $from 100 50
             assert_equal 0 [tls_link_up $rep]
             $rep config set tls-client-cert-file [tlsf client.crt] tls-client-key-file [tlsf client.key]
+            $m incr counter
+            tls_wait_synced $m $rep
+        }
+
+        test {TLS replication: an encrypted client key needs tls-client-key-file-pass} {
+            assert_error {*Unable to update TLS configuration*} \
+                {$rep config set tls-client-key-file [tlsf client.enc.key]}
+            $rep config set tls-client-key-file [tlsf client.enc.key] tls-client-key-file-pass csekret
+            assert_error {*Unable to update TLS configuration*} {$rep config set tls-client-key-file-pass wrong}
+            # The new link presents the certificate whose key was decrypted.
+            $rep client kill type master
             $m incr counter
             tls_wait_synced $m $rep
         }

@@ -346,7 +346,7 @@ start_server [list tags {acl} overrides [list aclfile $aclfile]] {
         puts $fd "garbage"
         close $fd
         catch {r acl load} err
-        assert_match "*users.acl:3: Unknown command or category name in ACL. *users.acl:4 should start with user keyword followed by the username. WARNING: ACL errors detected, no change to the previously active ACL rules was performed" $err
+        assert_match "*users.acl:3: Error in applying operation '+nosuchcommand': Unknown command or category name in ACL. *users.acl:4 should start with user keyword followed by the username. WARNING: ACL errors detected, no change to the previously active ACL rules was performed" $err
         assert_equal $before [r acl list]
         # An unclosed selector is an error too (stock crashes on this one).
         set fd [open $aclfile w]
@@ -406,6 +406,40 @@ tags {acl} {
     }
 }
 
+# ACL LOAD error texts, from one file both servers read: unknown commands
+# are named every time, other errors reported once per line.
+set sharedacl [file join $acldir shared.acl]
+set fd [open $sharedacl w]
+puts $fd "user default on nopass ~* &* +@all"
+close $fd
+start_server [list tags {acl} binary /usr/bin/redis-server overrides [list aclfile $sharedacl]] {
+    start_server [list tags {acl} overrides [list aclfile $sharedacl]] {
+        test {ACL LOAD errors are reported as stock reports them} {
+            set cases {
+                "user a on +nosuch -nosuch2 bad +@nocat"
+                "user a bad +nosuch bad2 +x\nuser b +y c"
+                "user a on >pw ~k* +get (+nosuch)"
+                "user a on (+nosuch bad) (bad +nosuch2)"
+                "user a -config|nosub"
+                "user a b c d"
+                "user a on \"~a b\""
+                "user a (+get"
+                "user a on\nuser a off"
+                "user a on\nbad line\nuser 'x y' on"
+            }
+            foreach text $cases {
+                set fd [open $sharedacl w]
+                puts $fd [subst -nocommands -novariables $text]
+                close $fd
+                catch {r -1 acl load} stock
+                catch {r acl load} ours
+                assert_match "*WARNING: ACL errors detected*" $stock
+                assert_equal $stock $ours
+            }
+        }
+    }
+}
+
 file delete -force $acldir
 
 # ------------------------------------------ the ACL log compared with stock
@@ -423,6 +457,8 @@ proc acl_log_scenario {level} {
     catch {$c set r1 v}
     catch {$c mset k1 v r2 v}
     catch {$c get r1}
+    catch {$c eval "return redis.call('get','x1')" 0}
+    catch {$c eval "return redis.call('publish','ch','m')" 0}
     $c multi
     catch {$c get k2}
     catch {$c set x v}
@@ -448,6 +484,47 @@ start_server [list tags {acl} binary /usr/bin/redis-server] {
             set stock [acl_log_scenario -1]
             assert_morethan [llength $stock] 5
             assert_equal $stock [acl_log_scenario 0]
+        }
+    }
+}
+
+# Revoking channels disconnects the user's subscribers that lost one of
+# their channels (or patterns), and only them; returns who survived.
+proc acl_pubsub_revoke_scenario {level} {
+    r $level acl setuser pa on nopass ~* allchannels +@all
+    r $level acl setuser pb on nopass ~* &a &b +@all
+    r $level acl setuser pc on nopass ~* &a +@all
+    # One channel per SUBSCRIBE: each call then reads its one reply.
+    set subs {pa {{subscribe foo}} pb {{subscribe a}} pc {{ssubscribe a}} pc {{psubscribe a}}
+              pb {{subscribe a} {subscribe b}}}
+    set clients {}
+    foreach {user calls} $subs {
+        set c [redis_client $level]
+        $c auth $user x
+        foreach call $calls {$c {*}$call}
+        lappend clients $c
+    }
+    set alive {}
+    foreach change {{pa resetchannels} {pb resetchannels &a &b &c} {pc resetchannels (&a)}
+                    {pc resetchannels &b} {pb resetchannels &b} {pb reset on nopass}} {
+        r $level acl setuser {*}$change
+        set state {}
+        foreach c $clients {lappend state [expr {[catch {$c ping}] ? "gone" : "up"}]}
+        lappend alive $state
+    }
+    foreach c $clients {catch {$c close}}
+    r $level acl deluser pa pb pc
+    return $alive
+}
+
+start_server [list tags {acl} binary /usr/bin/redis-server] {
+    start_server {tags {acl}} {
+        test {SETUSER revoking channels disconnects the subscribers that lost them, as stock} {
+            set stock [acl_pubsub_revoke_scenario -1]
+            assert_equal $stock [acl_pubsub_revoke_scenario 0]
+            # Each step took someone away: the scenario checks something.
+            assert_equal {gone up up up up} [lindex $stock 0]
+            assert_equal {gone gone up up gone} [lindex $stock end]
         }
     }
 }

@@ -45,6 +45,46 @@ start_server {tags {networking}} {
     }
 }
 
+# The first line a client connecting from 127.0.0.2 gets for PING.
+proc protected_probe {level} {
+    set fd [socket -myaddr 127.0.0.2 [srv $level host] [srv $level port]]
+    puts -nonewline $fd "PING\r\n"
+    flush $fd
+    set reply [read_for $fd 300]
+    close $fd
+    return [lindex [split $reply "\r"] 0]
+}
+
+# Protected mode follows the default user's nopass flag, whichever way it
+# was set (requirepass, ACL SETUSER): compared with stock.
+start_server [list tags {networking} binary /usr/bin/redis-server] {
+    start_server {tags {networking}} {
+        test {protected mode follows the default user's nopass flag, as stock} {
+            set steps {
+                {acl setuser default >pw}
+                {acl setuser default nopass}
+                {config set requirepass abc}
+                {acl setuser default nopass}
+            }
+            set seen {}
+            foreach step $steps {
+                foreach level {0 -1} {
+                    set c [redis_client $level]
+                    catch {$c auth pw}
+                    catch {$c auth abc}
+                    $c {*}$step
+                    $c close
+                }
+                set ours [protected_probe 0]
+                set stock [protected_probe -1]
+                assert_equal $stock $ours
+                lappend seen [lindex [split $ours] 0]
+            }
+            assert_equal {-NOAUTH -DENIED -NOAUTH -DENIED} $seen
+        }
+    }
+}
+
 start_server {tags {networking} overrides {protected-mode no}} {
     test {protected mode off lets other addresses in} {
         set fd [socket -myaddr 127.0.0.2 [srv 0 host] [srv 0 port]]
