@@ -677,6 +677,8 @@ static void setNum(lua_State *L, const char *name, lua_Number n) {
     lua_settable(L, -3);
 }
 
+/* The order fields are added in decides the table's iteration order, which
+ * shows in the debugger's rendering of `redis`: stock's order is kept. */
 static void registerRedisApi(lua_State *L) {
     lua_newtable(L);
     setFunc(L, "call", luaRedisCall);
@@ -686,6 +688,10 @@ static void registerRedisApi(lua_State *L) {
     setNum(L, "LOG_VERBOSE", LL_VERBOSE);
     setNum(L, "LOG_NOTICE", LL_NOTICE);
     setNum(L, "LOG_WARNING", LL_WARNING);
+    setNum(L, "REDIS_VERSION_NUM", REDIS_VERSION_NUM);
+    lua_pushstring(L, "REDIS_VERSION");
+    lua_pushstring(L, REDIS_VERSION);
+    lua_settable(L, -3);
     setFunc(L, "setresp", luaRedisSetResp);
     setFunc(L, "sha1hex", luaRedisSha1hex);
     setFunc(L, "error_reply", luaRedisErrorReply);
@@ -696,14 +702,10 @@ static void registerRedisApi(lua_State *L) {
     setNum(L, "REPL_SLAVE", 2);
     setNum(L, "REPL_REPLICA", 2);
     setNum(L, "REPL_ALL", 3);
-    setFunc(L, "replicate_commands", luaRedisReplicateCommands);
+    setFunc(L, "acl_check_cmd", luaRedisAclCheckCmd);
     setFunc(L, "breakpoint", ldbLuaBreakpoint);
     setFunc(L, "debug", ldbLuaDebug);
-    setFunc(L, "acl_check_cmd", luaRedisAclCheckCmd);
-    lua_pushstring(L, "REDIS_VERSION");
-    lua_pushstring(L, REDIS_VERSION);
-    lua_settable(L, -3);
-    setNum(L, "REDIS_VERSION_NUM", REDIS_VERSION_NUM);
+    setFunc(L, "replicate_commands", luaRedisReplicateCommands);
     lua_setglobal(L, "redis");
 }
 
@@ -712,8 +714,11 @@ static void registerRedisApi(lua_State *L) {
  * ------------------------------------------------------------------------ */
 #define PROXY_MAP "__redis_proxies" /* registry: proxy -> real table */
 
-/* The real table behind t (t itself when it is not a proxy). */
-static void pushReal(lua_State *L, int idx) {
+/* Push the real table behind the value at idx (the value itself when it
+ * is not a proxy). The debugger uses it to show library tables' contents,
+ * as stock does with its unproxied read-only tables. */
+void luaEnvPushReal(lua_State *L, int idx) {
+    if (idx < 0 && idx > LUA_REGISTRYINDEX) idx = lua_gettop(L) + idx + 1;
     lua_getfield(L, LUA_REGISTRYINDEX, PROXY_MAP);
     lua_pushvalue(L, idx);
     lua_rawget(L, -2);
@@ -753,7 +758,7 @@ static int globalsIndex(lua_State *L) {
 static int sandboxNext(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
-    pushReal(L, 1);
+    luaEnvPushReal(L, 1);
     lua_replace(L, 1);
     if (lua_next(L, 1)) return 2;
     lua_pushnil(L);
@@ -770,7 +775,7 @@ static int sandboxPairs(lua_State *L) {
 
 static int sandboxIpairsAux(lua_State *L) {
     int i = luaL_checkint(L, 2) + 1;
-    pushReal(L, 1);
+    luaEnvPushReal(L, 1);
     lua_rawgeti(L, -1, i);
     if (lua_isnil(L, -1)) return 0;
     lua_pushinteger(L, i);
@@ -789,7 +794,7 @@ static int sandboxIpairs(lua_State *L) {
 static int sandboxRawget(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checkany(L, 2);
-    pushReal(L, 1);
+    luaEnvPushReal(L, 1);
     lua_pushvalue(L, 2);
     lua_rawget(L, -2);
     return 1;
