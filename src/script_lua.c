@@ -829,16 +829,15 @@ static int sandboxGetmetatable(lua_State *L) {
     }
     if (lua_istable(L, 1) && isProxy(L, 1)) {
         /* stock: library tables have no metatable, the globals table has
-         * one (its error-raising __index); hand out a read-only copy view */
+         * one (its error-raising __index) and hands out the same read-only
+         * table each time: one made by luaEnvProtectGlobals */
         lua_getfield(L, LUA_REGISTRYINDEX, "__redis_sandbox");
         int is_globals = lua_rawequal(L, 1, -1);
         lua_pop(L, 1);
-        if (!is_globals) {
+        if (is_globals)
+            lua_getfield(L, LUA_REGISTRYINDEX, "__redis_globals_meta");
+        else
             lua_pushnil(L);
-            return 1;
-        }
-        lua_getmetatable(L, 1);
-        makeProxy(L, 0);
         return 1;
     }
     if (!lua_getmetatable(L, 1)) {
@@ -982,6 +981,16 @@ void luaEnvProtectGlobals(lua_State *L) {
     makeProxy(L, 1);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "_G");
+    /* What getmetatable(_G) shows: stock's globals metatable has only the
+     * __index that fails on unknown names (writes are refused by the
+     * read-only flag there, by the proxy's __newindex here). */
+    lua_newtable(L);
+    lua_getmetatable(L, -2);
+    lua_getfield(L, -1, "__index");
+    lua_setfield(L, -3, "__index");
+    lua_pop(L, 1);
+    makeProxy(L, 0);
+    lua_setfield(L, LUA_REGISTRYINDEX, "__redis_globals_meta");
     lua_setfield(L, LUA_REGISTRYINDEX, "__redis_sandbox");
 }
 

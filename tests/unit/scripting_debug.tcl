@@ -94,7 +94,7 @@ start_server {tags {scripting ldb}} {
             append code "redis.debug(n, {x=bit, \[1\]=struct})\nreturn 1"
             set steps [list {script debug sync} [list eval $code 0] {m 0} {s} {s} {p} {p r} {p n}]
             foreach lib $libs {lappend steps [list e $lib]}
-            lappend steps {e {redis, {string}}} {e getmetatable('')} {e getmetatable('').__index} \
+            lappend steps {e {redis, {string}}} {e getmetatable('')} {e getmetatable(_G)} {e getmetatable('').__index} \
                 {s} {s} {s} {s} {s} {s} {s} {s} {s} {s} {m 60} {p n} {e redis} {c}
             ldb_compare $ours $stock $steps 1
             # the same through a forked session, with the default trimming
