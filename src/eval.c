@@ -115,7 +115,12 @@ static int parseShebang(const char *body, size_t len, int *flags, size_t *skip, 
     *skip = 0;
     if (len < 2 || body[0] != '#' || body[1] != '!') return C_OK;
     const char *nl = memchr(body, '\n', len);
-    size_t linelen = nl ? (size_t)(nl - body) : len;
+    if (!nl) {
+        /* a shebang line must end: stock refuses the script as a whole */
+        *err = sdsnew("Invalid script shebang");
+        return C_ERR;
+    }
+    size_t linelen = nl - body;
     int argc;
     sds firstline = sdsnewlen(body, linelen);
     sds *parts = sdssplitargs(firstline, &argc);
@@ -137,8 +142,8 @@ static int parseShebang(const char *body, size_t len, int *flags, size_t *skip, 
         int n;
         sds *fl = sdssplitlen(parts[i] + 6, sdslen(parts[i]) - 6, ",", 1, &n);
         for (int j = 0; j < n; j++) {
-            if (sdslen(fl[j]) == 0) continue;
-            int f = scriptParseFlag(fl[j]);
+            /* an empty flag between commas is unknown too ("a,,b") */
+            int f = sdslen(fl[j]) ? scriptParseFlag(fl[j]) : 0;
             if (f) *flags |= f;
             else {
                 *err = sdscatfmt(sdsempty(), "Unexpected flag in script shebang: %s", fl[j]);

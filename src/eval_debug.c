@@ -144,14 +144,17 @@ static void ldbList(int around, int ctx) {
 static sds ldbCatValue(sds s, lua_State *L, int idx, int depth);
 
 /* A table shows as {a; b} when it is a sequence 1..n (in iteration order),
- * else as {[k]=v; ...}: both forms are built in one pass. */
+ * else as {[k]=v; ...}: both forms are built in one pass. Read-only proxies
+ * (globals, library tables) are empty: their real table is what gets shown,
+ * as stock shows its read-only tables. */
 static sds ldbCatTable(sds s, lua_State *L, int idx, int depth) {
     sds seq = sdsempty(), kv = sdsempty();
     int is_seq = 1;
     lua_Number next_index = 1;
-    if (!lua_checkstack(L, 3)) return sdscat(s, "<max recursion level reached! Nested table?>");
+    if (!lua_checkstack(L, 4)) return sdscat(s, "<max recursion level reached! Nested table?>");
+    luaEnvPushReal(L, idx);
     lua_pushnil(L);
-    while (lua_next(L, idx - 1)) { /* idx is negative: one slot deeper now */
+    while (lua_next(L, -2)) {
         if (lua_type(L, -2) != LUA_TNUMBER || lua_tonumber(L, -2) != next_index) is_seq = 0;
         next_index++;
         if (sdslen(seq)) seq = sdscatlen(seq, "; ", 2);
@@ -163,6 +166,7 @@ static sds ldbCatTable(sds s, lua_State *L, int idx, int depth) {
         kv = ldbCatValue(kv, L, -1, depth);
         lua_pop(L, 1);
     }
+    lua_pop(L, 1); /* the real table */
     s = sdscatlen(s, "{", 1);
     s = sdscatsds(s, is_seq ? seq : kv);
     s = sdscatlen(s, "}", 1);

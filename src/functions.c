@@ -109,33 +109,44 @@ static void libLink(functionLib *lib) {
     dictReleaseIterator(di);
 }
 
-/* "#!lua name=lib" -> the library name, or NULL with *err. */
+/* "#!lua name=lib" -> the library name, or NULL with *err. The first line
+ * is split like a command line (quotes, any blanks); stock's checks come in
+ * this order: the line itself, each option, the name's presence and form,
+ * then the engine. */
 static sds parseMetadata(sds code, sds *err) {
+    *err = NULL;
     if (sdslen(code) < 2 || code[0] != '#' || code[1] != '!') {
         *err = sdsnew("Missing library metadata");
         return NULL;
     }
     const char *nl = memchr(code, '\n', sdslen(code));
-    size_t linelen = nl ? (size_t)(nl - code) : sdslen(code);
-    int n;
-    sds *parts = sdssplitlen(code, (ssize_t)linelen, " ", 1, &n);
-    sds name = NULL;
-    *err = NULL;
-    if (n == 0 || strcasecmp(parts[0] + 2, "lua")) {
-        *err = sdscatfmt(sdsempty(), "Engine '%s' not found", n ? parts[0] + 2 : "");
+    int n = 0;
+    sds *parts = NULL;
+    if (nl) {
+        sds line = sdsnewlen(code, nl - code);
+        parts = sdssplitargs(line, &n);
+        sdsfree(line);
     }
+    if (!parts || n == 0) {
+        if (parts) sdsfreesplitres(parts, n);
+        *err = sdsnew("Invalid library metadata");
+        return NULL;
+    }
+    sds name = NULL;
     for (int i = 1; !*err && i < n; i++) {
-        if (sdslen(parts[i]) == 0) continue;
-        if (!strncasecmp(parts[i], "name=", 5)) {
-            sdsfree(name);
-            name = sdsnew(parts[i] + 5);
-        } else {
+        if (strncasecmp(parts[i], "name=", 5)) {
             *err = sdscatfmt(sdsempty(), "Invalid metadata value given: %s", parts[i]);
+        } else if (name) {
+            *err = sdsnew("Invalid metadata value, name argument was given multiple times");
+        } else {
+            name = sdsnewlen(parts[i] + 5, sdslen(parts[i]) - 5);
         }
     }
-    sdsfreesplitres(parts, n);
     if (!*err && !name) *err = sdsnew("Library name was not given");
     if (!*err && !validName(name, sdslen(name))) *err = sdsnew(NAME_RULES_ERR);
+    if (!*err && strcasecmp(parts[0] + 2, "lua"))
+        *err = sdscatfmt(sdsempty(), "Engine '%s' not found", parts[0] + 2);
+    sdsfreesplitres(parts, n);
     if (*err) {
         sdsfree(name);
         return NULL;

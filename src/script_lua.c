@@ -677,6 +677,8 @@ static void setNum(lua_State *L, const char *name, lua_Number n) {
     lua_settable(L, -3);
 }
 
+/* The order fields are added in decides the table's iteration order, which
+ * shows in the debugger's rendering of `redis`: stock's order is kept. */
 static void registerRedisApi(lua_State *L) {
     lua_newtable(L);
     setFunc(L, "call", luaRedisCall);
@@ -686,6 +688,10 @@ static void registerRedisApi(lua_State *L) {
     setNum(L, "LOG_VERBOSE", LL_VERBOSE);
     setNum(L, "LOG_NOTICE", LL_NOTICE);
     setNum(L, "LOG_WARNING", LL_WARNING);
+    setNum(L, "REDIS_VERSION_NUM", REDIS_VERSION_NUM);
+    lua_pushstring(L, "REDIS_VERSION");
+    lua_pushstring(L, REDIS_VERSION);
+    lua_settable(L, -3);
     setFunc(L, "setresp", luaRedisSetResp);
     setFunc(L, "sha1hex", luaRedisSha1hex);
     setFunc(L, "error_reply", luaRedisErrorReply);
@@ -696,14 +702,10 @@ static void registerRedisApi(lua_State *L) {
     setNum(L, "REPL_SLAVE", 2);
     setNum(L, "REPL_REPLICA", 2);
     setNum(L, "REPL_ALL", 3);
-    setFunc(L, "replicate_commands", luaRedisReplicateCommands);
+    setFunc(L, "acl_check_cmd", luaRedisAclCheckCmd);
     setFunc(L, "breakpoint", ldbLuaBreakpoint);
     setFunc(L, "debug", ldbLuaDebug);
-    setFunc(L, "acl_check_cmd", luaRedisAclCheckCmd);
-    lua_pushstring(L, "REDIS_VERSION");
-    lua_pushstring(L, REDIS_VERSION);
-    lua_settable(L, -3);
-    setNum(L, "REDIS_VERSION_NUM", REDIS_VERSION_NUM);
+    setFunc(L, "replicate_commands", luaRedisReplicateCommands);
     lua_setglobal(L, "redis");
 }
 
@@ -712,8 +714,11 @@ static void registerRedisApi(lua_State *L) {
  * ------------------------------------------------------------------------ */
 #define PROXY_MAP "__redis_proxies" /* registry: proxy -> real table */
 
-/* The real table behind t (t itself when it is not a proxy). */
-static void pushReal(lua_State *L, int idx) {
+/* Push the real table behind the value at idx (the value itself when it
+ * is not a proxy). The debugger uses it to show library tables' contents,
+ * as stock does with its unproxied read-only tables. */
+void luaEnvPushReal(lua_State *L, int idx) {
+    if (idx < 0 && idx > LUA_REGISTRYINDEX) idx = lua_gettop(L) + idx + 1;
     lua_getfield(L, LUA_REGISTRYINDEX, PROXY_MAP);
     lua_pushvalue(L, idx);
     lua_rawget(L, -2);
@@ -753,7 +758,7 @@ static int globalsIndex(lua_State *L) {
 static int sandboxNext(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
-    pushReal(L, 1);
+    luaEnvPushReal(L, 1);
     lua_replace(L, 1);
     if (lua_next(L, 1)) return 2;
     lua_pushnil(L);
@@ -770,7 +775,7 @@ static int sandboxPairs(lua_State *L) {
 
 static int sandboxIpairsAux(lua_State *L) {
     int i = luaL_checkint(L, 2) + 1;
-    pushReal(L, 1);
+    luaEnvPushReal(L, 1);
     lua_rawgeti(L, -1, i);
     if (lua_isnil(L, -1)) return 0;
     lua_pushinteger(L, i);
@@ -789,7 +794,7 @@ static int sandboxIpairs(lua_State *L) {
 static int sandboxRawget(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checkany(L, 2);
-    pushReal(L, 1);
+    luaEnvPushReal(L, 1);
     lua_pushvalue(L, 2);
     lua_rawget(L, -2);
     return 1;
@@ -824,16 +829,15 @@ static int sandboxGetmetatable(lua_State *L) {
     }
     if (lua_istable(L, 1) && isProxy(L, 1)) {
         /* stock: library tables have no metatable, the globals table has
-         * one (its error-raising __index); hand out a read-only copy view */
+         * one (its error-raising __index) and hands out the same read-only
+         * table each time: one made by luaEnvProtectGlobals */
         lua_getfield(L, LUA_REGISTRYINDEX, "__redis_sandbox");
         int is_globals = lua_rawequal(L, 1, -1);
         lua_pop(L, 1);
-        if (!is_globals) {
+        if (is_globals)
+            lua_getfield(L, LUA_REGISTRYINDEX, "__redis_globals_meta");
+        else
             lua_pushnil(L);
-            return 1;
-        }
-        lua_getmetatable(L, 1);
-        makeProxy(L, 0);
         return 1;
     }
     if (!lua_getmetatable(L, 1)) {
@@ -977,6 +981,16 @@ void luaEnvProtectGlobals(lua_State *L) {
     makeProxy(L, 1);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "_G");
+    /* What getmetatable(_G) shows: stock's globals metatable has only the
+     * __index that fails on unknown names (writes are refused by the
+     * read-only flag there, by the proxy's __newindex here). */
+    lua_newtable(L);
+    lua_getmetatable(L, -2);
+    lua_getfield(L, -1, "__index");
+    lua_setfield(L, -3, "__index");
+    lua_pop(L, 1);
+    makeProxy(L, 0);
+    lua_setfield(L, LUA_REGISTRYINDEX, "__redis_globals_meta");
     lua_setfield(L, LUA_REGISTRYINDEX, "__redis_sandbox");
 }
 

@@ -36,6 +36,7 @@ extern scriptRunCtx *curRunCtx;
 /* script_lua.c */
 lua_State *luaEnvCreate(int for_functions);
 void luaEnvMakeReadonly(lua_State *L, int missing_is_error);
+void luaEnvPushReal(lua_State *L, int idx); /* table behind a read-only proxy */
 void luaEnvRegisterLibs(lua_State *L);      /* bit, cjson, cmsgpack, struct */
 void luaEnvProtectGlobals(lua_State *L);
 void luaEnvSetKeysArgv(lua_State *L, robj **keys, int nkeys, robj **args, int nargs);

@@ -995,10 +995,8 @@ void xsetidCommand(client *c) {
             return;
         }
     }
-    if (streamCompareID(&id, &s->max_deleted_entry_id) < 0) {
-        addReplyError(c, "The ID specified in XSETID is smaller than current max_deleted_entry_id");
-        return;
-    }
+    /* 7.0 does not compare id with the stream's own max_deleted_entry_id:
+     * an id below it (with no entry above id) is accepted. */
     s->last_id = id;
     if (entries_added != -1) s->entries_added = (uint64_t)entries_added;
     if (!streamIDIsZero(&max_xdel)) s->max_deleted_entry_id = max_xdel;

@@ -26,10 +26,14 @@ proc build_typed_dataset {level} {
     r $level zadd z_longmember 3 [string repeat M 80]
     r $level config set list-compress-depth 0
     r $level expire l_small 100000
+    # HyperLogLogs (strings to every transfer) in both representations
+    r $level pfadd hll_sparse a b c d
+    r $level pfadd hll_dense a b c d
+    r $level pfdebug todense hll_dense
 }
 
 set interop_keys {s_intset s_ht h_lp z_lp l_small s_bigintset h_ht z_sl l_big
-    l_mixed h_longval z_longmember}
+    l_mixed h_longval z_longmember hll_sparse hll_dense}
 
 proc key_view {key {level 0}} {
     set t [r $level type $key]
@@ -39,6 +43,15 @@ proc key_view {key {level 0}} {
         zset {set body [r $level zrange $key 0 -1 withscores]}
         hash {set body [lsort -stride 2 [r $level hgetall $key]]}
         stream {set body [stream_view $key $level]}
+        string {
+            # a HyperLogLog's representation (not PFCOUNT: it writes the
+            # cached estimate into the value); other strings' digests
+            # (below) say enough
+            set body {}
+            if {[r $level getrange $key 0 3] eq "HYLL"} {
+                set body [r $level pfdebug encoding $key]
+            }
+        }
         default {set body {}}
     }
     return [list $t [r $level object encoding $key] [r $level debug digest-value $key] $body]

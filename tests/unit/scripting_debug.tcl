@@ -32,7 +32,18 @@ proc ldb_run {host port steps} {
     return $out
 }
 
-proc ldb_compare {ours stock steps} {
+# Function and userdata addresses ("function@0x55d0..") differ between any
+# two processes: they are compared as @PTR. The debugger's replies are
+# status lines, so no length prefix changes with them.
+proc ldb_mask_pointers {run} {
+    set out {}
+    foreach x $run {
+        lappend out [list [lindex $x 0] [regsub -all {@0x[0-9a-f]+} [lindex $x 1] {@PTR}]]
+    }
+    return $out
+}
+
+proc ldb_compare {ours stock steps {mask_pointers 0}} {
     foreach srv [list $ours $stock] {
         set r [redis [lindex $srv 0] [lindex $srv 1]]
         $r flushall
@@ -40,6 +51,10 @@ proc ldb_compare {ours stock steps} {
     }
     set a [ldb_run {*}$ours $steps]
     set b [ldb_run {*}$stock $steps]
+    if {$mask_pointers} {
+        set a [ldb_mask_pointers $a]
+        set b [ldb_mask_pointers $b]
+    }
     # every compared session really ran and ended (not two equal failures)
     assert_match "*+<endsession>\r\n*<CLOSED>" [lindex $a end 1]
     set bad {}
@@ -70,6 +85,21 @@ start_server {tags {scripting ldb}} {
                 {e 1+1} {e x=1} {e redis.call('ping')} {e} {e error('boom')} {e {1,{2,{3}}, x=4}} \
                 {e syntax error here} {r ping} {r lrange a 0 -1} {r ping a b} \
                 {r mset a 1 b 2 c 3 d 4 e 5 f 6} {m} {m 10} {m 0} {h} {zzz} {r} {c}]
+        }
+
+        test {ldb: library tables (read-only proxies here) show their contents as in stock} {
+            set libs {redis string table math bit cjson cmsgpack struct coroutine}
+            set code "local r = redis\nlocal n = {s=string, l={math, {table, cjson}}}\n"
+            foreach lib $libs {append code "redis.debug($lib)\n"}
+            append code "redis.debug(n, {x=bit, \[1\]=struct})\nreturn 1"
+            set steps [list {script debug sync} [list eval $code 0] {m 0} {s} {s} {p} {p r} {p n}]
+            foreach lib $libs {lappend steps [list e $lib]}
+            lappend steps {e {redis, {string}}} {e getmetatable('')} {e getmetatable(_G)} {e getmetatable('').__index} \
+                {s} {s} {s} {s} {s} {s} {s} {s} {s} {s} {m 60} {p n} {e redis} {c}
+            ldb_compare $ours $stock $steps 1
+            # the same through a forked session, with the default trimming
+            ldb_compare $ours $stock [list {script debug yes} [list eval $code 0] \
+                {s} {s} {p} {e math} {e {string, table}} {c}] 1
         }
 
         test {ldb: forked session: trimming hint, unknown command error, rollback} {
