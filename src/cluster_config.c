@@ -3,10 +3,13 @@
  * One line per node, exactly what CLUSTER NODES prints for it (handshake
  * nodes excluded), then "vars currentEpoch N lastVoteEpoch M". Files move
  * both ways with stock: we load what 7.0 (and 7.2, whose address field adds
- * ",key=value" aux fields) writes, and 7.0 loads what we write. The file is
- * rewritten in place and fsync'd when asked; it stays flock()ed for the
- * life of the process so two nodes can never share it (stock does the
- * same, so the lock also excludes a stock node started on our file).
+ * ",key=value" aux fields) writes, and 7.0 loads what we write. Every save
+ * is atomic: a temp file next to it is written, fsync'd (when asked) and
+ * renamed over it, so a crash never leaves a torn nodes.conf. The file
+ * stays flock()ed for the life of the process so two nodes can never share
+ * it (stock does the same, so the lock also excludes a stock node started
+ * on our file): the temp file is locked before the rename, so the lock
+ * moves with the name and is never released in between.
  */
 #include "server.h"
 #include <fcntl.h>
@@ -225,36 +228,71 @@ fmterr:
     exit(1);
 }
 
-/* Rewrites nodes.conf in place (the file keeps its inode, and with it our
- * lock). */
+/* Writes all of buf to fd. */
+static int writeAll(int fd, const char *p, size_t left) {
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w <= 0) {
+            if (w == -1 && errno == EINTR) continue;
+            return C_ERR;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    return C_OK;
+}
+
+/* Makes a rename in the directory of `path` durable. */
+static void fsyncDirOf(const char *path) {
+    sds dir = sdsnew(path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) {
+        sdsrange(dir, 0, 0);
+    } else if (slash) {
+        sdsrange(dir, 0, slash - dir - 1);
+    } else {
+        dir = sdscpy(dir, ".");
+    }
+    int fd = open(dir, O_RDONLY | O_CLOEXEC);
+    if (fd != -1) {
+        fsync(fd);
+        close(fd);
+    }
+    sdsfree(dir);
+}
+
+/* Saves nodes.conf atomically: a locked temp file, written, fsync'd when
+ * asked, renamed over the old one; its descriptor becomes the lock holder
+ * (the old file's lock goes with its last descriptor). */
 int clusterSaveConfig(int do_fsync) {
     sds ci = clusterGenNodesDescription(CLUSTER_NODE_HANDSHAKE, 0);
     ci = sdscatprintf(ci, "vars currentEpoch %llu lastVoteEpoch %llu\n",
                       (unsigned long long)cluster->currentEpoch,
                       (unsigned long long)cluster->lastVoteEpoch);
-    int fd = open(server.cluster_configfile, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    sds tmp = sdscatfmt(sdsempty(), "%s.tmp-%i", server.cluster_configfile, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd == -1) goto err;
-    size_t left = sdslen(ci);
-    const char *p = ci;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w <= 0) {
-            if (w == -1 && errno == EINTR) continue;
-            goto err;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (ftruncate(fd, (off_t)sdslen(ci)) == -1) goto err;
+    if (flock(fd, LOCK_EX | LOCK_NB) == -1) goto err;
+    if (writeAll(fd, ci, sdslen(ci)) == C_ERR) goto err;
     if (do_fsync && fsync(fd) == -1) goto err;
-    close(fd);
+    if (rename(tmp, server.cluster_configfile) == -1) goto err;
+    if (do_fsync) fsyncDirOf(server.cluster_configfile);
+    if (cluster_config_fd != -1) close(cluster_config_fd);
+    cluster_config_fd = fd;
+    sdsfree(tmp);
     sdsfree(ci);
     /* Peers' internal addresses go next to it, where stock never looks
      * (cluster_addr.c); losing them is not fatal: peers restate them. */
     clusterAddrSaveSidecar(server.cluster_configfile, do_fsync);
     return C_OK;
 err:
-    if (fd != -1) close(fd);
+    serverLog(LL_WARNING, "Could not save the cluster configuration to %s: %s",
+              server.cluster_configfile, strerror(errno));
+    if (fd != -1) {
+        close(fd);
+        unlink(tmp);
+    }
+    sdsfree(tmp);
     sdsfree(ci);
     return C_ERR;
 }

@@ -2,14 +2,14 @@
 # utils/local-cluster.sh - what `make cluster` runs.
 #
 # Starts a local cluster of our servers on ports 6379.. (data and logs in
-# ./cluster/<port>) and joins them with the stock
+# ./cluster/<port>, or $CLUSTER_DIR/<port>) and joins them with the stock
 # `redis-cli --cluster create`: 3 masters with one replica each when the
 # server has replication (REPLICAOF is registered), else 3 masters.
 #
-#   utils/local-cluster.sh start | stop
+#   utils/local-cluster.sh start | stop   (PORT: first port, default 6379)
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
-dir="$top/cluster"
+dir="${CLUSTER_DIR:-$top/cluster}"
 base=${PORT:-6379}
 
 start_node() {
@@ -72,7 +72,7 @@ stop)
         [ -f "$pidfile" ] || continue
         p=$(basename "$(dirname "$pidfile")")
         redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$pidfile")" 2>/dev/null || true
-        rm -f "$pidfile" "$dir/$p/nodes.conf"
+        rm -f "$pidfile" "$dir/$p/nodes.conf" "$dir/$p/nodes.conf.nat"
         echo "stopped the server on port $p"
         found=1
     done

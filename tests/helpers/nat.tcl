@@ -104,3 +104,15 @@ proc nat_no_nodeport_links {lab pods} {
     }
     return 1
 }
+
+# Waits (bounded) until the stock server of pod i logs a refused bus dial
+# to the bridge (SNAT) address: it recorded a peer at the masquerade
+# address, the field report's failure. `what` names the pod in the error.
+proc nat_wait_dials_bridge {lab i what} {
+    set log [natlab_server_log $lab $i]
+    wait_for_condition 100 50 {
+        [regexp "Connection with Node \[0-9a-f\]+ at [natlab_bridge_ip]:16379 failed: Connection refused" [log_tail $log 300]]
+    } else {
+        fail "$what did not dial the bridge address:\n[log_tail $log]"
+    }
+}

@@ -134,6 +134,7 @@ tags {natlab} {
             set ids [nat_ids $lab {1 2 3}]
             nat_wait_joined $lab {1 2 3} $ids
             natlab_stop_server lab 3
+            set oldip [natlab_pod_ip $lab 3]
             natlab_readdress lab 3 10.42.0.50
             set t0 [clock milliseconds]
             natlab_start_server lab 3 $::ours_binary 6379 [nat_cluster_opts]
@@ -145,6 +146,14 @@ tags {natlab} {
                 assert_match "*[lindex $ids 2] 10.42.0.50:6379@16379*" [natlab_cli $lab $i cluster nodes]
             }
             assert_match "*[lindex $ids 2] 10.42.0.50:6379@16379 myself*" [natlab_cli $lab 3 cluster nodes]
+            # The restarted node itself serves its slots at the new address
+            # in CLUSTER SLOTS (stock keeps its stale nodes.conf address:
+            # tests/nat/lab.tcl), and nobody lists the old one.
+            set slots [natlab_cli $lab 3 cluster slots]
+            assert_match "*10.42.0.50\n6379\n[lindex $ids 2]*" $slots
+            foreach i {1 2 3} {
+                assert_no_match "*$oldip:*" [natlab_cli $lab $i cluster nodes]
+            }
         } finally {
             natlab_destroy $lab
         }

@@ -4,7 +4,7 @@
 # (../shared/seeds/000_*.txt). The NAT-aware bus is then tested in the same
 # lab against this baseline.
 
-set ::stock_binary /usr/bin/redis-server
+source [file join $::tests_root helpers nat.tcl]
 
 tags {natlab} {
     test {NAT lab: pod-to-pod connections arrive from the bridge address} {
@@ -46,12 +46,7 @@ tags {natlab} {
             # Pod 2 meets pod 1 by its pod address, as redis-cli --cluster does.
             assert_equal OK [natlab_cli $lab 2 cluster meet [natlab_pod_ip $lab 1] 6379]
             # Pod 1 recorded pod 2 at the bridge address and cannot dial back.
-            set log [natlab_server_log $lab 1]
-            wait_for_condition 100 50 {
-                [regexp "Connection with Node \[0-9a-f\]+ at [natlab_bridge_ip]:16379 failed: Connection refused" [log_tail $log 200]]
-            } else {
-                fail "pod 1 did not try the bridge address:\n[log_tail $log]"
-            }
+            nat_wait_dials_bridge $lab 1 "pod 1"
             # Pod 2 (whose outbound handshake worked) lists pod 1 ...
             wait_for_condition 100 50 {
                 [llength [natlab_cluster_nodes $lab 2]] == 2
@@ -63,6 +58,35 @@ tags {natlab} {
             foreach line [natlab_cluster_nodes $lab 1] {
                 assert_no_match "*[natlab_pod_ip $lab 2]:6379*connected*" $line
             }
+        } finally {
+            natlab_destroy $lab
+        }
+    }
+
+    test {NAT lab: stock 7.0.15 restarted at a new IP keeps announcing its stale nodes.conf address} {
+        natlab_needs
+        # No translation at all: even so stock trusts its nodes.conf.
+        set lab [natlab_create 2 none]
+        try {
+            foreach i {1 2} {natlab_start_server lab $i $::stock_binary 6379 [nat_cluster_opts]}
+            set ids [nat_ids $lab {1 2}]
+            assert_equal OK [natlab_cli $lab 2 cluster meet [natlab_pod_ip $lab 1] 6379]
+            natlab_cli $lab 2 cluster addslotsrange 0 16383
+            nat_wait_joined $lab {1 2} $ids
+            nat_wait_state_ok $lab {1 2}
+            natlab_stop_server lab 2
+            set oldip [natlab_pod_ip $lab 2]
+            natlab_readdress lab 2 10.42.0.50
+            natlab_start_server lab 2 $::stock_binary 6379 [nat_cluster_opts]
+            assert_equal [lindex $ids 1] [nat_myid $lab 2]
+            # It is back in the cluster (it talks to pod 1) ...
+            wait_for_condition 100 50 {[nat_sees_connected $lab 2 $ids]} else {
+                fail "restarted stock node never reconnected: [natlab_cli $lab 2 cluster nodes]"
+            }
+            # ... but its myself line and CLUSTER SLOTS still give the old IP.
+            assert_match "*[lindex $ids 1] $oldip:6379@16379 myself*" [natlab_cli $lab 2 cluster nodes]
+            assert_match "*$oldip\n6379\n[lindex $ids 1]*" [natlab_cli $lab 2 cluster slots]
+            puts "    stock baseline: restarted at 10.42.0.50, its CLUSTER NODES myself line and CLUSTER SLOTS still say $oldip"
         } finally {
             natlab_destroy $lab
         }

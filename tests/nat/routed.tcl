@@ -39,12 +39,7 @@ tags {natlab} {
             assert_equal OK [routed_meet $lab]
             # Pod 1 recorded pod 2 at the node address the NodePort
             # traffic was masqueraded to, and its dial back is refused.
-            set log [natlab_server_log $lab 1]
-            wait_for_condition 100 50 {
-                [regexp "Connection with Node \[0-9a-f\]+ at [natlab_bridge_ip]:16379 failed: Connection refused" [log_tail $log 200]]
-            } else {
-                fail "stock pod 1 did not try the SNAT address:\n[log_tail $log]"
-            }
+            nat_wait_dials_bridge $lab 1 "stock pod 1"
             foreach line [natlab_cluster_nodes $lab 1] {
                 assert_no_match "*[natlab_pod_ip $lab 2]:6379*connected*" $line
             }

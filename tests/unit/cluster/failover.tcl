@@ -18,6 +18,7 @@ if {![file executable $::stock_server]} {
 proc failover_kill_and_check {m r keys others} {
     foreach k $keys {R $m set $k v-$k}
     assert_equal 1 [R $m wait 1 5000]
+    set t0 [clock milliseconds]
     exec kill -9 [srv [cluster_level $m] pid]
     cluster_forget_client $m
     set rid [R $r cluster myid]
@@ -30,6 +31,13 @@ proc failover_kill_and_check {m r keys others} {
     wait_for_condition 200 50 {[cluster_state_ok_on [concat $r $others]]} else {
         fail "cluster not ok after the failover"
     }
+    # Issue 4's bound is cluster_state:ok again within node-timeout + 2 s
+    # (measured 3.2-3.4 s here at 1.5 s, stock alike: detection, FAIL by
+    # majority, the 0.5-1 s election delay); one more second of slack for
+    # the shared test machine. The figure printed is the one to quote.
+    set ms [expr {[clock milliseconds] - $t0}]
+    puts "    kill -9 of master $m to replica $r promoted and cluster_state:ok: $ms ms (node timeout $::cluster_node_timeout ms)"
+    assert_lessthan $ms [expr {$::cluster_node_timeout + 3000}]
     foreach k $keys {assert_equal v-$k [R $r get $k]}
     set p [lindex $::cluster_ports [lindex $others 0]]
     assert_equal v-[lindex $keys 0] [redis_cli -c -p $p get [lindex $keys 0]]

@@ -97,6 +97,16 @@ start_cluster_nodes {ours ours ours} {
         assert_error {*Invalid slot or number of keys*} {R $owner cluster getkeysinslot 0 -1}
     }
 
+    test {nodes.conf is saved atomically (temp file renamed over it), the lock follows} {
+        set dir [srv [cluster_level 0] dir]
+        set before [file stat [file join $dir nodes.conf] st; set st(ino)]
+        assert_equal OK [R 0 cluster saveconfig]
+        file stat [file join $dir nodes.conf] st
+        assert {$st(ino) != $before}
+        assert_equal {} [glob -nocomplain -directory $dir nodes.conf.tmp*]
+        assert_match "*myself*" [exec cat [file join $dir nodes.conf]]
+    }
+
     test {nodes.conf is locked: a second node on the same file refuses to start} {
         set dir [srv [cluster_level 0] dir]
         set port [find_available_port]
