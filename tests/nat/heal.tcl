@@ -133,6 +133,10 @@ tags {natlab} {
             nat_wait_state_ok $lab {1 2 3}
             set ids [nat_ids $lab {1 2 3}]
             nat_wait_joined $lab {1 2 3} $ids
+            # A key in pod 3's slots (10923-16383), saved with its node.
+            assert_equal 13553 [natlab_cli $lab 3 cluster keyslot pod3]
+            assert_equal OK [natlab_cli $lab 3 set pod3 v3]
+            assert_equal OK [natlab_cli $lab 3 save]
             natlab_stop_server lab 3
             set oldip [natlab_pod_ip $lab 3]
             natlab_readdress lab 3 10.42.0.50
@@ -154,6 +158,10 @@ tags {natlab} {
             foreach i {1 2 3} {
                 assert_no_match "*$oldip:*" [natlab_cli $lab $i cluster nodes]
             }
+            # Its data came back with it; a client following MOVED from
+            # pod 1 is sent to the new address.
+            set out [exec ip netns exec [natlab_pod_ns $lab 1] redis-cli -c -h [natlab_pod_ip $lab 1] << "get pod3"]
+            assert_match "*located at 10.42.0.50:6379*v3*" $out
         } finally {
             natlab_destroy $lab
         }

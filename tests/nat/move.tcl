@@ -85,6 +85,10 @@ tags {natlab} {
             nat_wait_state_ok $lab $pods
             puts "    moved pod: restart on another k8s node to new addresses learnt, state ok in [expr {[clock milliseconds] - $t0}] ms"
             assert_match "*$id3 [natlab_host_ip 2]:30003@31003 myself,master*" [natlab_cli $lab 3 cluster nodes]
+            # Its own CLUSTER SLOTS too: its slots at the new node's address.
+            set slots [natlab_cli $lab 3 cluster slots]
+            assert_match "*[natlab_host_ip 2]\n30003\n$id3*" $slots
+            assert_no_match "*[natlab_host_ip 1]\n30003*" $slots
             foreach i {1 2} {
                 assert {[nat_log_count [natlab_server_log $lab $i] "*internal address of node $id3 changed from * to 10.42.1.13:6379@16379*"] >= 1}
                 set slots [natlab_cli $lab $i cluster slots]
