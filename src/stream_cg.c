@@ -654,6 +654,9 @@ void xclaimCommand(client *c) {
     }
     setDeferredArrayLen(c, len, n);
 cleanup:
+    /* What changed went out as XCLAIMs / XGROUP SETID above, as stock
+     * propagates it; the command itself must not follow. */
+    c->flags |= CLIENT_PREVENT_PROP_ANY;
     zfree(ids);
 }
 
@@ -746,6 +749,7 @@ void xautoclaimCommand(client *c) {
     addReplyArrayLen(c, ndeleted);
     for (long i = 0; i < ndeleted; i++) addReplyStreamID(c, &deleted[i]);
     zfree(deleted);
+    c->flags |= CLIENT_PREVENT_PROP_ANY; /* propagated as the XCLAIMs above */
 }
 
 /* ---------------------------------------------------------------------------

@@ -1271,6 +1271,10 @@ void xreadCommand(client *c) {
     addReplyNullArray(c);
 
 cleanup:
+    /* A group read reached replicas and the AOF as the XCLAIMs and XGROUP
+     * SETID it propagated itself (stream_cg.c); the XREADGROUP must not
+     * follow them, or a replica would read (and claim) again. */
+    c->flags |= CLIENT_PREVENT_PROP_ANY;
     zfree(ids);
     zfree(groups);
 }

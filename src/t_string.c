@@ -287,6 +287,8 @@ void getsetCommand(client *c) {
     setKey(c, c->db, c->argv[1], c->argv[2], 0);
     notifyKeyspaceEvent(NOTIFY_STRING, "set", c->argv[1], c->db->id);
     server.dirty++;
+    /* replicas and the AOF get it as the SET it amounts to, as stock */
+    rewriteClientCommandArgument(c, 0, shared.set);
 }
 
 void mgetCommand(client *c) {

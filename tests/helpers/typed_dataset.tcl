@@ -44,12 +44,13 @@ proc key_view {key {level 0}} {
         hash {set body [lsort -stride 2 [r $level hgetall $key]]}
         stream {set body [stream_view $key $level]}
         string {
-            # a HyperLogLog's representation (not PFCOUNT: it writes the
-            # cached estimate into the value); other strings' digests
+            # a HyperLogLog's representation, read from its header byte
+            # (PFCOUNT would write the cached estimate into the value,
+            # PFDEBUG is refused on a replica); other strings' digests
             # (below) say enough
             set body {}
             if {[r $level getrange $key 0 3] eq "HYLL"} {
-                set body [r $level pfdebug encoding $key]
+                set body [expr {[r $level getrange $key 4 4] eq "\x01" ? "sparse" : "dense"}]
             }
         }
         default {set body {}}

@@ -291,7 +291,7 @@ set ::aof_diff_cmds {
     {select 3} {set z 1} {move z 0} {select 0} {copy a a2} {copy a a2 replace}
     {incrbyfloat h 1.5} {incrbyfloat h 2} {multi} {set t1 1} {incr t1} {exec}
     {multi} {get a} {exec} {setbit bits 7 1} {bitop or dest bits bits} {lcs a b}
-    {set g2 v keepttl} {set a x get} {flushdb} {set last 1} {unlink last} {swapdb 0 1}
+    {set g2 v keepttl} {set a x get} {getset a y} {getset newkey v} {flushdb} {set last 1} {unlink last} {swapdb 0 1}
 }
 
 start_server {tags {aof differential} overrides {appendonly yes}} {

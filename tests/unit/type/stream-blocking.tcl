@@ -319,6 +319,42 @@ start_server [list tags {stream differential} binary $stock_binary overrides {re
                 }
             }
         }
+
+        test {Propagated: XREADGROUP served at once (new entries, NOACK, history, MULTI), XCLAIM, XAUTOCLAIM, as stock} {
+            set outs {}
+            foreach port [list $ours_port $stock_port] repl [list $ours_repl $stock_repl] {
+                set ctl [diff_connect 127.0.0.1 $port]
+                diff_send $ctl {flushall}
+                diff_propagated_until $repl $ctl start
+                foreach cmd {
+                    {xadd nb 1-1 f v} {xadd nb 2-1 f v} {xadd nb 3-1 f v} {xadd nb 4-1 f v}
+                    {xgroup create nb g 0}
+                    {xreadgroup group g c count 2 streams nb >}
+                    {xreadgroup group g c count 1 noack streams nb >}
+                    {xreadgroup group g c streams nb 0}
+                    {xreadgroup group g c2 streams nb 0}
+                    {xreadgroup group g c streams nb >}
+                    {xreadgroup group g c streams nb >}
+                    {multi} {xreadgroup group g c3 streams nb 0} {xadd nb 5-1 f v}
+                    {xreadgroup group g c4 noack streams nb >} {exec}
+                    {eval "return redis.call('xreadgroup','group','g','c5','streams',KEYS[1],'>')" 1 nb}
+                    {xclaim nb g c6 0 1-1 2-1} {xclaim nb g c6 0 4-1 force} {xdel nb 1-1}
+                    {xclaim nb g c7 0 1-1} {xautoclaim nb g c8 0 0 count 2} {xautoclaim nb g c8 0 0}
+                } {
+                    diff_send $ctl $cmd
+                }
+                lappend outs [diff_propagated_until $repl $ctl end]
+                close $ctl
+            }
+            lassign $outs ours stock
+            if {$ours ne $stock} {
+                fail "ours:\n    [sb_format $ours]\nstock:\n    [sb_format $stock]"
+            }
+            assert_match "*XCLAIM*" $ours
+            assert_no_match "*xreadgroup*" $ours
+            assert_no_match "*xautoclaim*" $ours
+        }
+
         close $ours_repl
         close $stock_repl
     }
