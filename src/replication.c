@@ -872,6 +872,25 @@ void replconfCommand(client *c) {
         } else if (!strcasecmp(opt, "getack")) {
             if (server.masterhost && (c->flags & CLIENT_MASTER)) replicationSendAck();
             return;
+        } else if (!strcasecmp(opt, "rdb-filter-only")) {
+            /* Stock redis-cli --replica sends "" and --functions-rdb
+             * "functions". Validated as stock does; the filter itself is not
+             * applied yet (known gap): such a replica gets the whole RDB,
+             * which redis-cli --replica skips anyway. */
+            int n;
+            sds *filters = sdssplitargs(c->argv[j + 1]->ptr, &n);
+            if (filters == NULL) {
+                addReplyError(c, "Missing rdb-filter-only values");
+                return;
+            }
+            for (int k = 0; k < n; k++) {
+                if (strcasecmp(filters[k], "functions") != 0) {
+                    addReplyErrorFormat(c, "Unsupported rdb-filter-only option: %s", filters[k]);
+                    sdsfreesplitres(filters, n);
+                    return;
+                }
+            }
+            sdsfreesplitres(filters, n);
         } else if (!strcasecmp(opt, "rdb-only")) {
             long v;
             if (getRangeLongFromObjectOrReply(c, c->argv[j + 1], 0, 1, &v, NULL) != C_OK) return;
