@@ -585,16 +585,25 @@ static int luaReplyTable(lua_State *L, const char *field) {
     }
     size_t len;
     const char *s = lua_tolstring(L, 1, &len);
-    if (!strcmp(field, "err") && len && s[0] == '-') s++, len--;
-    if (!strcmp(field, "err") && ldbIsStepping()) {
-        sds logged = sdscatlen(sdsnewlen("-", 1), s, len);
-        ldbLogError(logged, sdslen(logged));
-        sdsfree(logged);
+    sds text = NULL;
+    if (!strcmp(field, "err")) {
+        /* As stock: one leading '-' is dropped, and a message without a
+         * space (so without an error code) gets the generic "ERR " code. */
+        if (len && s[0] == '-') s++, len--;
+        text = memchr(s, ' ', len) ? sdsnewlen(s, len) : sdscatlen(sdsnew("ERR "), s, len);
+        s = text;
+        len = sdslen(text);
+        if (ldbIsStepping()) {
+            sds logged = sdscatlen(sdsnewlen("-", 1), s, len);
+            ldbLogError(logged, sdslen(logged));
+            sdsfree(logged);
+        }
     }
     lua_newtable(L);
     lua_pushstring(L, field);
     lua_pushlstring(L, s, len);
     lua_settable(L, -3);
+    sdsfree(text);
     return 1;
 }
 
@@ -740,8 +749,17 @@ static int isProxy(lua_State *L, int idx) {
 
 static void makeProxy(lua_State *L, int index_is_globals);
 
+/* A write through a read-only proxy (`x = 1`, `_G.y = 2`): the message
+ * carries the script position, as stock's does. */
 static int readonlyError(lua_State *L) {
     return luaL_error(L, "Attempt to modify a readonly table");
+}
+
+/* The same refusal from rawset/setmetatable on a proxy: stock raises it
+ * without a position (its error handler appends script and line). */
+static int readonlyErrorNoPosition(lua_State *L) {
+    lua_pushstring(L, "Attempt to modify a readonly table");
+    return lua_error(L);
 }
 
 static int globalsIndex(lua_State *L) {
@@ -804,7 +822,7 @@ static int sandboxRawset(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
-    if (isProxy(L, 1)) return readonlyError(L);
+    if (isProxy(L, 1)) return readonlyErrorNoPosition(L);
     lua_settop(L, 3);
     lua_rawset(L, 1);
     return 1;
@@ -812,7 +830,7 @@ static int sandboxRawset(lua_State *L) {
 
 static int sandboxSetmetatable(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    if (isProxy(L, 1)) return readonlyError(L);
+    if (isProxy(L, 1)) return readonlyErrorNoPosition(L);
     int t = lua_type(L, 2);
     luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
     if (luaL_getmetafield(L, 1, "__metatable")) luaL_error(L, "cannot change a protected metatable");
@@ -1017,6 +1035,31 @@ void luaEnvSetHook(lua_State *L) {
     lua_sethook(L, luaHook, LUA_MASKCOUNT, 100000);
 }
 
+/* pcall as 7.0 scripts see it: a caught Redis error (a table with an
+ * "err" field, as redis.call raises) comes back as its message string, so
+ * scripts written when errors were strings keep working. */
+static int sandboxPcall(lua_State *L) {
+    if (lua_gettop(L) == 0) {
+        /* Stock's wrapper then calls its own result placeholder. */
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, "attempt to call a boolean value");
+        return 2;
+    }
+    if (lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) != 0) {
+        if (lua_istable(L, -1)) {
+            lua_getfield(L, -1, "err");
+            if (lua_isstring(L, -1)) lua_replace(L, -2);
+            else lua_pop(L, 1);
+        }
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
 lua_State *luaEnvCreate(int for_functions) {
     lua_State *L = luaL_newstate();
     static const luaL_Reg libs[] = {
@@ -1055,7 +1098,8 @@ lua_State *luaEnvCreate(int for_functions) {
         {"next", sandboxNext}, {"pairs", sandboxPairs}, {"ipairs", sandboxIpairs},
         {"rawget", sandboxRawget}, {"rawset", sandboxRawset},
         {"setmetatable", sandboxSetmetatable}, {"getmetatable", sandboxGetmetatable},
-        {"loadstring", sandboxLoadstring}, {"load", sandboxLoad}, {NULL, NULL}};
+        {"loadstring", sandboxLoadstring}, {"load", sandboxLoad}, {"pcall", sandboxPcall},
+        {NULL, NULL}};
     for (int i = 0; over[i].n; i++) {
         lua_pushcfunction(L, over[i].f);
         lua_setglobal(L, over[i].n);
