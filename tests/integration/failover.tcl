@@ -16,7 +16,7 @@ proc fo_is_replica_of {r level} {
 
 # Wait until $replica (a client) replicates from the server at $level.
 proc fo_wait_replica_of {replica level} {
-    wait_for_condition 100 50 {[fo_is_replica_of $replica $level]} else {
+    wait_for_condition 400 50 {[fo_is_replica_of $replica $level]} else {
         fail "not a replica of [srv $level port]: [status $replica role] [status $replica master_port]"
     }
 }
@@ -24,7 +24,7 @@ proc fo_wait_replica_of {replica level} {
 # Wait until the master at $mlevel lists $n online replicas.
 proc fo_wait_online {mlevel n} {
     set m [srv $mlevel client]
-    wait_for_condition 100 50 {
+    wait_for_condition 400 50 {
         [regexp -all {state=online} [$m info replication]] == $n
     } else { fail "replicas not online: [$m info replication]" }
 }
@@ -32,13 +32,13 @@ proc fo_wait_online {mlevel n} {
 # After a failover from $old to $new: roles swapped, state cleared.
 proc fo_wait_swapped {old oldlevel new newlevel} {
     fo_wait_replica_of $old $newlevel
-    wait_for_condition 100 50 {
+    wait_for_condition 400 50 {
         [status $new role] eq "master" && [fo_state $old] eq "no-failover"
     } else { fail "failover did not complete: [fo_state $old] [status $new role]" }
 }
 
 proc fo_wait_offsets {a b} {
-    wait_for_condition 100 50 {
+    wait_for_condition 400 50 {
         [status $a master_repl_offset] == [status $b master_repl_offset]
     } else { fail "offsets differ: [status $a master_repl_offset] [status $b master_repl_offset]" }
 }
@@ -124,12 +124,12 @@ foreach {bin label} [list {} ours $::stock_server stock] {
                 fo_stop 0 $m
                 assert_equal OK [$m failover timeout 300]
                 assert_equal waiting-for-sync [fo_state $m]
-                wait_for_condition 100 50 {[fo_state $m] eq "no-failover"} else { fail "no timeout" }
+                wait_for_condition 400 50 {[fo_state $m] eq "no-failover"} else { fail "no timeout" }
                 assert_equal master [status $m role]
                 assert_equal OK [$m set after-timeout 1]
                 fo_cont 0
                 fo_wait_replica_of $rep -1
-                wait_for_condition 100 50 {[$rep get after-timeout] eq "1"} else { fail "not replicated" }
+                wait_for_condition 400 50 {[$rep get after-timeout] eq "1"} else { fail "not replicated" }
             }
         }
     }
@@ -190,7 +190,7 @@ start_server {tags {failover}} {
             fo_wait_online -1 1
             fo_stop 0 $m
             assert_equal OK [$m failover to 127.0.0.1 [srv 0 port] timeout 200 force]
-            wait_for_condition 100 50 {[fo_state $m] eq "failover-in-progress"} else {
+            wait_for_condition 400 50 {[fo_state $m] eq "failover-in-progress"} else {
                 fail "no forced hand-over: [fo_state $m]"
             }
             assert_equal slave [status $m role]
@@ -205,7 +205,7 @@ start_server {tags {failover}} {
             # stays in progress until aborted.
             fo_stop -1 $rep
             assert_equal OK [$rep failover to 127.0.0.1 [srv -1 port] timeout 100 force]
-            wait_for_condition 100 50 {[fo_state $rep] eq "failover-in-progress"} else {
+            wait_for_condition 400 50 {[fo_state $rep] eq "failover-in-progress"} else {
                 fail "no forced hand-over: [fo_state $rep]"
             }
             assert_equal OK [$rep failover abort]
@@ -214,7 +214,7 @@ start_server {tags {failover}} {
             assert_equal OK [$rep set after-abort 1]
             fo_cont -1
             fo_wait_replica_of $m 0
-            wait_for_condition 100 50 {[$m get after-abort] eq "1"} else { fail "not replicated" }
+            wait_for_condition 400 50 {[$m get after-abort] eq "1"} else { fail "not replicated" }
         }
     }
 }
