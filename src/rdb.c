@@ -271,39 +271,6 @@ ssize_t rdbSaveStringObject(rio *rdb, robj *obj) {
     return rdbSaveRawString(rdb, (unsigned char *)obj->ptr, sdslen(obj->ptr));
 }
 
-/* Turn bytes into what the caller asked for (see RDB_LOAD_*). Takes a
- * buffer the caller owns; returns a new allocation. */
-static void *rdbMakeString(int flags, const char *s, size_t len, size_t *lenptr) {
-    if (flags & RDB_LOAD_PLAIN) {
-        char *buf = ztrymalloc(len ? len : 1);
-        if (!buf) return NULL;
-        memcpy(buf, s, len);
-        if (lenptr) *lenptr = len;
-        return buf;
-    }
-    if (flags & RDB_LOAD_SDS) return sdsnewlen(s, len);
-    return createStringObject(s, len);
-}
-
-static void *rdbLoadIntegerObject(rio *rdb, int enctype, int flags, size_t *lenptr) {
-    unsigned char b[4];
-    long long v;
-    if (enctype == RDB_ENC_INT8) {
-        if (!rioRead(rdb, b, 1)) return NULL;
-        v = (int8_t)b[0];
-    } else if (enctype == RDB_ENC_INT16) {
-        if (!rioRead(rdb, b, 2)) return NULL;
-        v = (int16_t)((uint16_t)b[0] | (uint16_t)b[1] << 8);
-    } else {
-        if (!rioRead(rdb, b, 4)) return NULL;
-        v = (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
-    }
-    if (flags & RDB_LOAD_ENC) return createStringObjectFromLongLongForValue(v);
-    char buf[LONG_STR_SIZE];
-    int len = ll2string(buf, sizeof(buf), v);
-    return rdbMakeString(flags, buf, (size_t)len, lenptr);
-}
-
 /* A string of `len` bytes in the form the caller asked for (RDB_LOAD_*),
  * with its bytes not filled in yet: *bytes is where they go. Loading reads
  * (or decompresses) straight into place, so a string costs one allocation
@@ -328,6 +295,36 @@ static void rdbFreeString(int flags, void *s) {
     if (flags & RDB_LOAD_PLAIN) zfree(s);
     else if (flags & RDB_LOAD_SDS) sdsfree(s);
     else decrRefCount(s);
+}
+
+/* Turn bytes into what the caller asked for (see RDB_LOAD_*): a copy in
+ * a new allocation of that form. */
+static void *rdbMakeString(int flags, const char *s, size_t len, size_t *lenptr) {
+    char *bytes;
+    void *result = rdbAllocString(flags, len, &bytes);
+    if (!result) return NULL;
+    memcpy(bytes, s, len);
+    if (lenptr) *lenptr = len;
+    return result;
+}
+
+static void *rdbLoadIntegerObject(rio *rdb, int enctype, int flags, size_t *lenptr) {
+    unsigned char b[4];
+    long long v;
+    if (enctype == RDB_ENC_INT8) {
+        if (!rioRead(rdb, b, 1)) return NULL;
+        v = (int8_t)b[0];
+    } else if (enctype == RDB_ENC_INT16) {
+        if (!rioRead(rdb, b, 2)) return NULL;
+        v = (int16_t)((uint16_t)b[0] | (uint16_t)b[1] << 8);
+    } else {
+        if (!rioRead(rdb, b, 4)) return NULL;
+        v = (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+    }
+    if (flags & RDB_LOAD_ENC) return createStringObjectFromLongLongForValue(v);
+    char buf[LONG_STR_SIZE];
+    int len = ll2string(buf, sizeof(buf), v);
+    return rdbMakeString(flags, buf, (size_t)len, lenptr);
 }
 
 static void *rdbLoadLzfStringObject(rio *rdb, int flags, size_t *lenptr) {
