@@ -376,6 +376,9 @@ void freeClusterLink(clusterLink *link) {
     }
     sdsfree(link->sndbuf);
     zfree(link->rcvbuf);
+    /* Our link ended before the node ever answered: a failed attempt. */
+    if (link->node && !link->inbound && link->node->link == link && !link->pong_seen)
+        clusterReconnectFailed(link->node, link->dial_ip, link->dial_port);
     if (link->node) {
         if (link->node->link == link) link->node->link = NULL;
         else if (link->node->inbound_link == link) link->node->inbound_link = NULL;
@@ -422,6 +425,8 @@ static void clusterSetInboundLink(clusterNode *node, clusterLink *link) {
     }
     node->inbound_link = link;
     link->node = node;
+    /* It just connected to us, so it is up: stop waiting to dial it. */
+    clusterReconnectReset(node, "it connected to us");
 }
 
 static void clusterAcceptHandler(connection *conn) {
@@ -498,10 +503,10 @@ static void clusterConnectNode(clusterNode *node) {
     connSetPrivateData(link->conn, link);
     if (connConnect(link->conn, link->dial_ip, link->dial_port, server.bind_source_addr,
                     clusterLinkConnectHandler) == -1) {
-        /* Failure detection needs a ping time: count this as one. */
-        if (node->ping_sent == 0) node->ping_sent = mstime();
         serverLog(LL_DEBUG, "Unable to connect to Cluster Node [%s]:%d -> %s",
                   link->dial_ip, link->dial_port, connGetLastError(link->conn));
+        /* Also gives failure detection its ping time. */
+        clusterReconnectFailed(node, link->dial_ip, link->dial_port);
         freeClusterLink(link);
         return;
     }
@@ -1087,6 +1092,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
             clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG);
             clusterProcessGossipSection(buf, &h, link, NULL);
         }
+        if (sender && type == CBUS_MEET) clusterReconnectReset(sender, "MEET received");
         clusterAddrNoteNatLink(link, buf);
         clusterSendPing(link, CBUS_PONG);
     }
@@ -1136,6 +1142,8 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
         if (!link->inbound && link->node && type == CBUS_PONG) {
             link->node->pong_received = now;
             link->node->ping_sent = 0;
+            link->pong_seen = 1;
+            clusterReconnectReset(link->node, "PONG received");
             if (nodeTimedOut(link->node)) {
                 link->node->flags &= ~CLUSTER_NODE_PFAIL;
                 clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
@@ -1336,6 +1344,7 @@ int clusterStartHandshake(char *ip, int port, int cport) {
         errno = EAGAIN;
         return 0;
     }
+    clusterReconnectResetAddress(norm_ip, port, cport);
     clusterNode *n = createClusterNode(NULL, CLUSTER_NODE_HANDSHAKE | CLUSTER_NODE_MEET);
     memcpy(n->ip, norm_ip, sizeof(n->ip));
     n->port = port;
@@ -1465,7 +1474,7 @@ void clusterCron(void) {
             continue;
         }
         clusterAddrCronNode(node);
-        if (node->link == NULL) clusterConnectNode(node);
+        if (node->link == NULL && clusterReconnectDue(node, now)) clusterConnectNode(node);
     }
     dictReleaseIterator(di);
 
