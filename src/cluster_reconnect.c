@@ -62,11 +62,11 @@ int clusterReconnectDue(clusterNode *n, mstime_t now) {
 
 /* An attempt to reach n at ip:port failed. */
 void clusterReconnectFailed(clusterNode *n, const char *ip, int port) {
-    if (nodeInHandshake(n)) return;
     mstime_t now = mstime();
     /* Failure detection needs a ping time even when no PING could be
      * sent: count the attempt as one (stock does so for connect errors). */
     if (n->ping_sent == 0) n->ping_sent = now;
+    if (nodeInHandshake(n)) return;
     if (n->reconnect_failures < INT_MAX) n->reconnect_failures++;
     snprintf(n->reconnect_ip, sizeof(n->reconnect_ip), "%s", ip);
     n->reconnect_port = port;
