@@ -118,6 +118,8 @@ void freeClusterNode(clusterNode *n) {
     sds name = sdsnewlen(n->name, CLUSTER_NAMELEN);
     dictDelete(cluster->nodes, name);
     sdsfree(name);
+    /* A node going away is no failed reconnection attempt. */
+    if (n->link) n->link->pong_seen = 1;
     if (n->link) freeClusterLink(n->link);
     if (n->inbound_link) freeClusterLink(n->inbound_link);
     listSetFreeMethod(n->fail_reports, zfree);
