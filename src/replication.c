@@ -15,6 +15,10 @@
  * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>". A TLS
  * replica's session lives in this process, so for those the child writes
  * to a pipe instead and we relay the bytes (the RDB relay below).
+ * A replica may ask for a filtered snapshot (REPLCONF rdb-filter-only: no
+ * keys, or neither keys nor functions); it gets a child of its own that
+ * always writes to the sockets, and with REPLCONF rdb-only 1 it is
+ * dropped once it has the RDB (redis-cli --rdb / --functions-rdb).
  * Also REPLCONF, WAIT (a small self-contained blocking mechanism), ROLE,
  * INFO replication and the checks processCommand asks for (READONLY,
  * MASTERDOWN, NOREPLICAS). The replica side is in replica.c.
