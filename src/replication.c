@@ -885,25 +885,27 @@ void syncCommand(client *c) {
 /* REPLCONF rdb-filter-only "<part> ...": the parts of the snapshot to
  * include, everything else is left out; "" (stock redis-cli --replica)
  * wants no keys and no functions, "functions" (redis-cli --functions-rdb)
- * the libraries only. On an error the previous filter stays. */
+ * the libraries only. As in stock, an unknown part is an error that leaves
+ * the filter as parsed up to it (SYNC then still wants a filtered RDB). */
 static int parseRdbFilter(client *c, const char *spec, int *rdb_skip) {
-    int n, skip = RDBFLAGS_SKIP_MASK;
+    int n;
     sds *parts = sdssplitargs(spec, &n);
     if (parts == NULL) {
         addReplyError(c, "Missing rdb-filter-only values");
         return C_ERR;
     }
+    int ret = C_OK;
+    *rdb_skip = RDBFLAGS_SKIP_MASK;
     for (int k = 0; k < n; k++) {
         if (strcasecmp(parts[k], "functions") != 0) {
             addReplyErrorFormat(c, "Unsupported rdb-filter-only option: %s", parts[k]);
-            sdsfreesplitres(parts, n);
-            return C_ERR;
+            ret = C_ERR;
+            break;
         }
-        skip &= ~RDBFLAGS_SKIP_FUNCTIONS;
+        *rdb_skip &= ~RDBFLAGS_SKIP_FUNCTIONS;
     }
     sdsfreesplitres(parts, n);
-    *rdb_skip = skip;
-    return C_OK;
+    return ret;
 }
 
 /* REPLCONF <option> <value> ... */

@@ -177,6 +177,19 @@ foreach {label bin} [list stock $::stock_server ours {}] {
                 set fd [raw_sync_start [srv 0 port] {rdb-filter-only functions}]
                 assert_error {*Filtered replica requires EOF capability*} {raw_sync_rdb $fd}
                 close $fd
+                # A rejected filter is still a filter (what was parsed of it).
+                set fd [socket 127.0.0.1 [srv 0 port]]
+                fconfigure $fd -translation binary -buffering none -blocking 0
+                foreach {cmd reply} {
+                    {REPLCONF rdb-filter-only "functions bogus"} "-ERR Unsupported rdb-filter-only option: bogus\r\n"
+                    {SYNC} "-ERR Filtered replica requires EOF capability\r\n"
+                } {
+                    puts -nonewline $fd [raw_cmd {*}$cmd]
+                    set buf ""
+                    raw_wait $fd buf {[string first "\r\n" $buf] != -1} 10000 $cmd
+                    assert_equal $reply $buf
+                }
+                close $fd
             }
 
             test "$tag: a filtered replica without rdb-only is then fed the stream" {
