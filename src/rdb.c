@@ -846,8 +846,11 @@ int rdbSaveRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     if (rdbWriteRaw(rdb, magic, 9) == -1) return C_ERR;
     if (rdbSaveInfoAuxFields(rdb, rdbflags, rsi) == -1) return C_ERR;
-    if (functionsSaveToRio && functionsSaveToRio(rdb) == -1) return C_ERR;
-    for (int j = 0; j < server.dbnum; j++)
+    /* The header and aux fields are always there: a filtered snapshot is
+     * still a complete, loadable RDB. */
+    if (!(rdbflags & RDBFLAGS_SKIP_FUNCTIONS) && functionsSaveToRio && functionsSaveToRio(rdb) == -1)
+        return C_ERR;
+    for (int j = 0; j < server.dbnum && !(rdbflags & RDBFLAGS_SKIP_DATA); j++)
         if (rdbSaveDb(rdb, j, &keys_done) == -1) return C_ERR;
     if (rdbSaveType(rdb, RDB_OPCODE_EOF) == -1) return C_ERR;
     /* The checksum covers everything up to and including EOF. */

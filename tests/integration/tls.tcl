@@ -374,6 +374,24 @@ start_server [list tags {tls repl} overrides [concat [tls_overrides $mport] {
                 tls_full_resync $m $stock $mport -2
                 assert_match "*Starting BGSAVE for SYNC with target: disk*" [exec cat [srv -2 stdout]]
             }
+
+            test {TLS replication: redis-cli --tls --functions-rdb gets functions only, via the relay} {
+                $m function load "#!lua name=tlsfilt\nredis.register_function('tf', function() return 1 end)"
+                $m config set repl-diskless-sync-delay 0
+                foreach diskless {no yes} {
+                    $m config set repl-diskless-sync $diskless
+                    set file [tlsf functions.$diskless.rdb]
+                    lassign [tls_cli $mport client --functions-rdb $file] rc out
+                    assert_equal 0 $rc $out
+                    set check [exec redis-check-rdb $file]
+                    assert_match {*RDB looks OK!*\[info\] 0 keys read*} $check
+                    assert_match {*name=tlsfilt*} [read_binary $file]
+                }
+                # The filtered children left the stock replica's stream alone.
+                $m set after-filter v
+                wait_for_condition 50 100 {[$stock get after-filter] eq "v"} else { fail "stream not replicated" }
+                $m function delete tlsfilt
+            }
         }
     }
 }
