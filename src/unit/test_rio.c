@@ -34,7 +34,9 @@ TEST(checksum_matches_one_shot_crc64) {
     rioInitWithBuffer(&r, w.io.buffer.ptr);
     r.update_cksum = rioGenericUpdateChecksum;
     char buf[9];
-    TEST_ASSERT(rioRead(&r, buf, 9) && r.cksum == w.cksum);
+    TEST_ASSERT(rioRead(&r, buf, 9));
+    rioSyncHooks(&r); /* read-ahead hooks lazily */
+    TEST_ASSERT(r.cksum == w.cksum);
     sdsfree(w.io.buffer.ptr);
 }
 
@@ -76,6 +78,8 @@ TEST(file_backend_round_trip) {
     char buf[10];
     TEST_ASSERT(rioRead(&r, buf, 10) && memcmp(buf, "abcdefghij", 10) == 0);
     TEST_ASSERT(!rioRead(&r, buf, 1));
+    rioRelease(&w);
+    rioRelease(&r);
     fclose(fp);
     unlink(path);
 }
@@ -90,7 +94,7 @@ TEST(fd_backend_writes_everything) {
     TEST_ASSERT(read(p[0], buf, 7) == 7 && memcmp(buf, "payload", 7) == 0);
     char tmp[1];
     TEST_ASSERT(!rioRead(&w, tmp, 1)); /* write only */
-    rioFreeFd(&w);
+    rioRelease(&w);
     close(p[0]);
     close(p[1]);
 }
