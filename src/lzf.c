@@ -187,7 +187,12 @@ unsigned int lzf_decompress(const void *in, unsigned int in_len,
             unsigned n = ctrl + 1;
             if ((size_t)(iend - ip) < n) { errno = EINVAL; return 0; }
             if ((size_t)(oend - op) < n) { errno = E2BIG; return 0; }
-            memcpy(op, ip, n);
+            /* A fixed-size copy is a few vector moves; the bytes past n
+             * are overwritten by what follows (or lie past the result). */
+            if ((size_t)(iend - ip) >= LZF_MAX_LITERAL && (size_t)(oend - op) >= LZF_MAX_LITERAL)
+                memcpy(op, ip, LZF_MAX_LITERAL);
+            else
+                memcpy(op, ip, n);
             ip += n;
             op += n;
             continue;
@@ -202,10 +207,24 @@ unsigned int lzf_decompress(const void *in, unsigned int in_len,
         len += 2;
         if (distance > (size_t)(op - (unsigned char *)out)) { errno = EINVAL; return 0; }
         if ((size_t)(oend - op) < len) { errno = E2BIG; return 0; }
-        /* Byte by byte: the source may overlap what is being written
-         * (distance < len repeats a pattern). */
         const unsigned char *ref = op - distance;
-        while (len--) *op++ = *ref++;
+        if (distance >= 8 && (size_t)(oend - op) >= len + 8) {
+            /* Eight bytes a step: each step reads only bytes already
+             * written, since the source is at least 8 back. The last step
+             * may write up to 7 bytes past the match, inside out_len. */
+            unsigned char *end = op + len;
+            do {
+                uint64_t w;
+                memcpy(&w, ref, 8);
+                memcpy(op, &w, 8);
+                op += 8;
+                ref += 8;
+            } while (op < end);
+            op = end;
+        } else {
+            /* Byte by byte: a short distance repeats a pattern. */
+            while (len--) *op++ = *ref++;
+        }
     }
     return (unsigned int)(op - (unsigned char *)out);
 }
