@@ -337,7 +337,6 @@ static int writeFullResyncReply(client *slave, long long offset) {
 typedef struct socketTargets {
     int *fds;
     int count;
-    sds buf;
 } socketTargets;
 
 static int writeAllFd(int fd, const char *p, size_t len) {
@@ -358,23 +357,21 @@ static int writeAllFd(int fd, const char *p, size_t len) {
     return 0;
 }
 
-static int socketTargetsFlush(rio *r) {
+/* The rio stages writes (wbuf_want), so each call here is a whole block. */
+static int socketTargetsWrite(rio *r, const void *buf, size_t len) {
     socketTargets *t = r->privdata;
     int alive = 0;
     for (int i = 0; i < t->count; i++) {
         if (t->fds[i] == -1) continue;
-        if (writeAllFd(t->fds[i], t->buf, sdslen(t->buf)) == -1) t->fds[i] = -1;
+        if (writeAllFd(t->fds[i], buf, len) == -1) t->fds[i] = -1;
         else alive++;
     }
-    sdsclear(t->buf);
+    r->io.fd.pos += (off_t)len;
     return alive > 0;
 }
 
-static int socketTargetsWrite(rio *r, const void *buf, size_t len) {
-    socketTargets *t = r->privdata;
-    t->buf = sdscatlen(t->buf, buf, len);
-    r->io.fd.pos += (off_t)len;
-    if (sdslen(t->buf) >= 64 * 1024) return socketTargetsFlush(r);
+static int socketTargetsFlush(rio *r) {
+    (void)r;
     return 1;
 }
 
@@ -537,19 +534,20 @@ static int childWriteRdbToSockets(socketTargets *t, int rdb_skip, rdbSaveInfo *r
     r.tell = socketTargetsTell;
     r.flush = socketTargetsFlush;
     r.privdata = t;
+    r.wbuf_want = 64 * 1024;
     char mark[RDB_EOF_MARK_SIZE];
     getRandomHexChars(mark, RDB_EOF_MARK_SIZE);
-    if (!rioWrite(&r, "$EOF:", 5) || !rioWrite(&r, mark, RDB_EOF_MARK_SIZE) || !rioWrite(&r, "\r\n", 2))
-        return C_ERR;
-    if (rdbSaveRio(&r, RDBFLAGS_REPLICATION | rdb_skip, rsi) == C_ERR) return C_ERR;
-    if (!rioWrite(&r, mark, RDB_EOF_MARK_SIZE)) return C_ERR;
-    return socketTargetsFlush(&r) ? C_OK : C_ERR;
+    int ok = rioWrite(&r, "$EOF:", 5) && rioWrite(&r, mark, RDB_EOF_MARK_SIZE) &&
+             rioWrite(&r, "\r\n", 2) && rdbSaveRio(&r, RDBFLAGS_REPLICATION | rdb_skip, rsi) != C_ERR &&
+             rioWrite(&r, mark, RDB_EOF_MARK_SIZE) && rioFlush(&r);
+    rioRelease(&r);
+    return ok ? C_OK : C_ERR;
 }
 
 static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
     /* Plain replicas get the child's writes directly, TLS ones via the relay
      * pipe (its write end is one more target of the child). */
-    socketTargets t = {zmalloc(sizeof(int) * (listLength(server.slaves) + 1)), 0, NULL};
+    socketTargets t = {zmalloc(sizeof(int) * (listLength(server.slaves) + 1)), 0};
     int pipefd[2] = {-1, -1}, tls_targets = 0;
     listIter li;
     listNode *ln;
@@ -574,7 +572,6 @@ static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
         persist.in_child = 1;
         closeChildListeningSockets();
         if (pipefd[0] != -1) close(pipefd[0]);
-        t.buf = sdsempty();
         int ret = childWriteRdbToSockets(&t, rdb_skip, rsi);
         _exit(ret == C_OK ? 0 : 1);
     }
