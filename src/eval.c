@@ -53,8 +53,8 @@ static void evalReset(void) {
 
 void luaEnvRegisterLibs(lua_State *L) {
     static const struct { const char *name; lua_CFunction f; } libs[] = {
-        {"bit", luaopen_bit}, {"cjson", luaopen_cjson},
-        {"cmsgpack", luaopen_cmsgpack}, {"struct", luaopen_struct}, {NULL, NULL}};
+        {"cjson", luaopen_cjson}, {"struct", luaopen_struct},
+        {"cmsgpack", luaopen_cmsgpack}, {"bit", luaopen_bit}, {NULL, NULL}};
     for (int i = 0; libs[i].name; i++) {
         if (!libs[i].f) continue;
         lua_pushcfunction(L, libs[i].f);
