@@ -23,7 +23,7 @@
 
 #define LDB_MAX_BREAKPOINTS 64
 #define LDB_DEFAULT_MAXLEN 256
-#define LDB_MAX_VALUE_DEPTH 9   /* nested tables shown before giving up */
+#define LDB_MAX_VALUE_DEPTH 10  /* nested tables shown before giving up (as stock) */
 #define LDB_MAX_ARG_LEN 1024    /* per debugger command argument */
 #define LDB_MAX_ARGS 1024
 #define LDB_MAX_INPUT (1 << 20) /* unparsed input before the script is failed */

@@ -1060,8 +1060,46 @@ static int sandboxPcall(lua_State *L) {
     return lua_gettop(L);
 }
 
+/* The globals scripts get. While the libraries load, a __newindex on the
+ * globals drops every other name, so that what scripts must not have
+ * (files, printing, environments, newproxy) is never inserted rather than
+ * inserted and cleared: the globals table is then filled by the same
+ * insertions, in the same order, as stock's, and iterates in the same
+ * order (pairs(_G), the debugger's rendering of _G). "debug" is let in
+ * and cleared once the libraries are loaded, as stock does. */
+static const char *allowedGlobals[] = {
+    "_G", "_VERSION", "assert", "collectgarbage", "error", "gcinfo", "getmetatable",
+    "ipairs", "load", "loadstring", "next", "pairs", "pcall", "rawequal", "rawget",
+    "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "unpack",
+    "xpcall", "coroutine", "table", "string", "math", "debug", "cjson", "struct",
+    "cmsgpack", "bit", "redis", "__redis__err__handler", NULL};
+
+static int loadTimeNewindex(lua_State *L) {
+    const char *name = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    for (int i = 0; name && allowedGlobals[i]; i++) {
+        if (!strcmp(name, allowedGlobals[i])) {
+            lua_settop(L, 3);
+            lua_rawset(L, 1);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static void setLoadTimeFilter(lua_State *L, int on) {
+    if (on) {
+        lua_newtable(L);
+        lua_pushcfunction(L, loadTimeNewindex);
+        lua_setfield(L, -2, "__newindex");
+    } else {
+        lua_pushnil(L);
+    }
+    lua_setmetatable(L, LUA_GLOBALSINDEX);
+}
+
 lua_State *luaEnvCreate(int for_functions) {
     lua_State *L = luaL_newstate();
+    setLoadTimeFilter(L, 1);
     static const luaL_Reg libs[] = {
         {"", luaopen_base}, {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
         {LUA_MATHLIBNAME, luaopen_math}, {LUA_DBLIBNAME, luaopen_debug}, {NULL, NULL}};
@@ -1072,6 +1110,7 @@ lua_State *luaEnvCreate(int for_functions) {
     }
     luaEnvRegisterLibs(L);
     registerRedisApi(L);
+    setLoadTimeFilter(L, 0);
     if (for_functions) {
         /* Functions have no debugger hooks nor the legacy replication call. */
         static const char *gone[] = {"breakpoint", "debug", "replicate_commands", NULL};
@@ -1083,13 +1122,8 @@ lua_State *luaEnvCreate(int for_functions) {
         lua_pop(L, 1);
     }
 
-    /* What scripts must not have: files, printing, environments. */
-    static const char *removed[] = {"loadfile", "dofile", "print", "setfenv", "getfenv",
-                                    "newproxy", "debug", "module", "require", "package", NULL};
-    for (int i = 0; removed[i]; i++) {
-        lua_pushnil(L);
-        lua_setglobal(L, removed[i]);
-    }
+    lua_pushnil(L);
+    lua_setglobal(L, "debug");
     lua_getglobal(L, "math");
     setFunc(L, "random", luaMathRandom);
     setFunc(L, "randomseed", luaMathRandomseed);
@@ -1108,8 +1142,6 @@ lua_State *luaEnvCreate(int for_functions) {
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, "__redis__err__handler");
     lua_setglobal(L, "__redis__err__handler");
-    lua_pushnil(L);
-    lua_setglobal(L, "KEYS");
     luaEnvProtectGlobals(L);
     return L;
 }

@@ -37,7 +37,7 @@ extern scriptRunCtx *curRunCtx;
 lua_State *luaEnvCreate(int for_functions);
 void luaEnvMakeReadonly(lua_State *L, int missing_is_error);
 void luaEnvPushReal(lua_State *L, int idx); /* table behind a read-only proxy */
-void luaEnvRegisterLibs(lua_State *L);      /* bit, cjson, cmsgpack, struct */
+void luaEnvRegisterLibs(lua_State *L);      /* cjson, struct, cmsgpack, bit */
 void luaEnvProtectGlobals(lua_State *L);
 void luaEnvSetKeysArgv(lua_State *L, robj **keys, int nkeys, robj **args, int nargs);
 void luaEnvReplyToClient(client *c, lua_State *L, int resp);

@@ -23,41 +23,46 @@ static void storeBE32(unsigned char *p, uint32_t v) {
     p[3] = (unsigned char)v;
 }
 
-/* Mix one 64-byte block into the state. */
-static void sha1Compress(uint32_t h[5], const unsigned char *block) {
-    uint32_t w[80];
-    for (int t = 0; t < 16; t++) w[t] = loadBE32(block + 4 * t);
-    for (int t = 16; t < 80; t++)
-        w[t] = rotl32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+/* The schedule word t >= 16, computed in place in a 16-word ring: the
+ * 80-word array costs a store and a load per word more. */
+static inline uint32_t sha1Sched(uint32_t w[16], int t) {
+    uint32_t v = rotl32(w[(t + 13) & 15] ^ w[(t + 8) & 15] ^ w[(t + 2) & 15] ^ w[t & 15], 1);
+    w[t & 15] = v;
+    return v;
+}
 
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int t = 0; t < 80; t++) {
-        uint32_t f, k;
-        if (t < 20) {
-            f = (b & c) | (~b & d);
-            k = 0x5A827999;
-        } else if (t < 40) {
-            f = b ^ c ^ d;
-            k = 0x6ED9EBA1;
-        } else if (t < 60) {
-            f = (b & c) | (b & d) | (c & d);
-            k = 0x8F1BBCDC;
-        } else {
-            f = b ^ c ^ d;
-            k = 0xCA62C1D6;
-        }
-        uint32_t tmp = rotl32(a, 5) + f + e + k + w[t];
-        e = d;
-        d = c;
-        c = rotl32(b, 30);
-        b = a;
-        a = tmp;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
+/* One round: the variables' roles rotate (e <- d <- c <- rotl(b,30) <- b
+ * <- a <- new); with the loops below unrolled the moves are only renames. */
+#define SHA1_ROTATE(v, f, k, wt)                                      \
+    do {                                                              \
+        uint32_t tmp_ = rotl32(v[0], 5) + (f) + v[4] + (k) + (wt);   \
+        v[4] = v[3];                                                  \
+        v[3] = v[2];                                                  \
+        v[2] = rotl32(v[1], 30);                                      \
+        v[1] = v[0];                                                  \
+        v[0] = tmp_;                                                  \
+    } while (0)
+
+/* Mix one 64-byte block into the state: four stages of 20 rounds, each
+ * with its own round function and constant, so no round tests which
+ * stage it is in (that branching loop cost twice the instructions). */
+static void sha1Compress(uint32_t h[5], const unsigned char *block) {
+    uint32_t w[16], v[5] = {h[0], h[1], h[2], h[3], h[4]};
+    int t;
+    for (t = 0; t < 16; t++) w[t] = loadBE32(block + 4 * t);
+#pragma GCC unroll 16
+    for (t = 0; t < 16; t++) SHA1_ROTATE(v, v[3] ^ (v[1] & (v[2] ^ v[3])), 0x5A827999, w[t]);
+#pragma GCC unroll 4
+    for (; t < 20; t++)
+        SHA1_ROTATE(v, v[3] ^ (v[1] & (v[2] ^ v[3])), 0x5A827999, sha1Sched(w, t));
+#pragma GCC unroll 20
+    for (; t < 40; t++) SHA1_ROTATE(v, v[1] ^ v[2] ^ v[3], 0x6ED9EBA1, sha1Sched(w, t));
+#pragma GCC unroll 20
+    for (; t < 60; t++)
+        SHA1_ROTATE(v, (v[1] & v[2]) | (v[3] & (v[1] | v[2])), 0x8F1BBCDC, sha1Sched(w, t));
+#pragma GCC unroll 20
+    for (; t < 80; t++) SHA1_ROTATE(v, v[1] ^ v[2] ^ v[3], 0xCA62C1D6, sha1Sched(w, t));
+    for (t = 0; t < 5; t++) h[t] += v[t];
 }
 
 void sha1Init(sha1Ctx *ctx) {

@@ -102,6 +102,24 @@ start_server {tags {scripting ldb}} {
                 {s} {s} {p} {e math} {e {string, table}} {c}] 1
         }
 
+        test {ldb: the globals table prints in stock's order, nested tables to stock's depth} {
+            # _G iterates in the order its keys were inserted into it (hash
+            # slots and collisions), so this pins the order the libraries
+            # and the redis API are loaded in; a fresh Lua state each time
+            # (SCRIPT FLUSH) so KEYS and ARGV are the last keys added.
+            foreach srv [list $ours $stock] {
+                set r [redis {*}$srv]
+                $r script flush
+                $r close
+            }
+            set code "local deep = {{{{{{{{{{{{{1}}}}}}}}}}}}}\nlocal t = {1,2,3,a=1,b=2,c={x=1,y=2},\[10\]=5}\nreturn 1"
+            ldb_compare $ours $stock [list {script debug sync} [list eval $code 1 k1 a1] {m 0} {s} {s} \
+                {p} {e _G} {e {a={b={c={d={e={f={g={h={i={j={k={l=1}}}}}}}}}}}}} \
+                {e {pairs(_G)}} {c}] 1
+            set keys "local r = {} for k in pairs(_G) do r\[#r+1\] = k end return r"
+            assert_equal [[redis {*}$stock] eval $keys 0] [[redis {*}$ours] eval $keys 0]
+        }
+
         test {ldb: forked session: trimming hint, unknown command error, rollback} {
             ldb_compare $ours $stock [list {script debug yes} \
                 [list eval $ldb_fork_script 0] \
