@@ -186,6 +186,33 @@ static void resetChildState(void) {
     closeChildInfoPipe();
 }
 
+/* Every persistence child (BGSAVE, AOF rewrite, diskless transfer) is
+ * forked here, so all of them report progress and copy-on-write through
+ * the info pipe, count in total_forks and the fork latency, and notice a
+ * parent killed under them. Returns what fork() returned. */
+pid_t persistenceFork(int child_type) {
+    openChildInfoPipe();
+    long long start = ustime();
+    pid_t pid = fork();
+    if (pid == 0) {
+        persist.in_child = child_type;
+        closeChildListeningSockets();
+        if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
+        persist.child_info_pipe[0] = -1;
+        return 0;
+    }
+    server.stat_fork_time = ustime() - start;
+    if (pid == -1) {
+        closeChildInfoPipe();
+        return -1;
+    }
+    latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
+    persistenceCountFork();
+    if (persist.child_info_pipe[1] != -1) close(persist.child_info_pipe[1]);
+    persist.child_info_pipe[1] = -1;
+    return pid;
+}
+
 /* ---------------------------------------------------------------------------
  * BGSAVE
  * ------------------------------------------------------------------------ */
@@ -200,33 +227,21 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
     if (hasActiveChildProcess()) return C_ERR;
     server.dirty_before_bgsave = server.dirty;
     server.lastbgsave_try = time(NULL);
-    openChildInfoPipe();
     size_t total_keys = (size_t)dbTotalServerKeyCount();
-    long long start = ustime();
     pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = persistenceFork(CHILD_TYPE_RDB);
     if (pid == 0) {
         /* Child: no sockets, no timers, just write the snapshot. */
-        persist.in_child = CHILD_TYPE_RDB;
         rdbChildGuardTarget(parent, filename);
-        closeChildListeningSockets();
-        if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
-        persist.child_info_pipe[0] = -1;
         int ret = rdbSave(filename, rsi);
         if (ret == C_OK) childReportProgress(total_keys, 1);
         _exit(ret == C_OK ? 0 : 1);
     }
-    server.stat_fork_time = ustime() - start;
     if (pid == -1) {
         server.lastbgsave_status = C_ERR;
-        closeChildInfoPipe();
         serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
         return C_ERR;
     }
-    latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
-    persistenceCountFork();
-    close(persist.child_info_pipe[1]);
-    persist.child_info_pipe[1] = -1;
     serverLog(LL_NOTICE, "Background saving started by pid %ld", (long)pid);
     persist.rdb_save_time_start = time(NULL);
     persist.current_save_keys_total = total_keys;

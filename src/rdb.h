@@ -214,6 +214,7 @@ void processEventsWhileBlocked(void);
 void childReportProgress(size_t keys, int final);
 void closeChildListeningSockets(void);
 void persistenceCountFork(void);     /* INFO total_forks */
+pid_t persistenceFork(int child_type); /* fork a child with the info pipe */
 void saveCommand(client *c);
 void bgsaveCommand(client *c);
 void dumpCommand(client *c);

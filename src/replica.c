@@ -841,11 +841,11 @@ void replicaofCommand(client *c) {
 
 void replicaCron(void) {
     if (!server.masterhost) return;
-    /* replicaof from the config file: start at the first cron. */
-    if (server.repl_state == REPL_STATE_NONE) {
-        if (!cached.valid) cacheMasterUsingMyself();
-        server.repl_state = REPL_STATE_CONNECT;
-    }
+    /* replicaof from the config file: start at the first cron. Only an
+     * RDB with a replication context gives a cached master here; a fresh
+     * start asks "PSYNC ? -1" as stock does (its own new replid could
+     * never be continued anyway). */
+    if (server.repl_state == REPL_STATE_NONE) server.repl_state = REPL_STATE_CONNECT;
     if ((server.repl_state == REPL_STATE_CONNECTING || inHandshake()) &&
         server.unixtime - repl_transfer_lastio > server.repl_timeout) {
         serverLog(LL_WARNING, "Timeout connecting to the MASTER...");

@@ -554,14 +554,12 @@ static int startDisklessTransfer(rdbSaveInfo *rsi) {
         }
         t.fds[t.count++] = pipefd[1];
     }
-    long long start = ustime();
-    pid_t pid = fork();
+    pid_t pid = persistenceFork(CHILD_TYPE_RDB);
     if (pid == 0) {
-        persist.in_child = 1;
-        closeChildListeningSockets();
         if (pipefd[0] != -1) close(pipefd[0]);
         t.buf = sdsempty();
         int ret = childWriteRdbToSockets(&t, rsi);
+        if (ret == C_OK) childReportProgress((size_t)dbTotalServerKeyCount(), 1);
         _exit(ret == C_OK ? 0 : 1);
     }
     if (pipefd[1] != -1) close(pipefd[1]);
@@ -582,7 +580,6 @@ static int startDisklessTransfer(rdbSaveInfo *rsi) {
         close(pipefd[0]);
     }
     zfree(t.fds);
-    server.stat_fork_time = ustime() - start;
     if (pid == -1) {
         serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
         return C_ERR;
@@ -809,6 +806,8 @@ void syncCommand(client *c) {
     server.stat_sync_full++;
     replClient *r = RC(c);
     r->state = SLAVE_STATE_WAIT_BGSAVE_START;
+    /* INFO's lag counts from here until the first ACK (stock shows 0). */
+    r->ack_time = server.unixtime;
     c->flags |= CLIENT_SLAVE;
     listAddNodeTail(server.slaves, c);
     /* The first replica of a master that had none starts a new history. */

@@ -1,0 +1,143 @@
+# Replication details found in the persistence/replication audit
+# (docs/audit-persistence.md): the same steps run on a stock master with a
+# stock replica and on our master with our replica, and what each pair
+# shows (INFO replication shapes, lag while waiting for the snapshot, the
+# replica's first PSYNC, min-replicas-max-lag, WAIT on a stopped replica,
+# replica-read-only no, repl-backlog-ttl) must be the same.
+
+set ::stock_server /usr/bin/redis-server
+
+# INFO replication as "name" lines in order; a slaveN line keeps its key
+# names (ip, port, state, offset, lag) but not their values.
+proc audit_info_shape {client} {
+    set shape {}
+    foreach line [split [$client info replication] "\r\n"] {
+        if {$line eq "" || [string match "#*" $line]} continue
+        set kv [split $line :]
+        set name [lindex $kv 0]
+        if {[string match slave* $name] && [string match *=* [lindex $kv 1]]} {
+            set keys {}
+            foreach pair [split [lindex $kv 1] ,] { lappend keys [lindex [split $pair =] 0] }
+            lappend shape "$name:[join $keys ,]"
+        } else {
+            lappend shape $name
+        }
+    }
+    return $shape
+}
+
+# The value of key `field` in the master's "slave0:" line.
+proc audit_slave0 {client field} {
+    set info [$client info replication]
+    if {![regexp {slave0:([^\r\n]*)} $info -> line]} { return "" }
+    foreach pair [split $line ,] {
+        lassign [split $pair =] k v
+        if {$k eq $field} { return $v }
+    }
+    return ""
+}
+
+proc audit_link_up {client} {
+    expr {[status $client master_link_status] eq "up"}
+}
+
+# Runs the steps on one master/replica pair built from `bin` ("" = ours)
+# and returns a dict of observations.
+proc audit_replication_pair {bin} {
+    set obs [dict create]
+    set mopts [list overrides {repl-diskless-sync yes repl-diskless-sync-delay 3}]
+    if {$bin ne ""} { lappend mopts binary $bin }
+    start_server $mopts {
+        set m [srv 0 client]
+        $m set a 1
+        set ropts [list overrides [list replicaof "[srv 0 host] [srv 0 port]"]]
+        if {$bin ne ""} { lappend ropts binary $bin }
+        start_server $ropts {
+            set rep [srv 0 client]
+            set rpid [srv 0 pid]
+            # The master waits out the diskless delay: the replica is
+            # listed, waiting for the snapshot, with no lag yet.
+            wait_for_condition 100 50 {[audit_slave0 $m state] eq "wait_bgsave"} else {
+                fail "replica not waiting for the snapshot"
+            }
+            dict set obs waiting_lag_small [expr {[audit_slave0 $m lag] <= 2}]
+            dict set obs waiting_offsets [list [status $rep slave_read_repl_offset] [status $rep slave_repl_offset]]
+            dict set obs no_cached_master [expr {[catch {
+                verify_log_message 0 "*Partial resynchronization not possible (no cached master)*" 0
+            }] == 0}]
+            wait_for_condition 100 100 {[audit_link_up $rep]} else { fail "no link" }
+            # The diskless transfer is a fork like any other: counted, and
+            # its copy-on-write reported through the info pipe.
+            wait_for_condition 50 100 {[status $m rdb_bgsave_in_progress] eq "0"} else {
+                fail "transfer child still running"
+            }
+            dict set obs forks_after_sync [status $m total_forks]
+            dict set obs transfer_cow_reported [expr {[status $m rdb_last_cow_size] > 0}]
+
+            $m config set min-replicas-to-write 1
+            $m config set min-replicas-max-lag 2
+            wait_for_condition 50 100 {[status $m min_slaves_good_slaves] eq "1"} else {
+                fail "replica not counted as good"
+            }
+            dict set obs master_shape [audit_info_shape $m]
+            dict set obs replica_shape [audit_info_shape $rep]
+            dict set obs write_with_good [$m set b 2]
+
+            # A stopped replica stops acknowledging: after max-lag it is not
+            # good any more, writes are refused and WAIT times out.
+            exec kill -STOP $rpid
+            set err ""
+            wait_for_condition 100 100 {[status $m min_slaves_good_slaves] eq "0"} else {
+                exec kill -CONT $rpid
+                fail "stopped replica still good"
+            }
+            catch {$m set c 3} err
+            dict set obs write_without_good $err
+            $m config set min-replicas-to-write 0
+            dict set obs wait_stopped [$m wait 1 200]
+            exec kill -CONT $rpid
+            wait_for_condition 100 100 {[audit_slave0 $m lag] ne "" && [audit_slave0 $m lag] <= 1} else {
+                fail "replica did not come back"
+            }
+
+            $rep config set replica-read-only no
+            dict set obs rw_replica_write [$rep set local 1]
+            dict set obs rw_replica_flag [status $rep slave_read_only]
+            $rep config set replica-read-only yes
+
+            # Without replicas the backlog lives repl-backlog-ttl seconds,
+            # then goes with the history it described.
+            set oldid [status $m master_replid]
+            $m config set repl-backlog-ttl 1
+            $rep replicaof no one
+            wait_for_condition 100 100 {[status $m repl_backlog_active] eq "0"} else {
+                fail "backlog not freed"
+            }
+            dict set obs ttl_new_replid [expr {[status $m master_replid] ne $oldid}]
+            dict set obs ttl_replid2 [status $m master_replid2]
+            dict set obs ttl_log [expr {[catch {
+                verify_log_message -1 "*Replication backlog freed after 1 seconds without connected replicas.*" 0
+            }] == 0}]
+        }
+    }
+    return $obs
+}
+
+tags {repl} {
+    set stock [audit_replication_pair $::stock_server]
+    set ours [audit_replication_pair ""]
+    foreach key [dict keys $stock] {
+        test "replication audit, as stock: $key" {
+            assert_equal [dict get $stock $key] [dict get $ours $key]
+        }
+    }
+    test "replication audit: the stock run saw what the checks expect" {
+        assert_equal 1 [dict get $stock waiting_lag_small]
+        assert_equal {1 1} [dict get $stock waiting_offsets]
+        assert_match "NOREPLICAS*" [dict get $stock write_without_good]
+        assert_equal 0 [dict get $stock wait_stopped]
+        assert_equal 1 [dict get $stock ttl_log]
+        assert_equal 1 [dict get $stock forks_after_sync]
+        assert_equal 1 [dict get $stock transfer_cow_reported]
+    }
+}

@@ -1,0 +1,82 @@
+# AOF details found in the persistence/replication audit
+# (docs/audit-persistence.md): the same steps on stock and on ours, then
+# stock's redis-check-aof and redis-check-rdb read both directories the
+# same way, and the rewrite child reports its copy-on-write as stock's.
+
+source [file join $::tests_root helpers aof.tcl]
+
+# The checker's report with numbers (sizes, offsets, times) taken out, so
+# two directories of the same commands compare line by line.
+proc audit_check_aof {manifest} {
+    set rc [catch {exec /usr/bin/redis-check-aof $manifest} out]
+    regsub -all {[0-9]+} $out N out
+    regsub -all {0xN +[0-9a-fN]+} $out {0xN} out
+    return [list $rc $out]
+}
+
+proc audit_aof_steps {} {
+    r set str hello
+    r rpush list a b c
+    r hset hash f v
+    r sadd set 1 2 3
+    r zadd zset 1 a 2 b
+    r set vol v ex 1000
+    assert_equal {Background append only file rewriting started} [r bgrewriteaof]
+    wait_rewrite_done
+    r select 5
+    r set after rewrite
+    r incr counter
+    r select 0
+}
+
+set ::audit_aof {}
+foreach {bin label} [list /usr/bin/redis-server stock "" ours] {
+    set opts [list tags {aof} overrides {appendonly yes aof-timestamp-enabled yes}]
+    if {$bin ne ""} { lappend opts binary $bin }
+    start_server $opts {
+        test "$label: a rewrite reports its copy-on-write in INFO persistence" {
+            audit_aof_steps
+            assert_morethan [s aof_last_cow_size] 0
+            assert_equal 0 [s rdb_last_cow_size]
+        }
+        set dir [aof_dir]
+        set manifest [file join $dir appendonly.aof.manifest]
+        dict set ::audit_aof $label files [lsort [glob -tails -directory $dir *]]
+        dict set ::audit_aof $label check [audit_check_aof $manifest]
+        set base [file join $dir appendonly.aof.2.base.rdb]
+        dict set ::audit_aof $label check_rdb [catch {exec /usr/bin/redis-check-rdb $base} out]
+        test "$label: stock redis-check-rdb accepts the RDB base" {
+            assert_match "*RDB looks OK*" $out
+        }
+        # Cut the last command short: the checker must call it invalid.
+        set incr [incr_file]
+        set copy [copy_dir $dir]
+        set cut [file join $copy [file tail $incr]]
+        set fd [open $cut r+]
+        chan truncate $fd [expr {[file size $cut] - 3}]
+        close $fd
+        dict set ::audit_aof $label truncated [audit_check_aof [file join $copy appendonly.aof.manifest]]
+        file delete -force $copy
+    }
+}
+
+tags {aof} {
+    test {The AOF directories hold the same files on stock and ours} {
+        assert_equal [dict get $::audit_aof stock files] [dict get $::audit_aof ours files]
+    }
+    test {Stock redis-check-aof reports our AOF directory as it reports stock's} {
+        lassign [dict get $::audit_aof ours check] rc out
+        assert_equal 0 $rc
+        assert_match "*All AOF files and manifest are valid*" $out
+        assert_equal [dict get $::audit_aof stock check] [dict get $::audit_aof ours check]
+    }
+    test {Stock redis-check-aof finds a truncated incr file in ours as in stock's} {
+        lassign [dict get $::audit_aof ours truncated] rc out
+        assert_equal 1 $rc
+        assert_match "*is not valid*" $out
+        assert_equal [dict get $::audit_aof stock truncated] [dict get $::audit_aof ours truncated]
+    }
+    test {Stock redis-check-rdb exits 0 on both RDB bases} {
+        assert_equal {0 0} [list [dict get $::audit_aof stock check_rdb] [dict get $::audit_aof ours check_rdb]]
+    }
+}
