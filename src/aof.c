@@ -550,8 +550,7 @@ static void killAppendOnlyChild(void) {
     sds tmp = rewriteTempName(server.child_pid);
     unlink(tmp);
     sdsfree(tmp);
-    server.child_pid = -1;
-    server.child_type = CHILD_TYPE_NONE;
+    persistenceChildGone();
     aof.rewrite_time_start = -1;
 }
 

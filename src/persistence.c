@@ -140,7 +140,10 @@ void childReportProgress(size_t keys, int final) {
     }
 }
 
+static void closeChildInfoPipe(void);
+
 static void openChildInfoPipe(void) {
+    closeChildInfoPipe(); /* never leak the ends of an earlier child's pipe */
     if (pipe(persist.child_info_pipe) == -1) {
         persist.child_info_pipe[0] = persist.child_info_pipe[1] = -1;
         return;
@@ -177,7 +180,8 @@ void closeChildListeningSockets(void) {
     if (server.sofd != -1) close(server.sofd);
 }
 
-static void resetChildState(void) {
+/* The child is reaped or killed: no child, no progress, no pipe. */
+void persistenceChildGone(void) {
     server.child_type = CHILD_TYPE_NONE;
     server.child_pid = -1;
     persist.current_cow_peak = persist.current_cow_size = 0;
@@ -289,7 +293,7 @@ static void checkChildrenDone(void) {
     if (to_socket) serverLog(LL_NOTICE, "Background RDB transfer terminated with %s",
                              exitcode == 0 && !bysignal ? "success" : "error");
     persist.child_to_socket = 0;
-    resetChildState();
+    persistenceChildGone();
     /* Replicas waiting for this snapshot (replication.c). */
     if (type == CHILD_TYPE_RDB && replicationRdbChildDone)
         replicationRdbChildDone(exitcode == 0 && !bysignal, to_socket);
@@ -303,7 +307,7 @@ void killRDBChild(void) {
     waitpid(server.child_pid, &statloc, 0);
     rdbRemoveTempFile(server.child_pid);
     persist.rdb_save_time_start = -1;
-    resetChildState();
+    persistenceChildGone();
 }
 
 /* A save point is due when enough changes and seconds have gone by, and

@@ -80,3 +80,30 @@ tags {aof} {
         assert_equal {0 0} [list [dict get $::audit_aof stock check_rdb] [dict get $::audit_aof ours check_rdb]]
     }
 }
+
+# Turning the AOF off kills a running rewrite child: its info pipe must go
+# with it, or every such kill leaves descriptors behind.
+foreach {bin label} [list /usr/bin/redis-server stock "" ours] {
+    set opts [list tags {aof} overrides {appendonly yes}]
+    if {$bin ne ""} { lappend opts binary $bin }
+    start_server $opts {
+        test "$label: killed rewrite children leave no descriptors behind" {
+            r debug populate 200
+            r config set rdb-key-save-delay 100000
+            set fds [file join /proc [srv 0 pid] fd]
+            # Counted first with the AOF off, as it is after every round.
+            for {set i 0} {$i < 6} {incr i} {
+                if {$i == 1} { set before [llength [glob -directory $fds *]] }
+                r config set appendonly yes
+                if {![s aof_rewrite_in_progress]} { r bgrewriteaof }
+                wait_for_condition 50 20 {[s aof_rewrite_in_progress] == 1} else {
+                    fail "no rewrite child"
+                }
+                r config set appendonly no
+                assert_equal 0 [s aof_rewrite_in_progress]
+            }
+            assert_equal $before [llength [glob -directory $fds *]]
+            r config set rdb-key-save-delay 0
+        }
+    }
+}
