@@ -212,6 +212,12 @@ pid_t persistenceFork(int child_type) {
     }
     latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
     persistenceCountFork();
+    /* INFO's progress (current_fork_perc) counts against every key, for
+     * each kind of child, as stock. */
+    persist.current_cow_peak = persist.current_cow_size = 0;
+    persist.current_cow_size_time = 0;
+    persist.current_save_keys_processed = 0;
+    persist.current_save_keys_total = (size_t)dbTotalServerKeyCount();
     if (persist.child_info_pipe[1] != -1) close(persist.child_info_pipe[1]);
     persist.child_info_pipe[1] = -1;
     return pid;
@@ -248,7 +254,6 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
     }
     serverLog(LL_NOTICE, "Background saving started by pid %ld", (long)pid);
     persist.rdb_save_time_start = time(NULL);
-    persist.current_save_keys_total = total_keys;
     server.child_pid = pid;
     server.child_type = CHILD_TYPE_RDB;
     return C_OK;
@@ -470,7 +475,7 @@ sds genPersistenceInfoFields(sds info) {
     time_t now = time(NULL);
     int rdb_child = server.child_type == CHILD_TYPE_RDB;
     double fork_perc = 0;
-    if (rdb_child && persist.current_save_keys_total)
+    if (server.child_type != CHILD_TYPE_NONE && persist.current_save_keys_total)
         fork_perc = 100.0 * persist.current_save_keys_processed / persist.current_save_keys_total;
     info = sdscatprintf(info,
         "loading:%d\r\n"

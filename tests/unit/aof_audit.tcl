@@ -87,8 +87,23 @@ foreach {bin label} [list /usr/bin/redis-server stock "" ours] {
     set opts [list tags {aof} overrides {appendonly yes}]
     if {$bin ne ""} { lappend opts binary $bin }
     start_server $opts {
-        test "$label: killed rewrite children leave no descriptors behind" {
+        test "$label: a running rewrite shows its progress in INFO persistence" {
             r debug populate 200
+            r config set rdb-key-save-delay 100000
+            r bgrewriteaof
+            wait_for_condition 100 20 {[s current_save_keys_processed] >= 1} else {
+                fail "no progress reported"
+            }
+            assert_equal 1 [s aof_rewrite_in_progress]
+            assert_equal [r dbsize] [s current_save_keys_total]
+            assert_morethan [s current_fork_perc] 0
+            r config set appendonly no
+            assert_equal 0 [s current_save_keys_total]
+            r config set rdb-key-save-delay 0
+            r config set appendonly yes
+            wait_rewrite_done
+        }
+        test "$label: killed rewrite children leave no descriptors behind" {
             r config set rdb-key-save-delay 100000
             set fds [file join /proc [srv 0 pid] fd]
             # Counted first with the AOF off, as it is after every round.
