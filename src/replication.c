@@ -1190,10 +1190,12 @@ sds genReplicationInfoFields(sds info) {
         replClient *r = RC(slave);
         char ip[NET_IP_STR_LEN];
         const char *addr = replicaAddr(slave, ip, sizeof(ip));
-        if (!addr) continue;
+        const char *state = replicaStateName(r->state);
+        if (!addr || !*state) continue;
+        /* Only an online replica acknowledges: the others show lag 0. */
+        long lag = r->state == SLAVE_STATE_ONLINE ? (long)(server.unixtime - r->ack_time) : 0;
         info = sdscatprintf(info, "slave%d:ip=%s,port=%d,state=%s,offset=%lld,lag=%ld\r\n",
-                            slaveid, addr, r->listening_port, replicaStateName(r->state), r->ack_off,
-                            (long)(server.unixtime - r->ack_time));
+                            slaveid, addr, r->listening_port, state, r->ack_off, lag);
         slaveid++;
     }
     info = sdscatprintf(info,
