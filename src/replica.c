@@ -908,7 +908,9 @@ sds genReplicaInfoFields(sds info) {
         server.repl_state == REPL_STATE_TRANSFER,
         readoff, reploff);
     if (server.repl_state == REPL_STATE_TRANSFER) {
-        double perc = repl_transfer_size > 0 ? ((double)repl_transfer_read / (double)repl_transfer_size) * 100 : 0;
+        /* As stock: the size is -1 until known (and for EOF-marked
+         * transfers), which makes the percentage negative. */
+        double perc = repl_transfer_size ? ((double)repl_transfer_read / (double)repl_transfer_size) * 100 : 0;
         info = sdscatprintf(info,
             "master_sync_total_bytes:%lld\r\n"
             "master_sync_read_bytes:%lld\r\n"

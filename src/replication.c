@@ -360,7 +360,9 @@ static int socketTargetsWrite(rio *r, const void *buf, size_t len) {
     socketTargets *t = r->privdata;
     t->buf = sdscatlen(t->buf, buf, len);
     r->io.fd.pos += (off_t)len;
-    if (sdslen(t->buf) >= 64 * 1024) return socketTargetsFlush(r);
+    /* Flushed in 16 KB steps as stock's child does: the replica sees the
+     * transfer start (and its INFO progress move) at the same points. */
+    if (sdslen(t->buf) >= 16 * 1024) return socketTargetsFlush(r);
     return 1;
 }
 
