@@ -790,6 +790,7 @@ void replicationUnsetMaster(void) {
     if (replMasterClient) freeClient(replMasterClient);
     cached.valid = 0;
     cancelTransfer();
+    forgetReplicaKeysWithExpire(); /* the expiry cycle covers them now */
     /* Our history goes on under a new id; replicas reconnect and PSYNC. */
     shiftReplicationId();
     disconnectSlaves();

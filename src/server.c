@@ -401,6 +401,7 @@ static void shutdownOnSignal(void) {
 static void databasesCron(void) {
     if (server.active_expire_enabled) {
         if (!server.masterhost) activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW);
+        else expireReplicaKeys();
     }
     if (hasActiveChildProcess()) return;
 

@@ -1243,6 +1243,10 @@ sds keyspaceEventsFlagsToString(int flags);
 
 /* expire.c */
 void activeExpireCycle(int type);
+void rememberReplicaKeyWithExpire(redisDb *db, robj *key); /* writable replica */
+void expireReplicaKeys(void);
+void forgetReplicaKeysWithExpire(void);
+size_t replicaKeysWithExpireCount(void);
 
 /* evict.c */
 int performEvictions(void);

@@ -39,9 +39,12 @@ proc audit_slave0 {client field} {
 
 # Polled while a replica waits: keeps the largest lag seen, returns the state.
 proc audit_note_lag {client} {
-    set lag [audit_slave0 $client lag]
-    if {$lag ne "" && $lag > $::audit_max_lag} { set ::audit_max_lag $lag }
-    return [audit_slave0 $client state]
+    set info [$client info replication]
+    set state ""
+    if {[regexp {slave0:[^\r\n]*state=([a-z_]+)[^\r\n]*lag=(-?[0-9]+)} $info -> state lag]} {
+        if {$state eq "wait_bgsave" && $lag > $::audit_max_lag} { set ::audit_max_lag $lag }
+    }
+    return $state
 }
 
 proc audit_link_up {client} {
@@ -116,6 +119,15 @@ proc audit_replication_pair {bin} {
             $rep config set replica-read-only no
             dict set obs rw_replica_write [$rep set local 1]
             dict set obs rw_replica_flag [status $rep slave_read_only]
+            # Its own keys with a TTL: no master sends their DEL, the
+            # replica expires them itself (DBSIZE drops, not only GET).
+            set before [$rep dbsize]
+            $rep set local:short 1 px 100
+            $rep set local:long 1 ex 1000
+            set expired 1
+            wait_for_condition 50 100 {[$rep dbsize] == $before + 1} else { set expired 0 }
+            dict set obs rw_replica_own_ttl_expired $expired
+            dict set obs rw_replica_long_ttl_kept [expr {[$rep ttl local:long] > 900}]
             $rep config set replica-read-only yes
 
             # Without replicas the backlog lives repl-backlog-ttl seconds,
@@ -212,6 +224,7 @@ tags {repl} {
         assert_equal 1 [dict get $stock forks_after_sync]
         assert_equal 1 [dict get $stock transfer_cow_reported]
         assert_equal {-1 0 -0.00} [dict get $stock disk_unknown_size]
+        assert_equal 1 [dict get $stock rw_replica_own_ttl_expired]
         assert_equal {1 0 0.00} [dict get $stock diskless_bytes_early]
     }
 }
