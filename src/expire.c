@@ -238,7 +238,3 @@ void forgetReplicaKeysWithExpire(void) {
     replica_keys_with_expire = NULL;
     replica_expire_cursor = 0;
 }
-
-size_t replicaKeysWithExpireCount(void) {
-    return replica_keys_with_expire ? dictSize(replica_keys_with_expire) : 0;
-}

@@ -1246,7 +1246,6 @@ void activeExpireCycle(int type);
 void rememberReplicaKeyWithExpire(redisDb *db, robj *key); /* writable replica */
 void expireReplicaKeys(void);
 void forgetReplicaKeysWithExpire(void);
-size_t replicaKeysWithExpireCount(void);
 
 /* evict.c */
 int performEvictions(void);
