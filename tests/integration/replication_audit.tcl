@@ -188,11 +188,42 @@ proc audit_slow_sync {bin} {
     return $obs
 }
 
+# A master restarted from its own RDB (the save on SHUTDOWN keeps replid
+# and offset) takes its replica back with a partial resync.
+proc audit_master_restart {bin} {
+    set obs [dict create]
+    set mopts [list overrides {repl-diskless-sync-delay 0}]
+    if {$bin ne ""} { lappend mopts binary $bin }
+    start_server $mopts {
+        r set a 1
+        set ropts [list overrides [list replicaof "[srv 0 host] [srv 0 port]"]]
+        if {$bin ne ""} { lappend ropts binary $bin }
+        start_server $ropts {
+            set rep [srv 0 client]
+            wait_for_condition 100 100 {[audit_link_up $rep]} else { fail "no link" }
+            r -1 set b 2
+            wait_for_condition 50 100 {[$rep get b] eq "2"} else { fail "not replicated" }
+            # SHUTDOWN SAVE: the final GETACK round to the replica comes
+            # before the save, so the file's offset is the replica's.
+            set mpid [srv -1 pid]
+            catch {r -1 shutdown save}
+            wait_for_condition 100 50 {![process_is_alive $mpid]} else { fail "master still running" }
+            restart_server -1
+            wait_for_condition 100 100 {[audit_link_up $rep]} else { fail "no link after the restart" }
+            dict set obs restart_syncs [list [s -1 sync_full] [s -1 sync_partial_ok]]
+            r -1 set c 3
+            wait_for_condition 50 100 {[$rep get c] eq "3"} else { fail "stream not resumed" }
+            dict set obs restart_same_data [expr {[r -1 debug digest] eq [$rep debug digest]}]
+        }
+    }
+    return $obs
+}
+
 # Both scenarios for one binary; an error on the way (a failed wait)
 # is kept as an observation, so the comparisons below still run.
 proc audit_collect {bin} {
     set obs [dict create]
-    foreach scenario {audit_replication_pair audit_slow_sync} {
+    foreach scenario {audit_replication_pair audit_slow_sync audit_master_restart} {
         if {[catch {set obs [dict merge $obs [$scenario $bin]]} err]} {
             dict set obs error_in_$scenario $err
         }
@@ -225,6 +256,7 @@ tags {repl} {
         assert_equal 1 [dict get $stock transfer_cow_reported]
         assert_equal {-1 0 -0.00} [dict get $stock disk_unknown_size]
         assert_equal 1 [dict get $stock rw_replica_own_ttl_expired]
+        assert_equal {0 1} [dict get $stock restart_syncs]
         assert_equal {1 0 0.00} [dict get $stock diskless_bytes_early]
     }
 }
