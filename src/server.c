@@ -815,7 +815,8 @@ static void adjustOpenFilesLimit(void) {
 }
 
 static void createPidFile(void) {
-    if (!server.pidfile) return;
+    /* Daemonized without a pidfile: stock's default path. */
+    if (!server.pidfile) server.pidfile = zstrdup("/var/run/redis.pid");
     FILE *fp = fopen(server.pidfile, "w");
     if (fp) {
         fprintf(fp, "%d\n", (int)getpid());
