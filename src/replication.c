@@ -105,12 +105,29 @@ void freeReplicationBacklog(void) {
     backlog = NULL;
 }
 
-/* repl-backlog-size changed at run time: start over with the new size. */
-static void resizeReplicationBacklogIfNeeded(void) {
-    if (backlog && backlog->size != server.repl_backlog_size) {
-        freeReplicationBacklog();
-        createReplicationBacklog();
+/* repl-backlog-size changed at run time: a new ring of the new size with
+ * as much of the newest history as fits, so replicas that drop their link
+ * right after a resize can still continue (stock keeps its history too). */
+void resizeReplicationBacklogIfNeeded(void) {
+    if (!backlog || backlog->size == server.repl_backlog_size) return;
+    long long newsize = server.repl_backlog_size;
+    long long keep = backlog->histlen < newsize ? backlog->histlen : newsize;
+    char *buf = zmalloc((size_t)newsize);
+    /* The kept bytes, oldest first, from the ring's read position. */
+    long long j = (backlog->idx - keep) % backlog->size;
+    if (j < 0) j += backlog->size;
+    for (long long done = 0; done < keep;) {
+        long long chunk = backlog->size - j < keep - done ? backlog->size - j : keep - done;
+        memcpy(buf + done, backlog->buf + j, (size_t)chunk);
+        done += chunk;
+        j = 0;
     }
+    zfree(backlog->buf);
+    backlog->buf = buf;
+    backlog->size = newsize;
+    backlog->histlen = keep;
+    backlog->idx = keep % newsize;
+    backlog->offset = server.master_repl_offset - keep + 1;
 }
 
 static void feedBacklog(const char *p, size_t len) {

@@ -203,6 +203,24 @@ proc audit_master_restart {bin} {
             wait_for_condition 100 100 {[audit_link_up $rep]} else { fail "no link" }
             r -1 set b 2
             wait_for_condition 50 100 {[$rep get b] eq "2"} else { fail "not replicated" }
+            # CONFIG SET repl-backlog-size keeps the history: grown, all of
+            # it (a dropped link right after still resyncs partially);
+            # shrunk, the newest part (stock trims in 16 KB blocks).
+            for {set i 0} {$i < 300} {incr i} { r -1 set big:$i [string repeat x 100] }
+            wait_for_condition 50 100 {[$rep dbsize] == [r -1 dbsize]} else { fail "not replicated" }
+            set hist [s -1 repl_backlog_histlen]
+            r -1 config set repl-backlog-size 2mb
+            dict set obs grow_keeps_history [expr {[s -1 repl_backlog_histlen] == $hist}]
+            set partial [s -1 sync_partial_ok]
+            $rep client kill type master
+            wait_for_condition 100 100 {[audit_link_up $rep] && [s -1 sync_partial_ok] > $partial} else {
+                fail "no partial resync after the resize"
+            }
+            dict set obs grow_then_partial [expr {[s -1 sync_partial_ok] - $partial}]
+            r -1 config set repl-backlog-size 16kb
+            set h [s -1 repl_backlog_histlen]
+            dict set obs shrink_keeps_newest [expr {$h >= 16384 && $h <= 2 * 16384 &&
+                [s -1 repl_backlog_first_byte_offset] + $h == [s -1 master_repl_offset] + 1}]
             # SHUTDOWN SAVE: the final GETACK round to the replica comes
             # before the save, so the file's offset is the replica's.
             set mpid [srv -1 pid]
@@ -257,6 +275,7 @@ tags {repl} {
         assert_equal {-1 0 -0.00} [dict get $stock disk_unknown_size]
         assert_equal 1 [dict get $stock rw_replica_own_ttl_expired]
         assert_equal {0 1} [dict get $stock restart_syncs]
+        assert_equal {1 1 1} [list [dict get $stock grow_keeps_history] [dict get $stock grow_then_partial] [dict get $stock shrink_keeps_newest]]
         assert_equal {1 0 0.00} [dict get $stock diskless_bytes_early]
     }
 }
