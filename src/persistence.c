@@ -190,6 +190,14 @@ void persistenceChildGone(void) {
     closeChildInfoPipe();
 }
 
+/* A child stopped on purpose (killRDBChild, killAppendOnlyChild) says so in
+ * the log, as stock's does, then dies of the signal as before. */
+static void childStopSignalHandler(int sig) {
+    serverLogFromHandler(LL_WARNING, "Received SIGUSR1 in child, exiting now.");
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* Every persistence child (BGSAVE, AOF rewrite, diskless transfer) is
  * forked here, so all of them report progress and copy-on-write through
  * the info pipe, count in total_forks and the fork latency, and notice a
@@ -200,6 +208,7 @@ pid_t persistenceFork(int child_type) {
     pid_t pid = fork();
     if (pid == 0) {
         persist.in_child = child_type;
+        signal(SIGUSR1, childStopSignalHandler);
         closeChildListeningSockets();
         if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
         persist.child_info_pipe[0] = -1;

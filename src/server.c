@@ -173,7 +173,7 @@ void serverLog(int level, const char *fmt, ...) {
 }
 
 /* Async-signal-safe logging for signal handlers: no stdio, no malloc. */
-static void serverLogFromHandler(int level, const char *msg) {
+void serverLogFromHandler(int level, const char *msg) {
     int fd;
     int log_to_stdout = server.logfile == NULL || server.logfile[0] == '\0';
     char buf[64];

@@ -122,6 +122,8 @@ foreach {bin label} [list /usr/bin/redis-server stock "" ours] {
             wait_for_condition 100 20 {[llength [glob -directory $fds *]] <= $before} else {
                 fail "descriptors: $before before, [llength [glob -directory $fds *]] after"
             }
+            # Each stopped child said why it left.
+            verify_log_message 0 "*signal-handler (*) Received SIGUSR1 in child, exiting now.*" 0
             r config set rdb-key-save-delay 0
         }
     }
