@@ -405,6 +405,8 @@ static int rewriteAppendOnlyFile(const char *filename) {
     if (server.aof_rewrite_incremental_fsync) rioSetAutoSync(&r, AOF_AUTOSYNC_BYTES);
     int ok = server.aof_use_rdb_preamble ? rdbSaveRio(&r, RDBFLAGS_AOF_PREAMBLE, NULL)
                                          : rewriteAppendOnlyFileRio(&r);
+    if (ok != C_ERR && !rioFlush(&r)) ok = C_ERR;
+    rioRelease(&r);
     if (ok == C_ERR || fflush(fp) != 0 || fsync(fileno(fp)) == -1) {
         serverLog(LL_WARNING, "Write error writing append only file on disk: %s", strerror(errno));
         fclose(fp);
@@ -590,7 +592,9 @@ static int loadSingleAppendOnlyFile(const char *name, int is_last) {
         rio rdb;
         rioInitWithFile(&rdb, fp);
         rdb.size_hint = sb.st_size;
-        if (rdbLoadRio(&rdb, RDBFLAGS_AOF_PREAMBLE, NULL) != C_OK) {
+        int loaded = rdbLoadRio(&rdb, RDBFLAGS_AOF_PREAMBLE, NULL);
+        rioRelease(&rdb); /* the commands are read from where the RDB ends */
+        if (loaded != C_OK) {
             serverLog(LL_WARNING, "Error reading the RDB base file %s, AOF loading aborted (%s)",
                       name, rdbLastError());
             fclose(fp);

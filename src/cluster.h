@@ -10,6 +10,7 @@
  *   cluster_config.c  nodes.conf load/save (7.0 format, fsync'd, locked)
  *   cluster_addr.c  which address we announce and which one we record for
  *                   a peer (the place the NAT-aware logic goes)
+ *   cluster_reconnect.c  backoff of reconnects to unreachable peers
  *   cluster_bus.c   the wire format, pure (cluster_bus.h)
  * Included at the end of server.h.
  */
@@ -85,6 +86,7 @@ typedef struct clusterLink {
     int dial_port;
     int dial_internal;           /* ... and it was the node's internal one */
     unsigned long long sent_msgs, recv_msgs; /* not shown; kept for LINKS */
+    int pong_seen;               /* outbound: a PONG arrived on it */
 } clusterLink;
 
 typedef struct clusterNodeFailReport {
@@ -130,6 +132,12 @@ typedef struct clusterNode {
     mstime_t nat_out_ok;         /* last PONG on our outbound link */
     mstime_t nat_dial_since;     /* dialling the current target since */
     int nat_use_ext;             /* internal does not answer: dial external */
+    /* Reconnection backoff (cluster_reconnect.c): failed attempts in a row
+     * to reconnect_ip:reconnect_port, and when the next one is due. */
+    int reconnect_failures;
+    mstime_t reconnect_at;
+    char reconnect_ip[NET_IP_STR_LEN];
+    int reconnect_port;
 } clusterNode;
 
 typedef struct clusterState {
@@ -246,6 +254,12 @@ void clusterHandleSlaveFailover(void);
 /* cluster_migration.c */
 int clusterAnyMasterHasReplicas(void);
 void clusterHandleReplicaMigration(void);
+
+/* cluster_reconnect.c: spacing out attempts to reach an unreachable peer */
+int clusterReconnectDue(clusterNode *n, mstime_t now);
+void clusterReconnectFailed(clusterNode *n, const char *ip, int port);
+void clusterReconnectReset(clusterNode *n, const char *why);
+void clusterReconnectResetAddress(const char *ip, int port, int cport);
 
 /* cluster_config.c */
 int clusterLoadConfig(char *filename);

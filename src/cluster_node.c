@@ -118,6 +118,8 @@ void freeClusterNode(clusterNode *n) {
     sds name = sdsnewlen(n->name, CLUSTER_NAMELEN);
     dictDelete(cluster->nodes, name);
     sdsfree(name);
+    /* A node going away is no failed reconnection attempt. */
+    if (n->link) n->link->pong_seen = 1;
     if (n->link) freeClusterLink(n->link);
     if (n->inbound_link) freeClusterLink(n->inbound_link);
     listSetFreeMethod(n->fail_reports, zfree);
@@ -376,6 +378,9 @@ void freeClusterLink(clusterLink *link) {
     }
     sdsfree(link->sndbuf);
     zfree(link->rcvbuf);
+    /* Our link ended before the node ever answered: a failed attempt. */
+    if (link->node && !link->inbound && link->node->link == link && !link->pong_seen)
+        clusterReconnectFailed(link->node, link->dial_ip, link->dial_port);
     if (link->node) {
         if (link->node->link == link) link->node->link = NULL;
         else if (link->node->inbound_link == link) link->node->inbound_link = NULL;
@@ -422,6 +427,8 @@ static void clusterSetInboundLink(clusterNode *node, clusterLink *link) {
     }
     node->inbound_link = link;
     link->node = node;
+    /* It just connected to us, so it is up: stop waiting to dial it. */
+    clusterReconnectReset(node, "it connected to us");
 }
 
 static void clusterAcceptHandler(connection *conn) {
@@ -498,10 +505,10 @@ static void clusterConnectNode(clusterNode *node) {
     connSetPrivateData(link->conn, link);
     if (connConnect(link->conn, link->dial_ip, link->dial_port, server.bind_source_addr,
                     clusterLinkConnectHandler) == -1) {
-        /* Failure detection needs a ping time: count this as one. */
-        if (node->ping_sent == 0) node->ping_sent = mstime();
         serverLog(LL_DEBUG, "Unable to connect to Cluster Node [%s]:%d -> %s",
                   link->dial_ip, link->dial_port, connGetLastError(link->conn));
+        /* Also gives failure detection its ping time. */
+        clusterReconnectFailed(node, link->dial_ip, link->dial_port);
         freeClusterLink(link);
         return;
     }
@@ -1044,7 +1051,6 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
     int type = h.type;
     mstime_t now = mstime();
 
-    if (type < CBUS_TYPE_COUNT) cluster->stats_bus_messages_received[type]++;
     if (type == cluster_drop_packet_filter) {
         serverLog(LL_WARNING, "Dropping packet that matches debug drop filter");
         return 1;
@@ -1087,6 +1093,7 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
             clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG);
             clusterProcessGossipSection(buf, &h, link, NULL);
         }
+        if (sender && type == CBUS_MEET) clusterReconnectReset(sender, "MEET received");
         clusterAddrNoteNatLink(link, buf);
         clusterSendPing(link, CBUS_PONG);
     }
@@ -1136,6 +1143,8 @@ static int clusterProcessPacket(clusterLink *link, const unsigned char *buf) {
         if (!link->inbound && link->node && type == CBUS_PONG) {
             link->node->pong_received = now;
             link->node->ping_sent = 0;
+            link->pong_seen = 1;
+            clusterReconnectReset(link->node, "PONG received");
             if (nodeTimedOut(link->node)) {
                 link->node->flags &= ~CLUSTER_NODE_PFAIL;
                 clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
@@ -1269,6 +1278,11 @@ static void clusterProcessLinkBuffer(clusterLink *link) {
             freeClusterLink(link);
             return;
         }
+        /* Stock counts every framed packet of a known type, also those
+         * it then ignores (bad length, other version): CLUSTER INFO's
+         * received counters agree with a stock node's. */
+        int type = (p[12] << 8) | p[13];
+        if (type < CBUS_TYPE_COUNT) cluster->stats_bus_messages_received[type]++;
         if (r == CBUS_ERR_IGNORE) {
             serverLog(LL_WARNING, "%s", err);
         } else if (r == CBUS_OK) {
@@ -1336,6 +1350,7 @@ int clusterStartHandshake(char *ip, int port, int cport) {
         errno = EAGAIN;
         return 0;
     }
+    clusterReconnectResetAddress(norm_ip, port, cport);
     clusterNode *n = createClusterNode(NULL, CLUSTER_NODE_HANDSHAKE | CLUSTER_NODE_MEET);
     memcpy(n->ip, norm_ip, sizeof(n->ip));
     n->port = port;
@@ -1465,7 +1480,7 @@ void clusterCron(void) {
             continue;
         }
         clusterAddrCronNode(node);
-        if (node->link == NULL) clusterConnectNode(node);
+        if (node->link == NULL && clusterReconnectDue(node, now)) clusterConnectNode(node);
     }
     dictReleaseIterator(di);
 

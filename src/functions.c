@@ -544,7 +544,7 @@ void functionRestoreCommand(client *c) {
     sds body = sdsnewlen(data, sdslen(data) - 10);
     rioInitWithBuffer(&r, body);
     sds err = NULL;
-    while ((size_t)r.io.buffer.pos < sdslen(body)) {
+    while ((size_t)rioTell(&r) < sdslen(body)) {
         int type = rdbLoadType(&r);
         if (type != RDB_OPCODE_FUNCTION2) {
             err = sdsnew(type == RDB_OPCODE_FUNCTION_PRE_GA

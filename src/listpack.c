@@ -161,6 +161,16 @@ static unsigned lpEncodingPrefixBytes(unsigned char b) {
     return 0;
 }
 
+/* Size of <encoding+data> for the encodings whose first byte tells it
+ * and that fit in 64 bytes (7-bit and 13-bit integers, strings up to 63
+ * bytes); 0 for the others. */
+static inline unsigned lpShortEncodedSize(unsigned char b) {
+    if (b < 0x80) return 1;
+    if (b < 0xC0) return 1 + (b & 0x3f);
+    if (b < 0xE0) return 2;
+    return 0;
+}
+
 /* Size of the string at p (p points at its encoding byte). */
 static uint32_t lpStringLength(const unsigned char *p) {
     if ((p[0] & 0xC0) == 0x80) return p[0] & 0x3f;
@@ -564,9 +574,14 @@ int lpValidateIntegrity(unsigned char *lp, size_t size, int deep,
     uint32_t header_count = lpGetNumElements(lp);
     unsigned long count = 0;
     unsigned char *p = lp + LP_HDR_SIZE;
-    while (p && p[0] != LP_EOF) {
+    while (p[0] != LP_EOF) {
         unsigned char *cur = p;
-        if (!lpValidateNext(lp, &p, size)) return 0;
+        /* Most entries are small: the backlen is then the one byte after
+         * them and equals their size. The rest take the general path. */
+        unsigned enclen = lpShortEncodedSize(p[0]);
+        size_t room = size - 1 - (size_t)(p - lp);
+        if (enclen && enclen < room && p[enclen] == enclen) p += enclen + 1;
+        else if (!lpValidateNext(lp, &p, size) || !p) return 0;
         if (entry_cb && !entry_cb(cur, header_count, cb_userdata)) return 0;
         count++;
     }

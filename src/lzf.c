@@ -33,12 +33,37 @@
 #define LZF_MAX_MATCH (7 + 255 + 2)  /* longest reference: 264 bytes */
 #define LZF_EAGER_COMPARE 16         /* bytes compared unconditionally past 3 */
 
-/* Slot of the 3 bytes at p. Only the low 16 bits of the two 16-bit windows
- * (p[0],p[1]) and (p[1],p[2]) take part. */
-static inline unsigned lzfHash(const unsigned char *p) {
-    unsigned hi = (unsigned)p[0] << 8 | p[1];
-    unsigned lo = (unsigned)p[1] << 8 | p[2];
-    return (hi - lo * 5) & (LZF_HASH_SLOTS - 1);
+/* Slot of the 3 bytes ending in the low byte of v (v = ...p[0] p[1] p[2],
+ * most significant first; higher bits are ignored). Only the 16-bit
+ * windows (p[0],p[1]) and (p[1],p[2]) take part, so the scan keeps v
+ * rolling: v = v << 8 | next byte. */
+static inline unsigned lzfHashRolling(uint32_t v) {
+    return ((v >> 8) - v * 5) & (LZF_HASH_SLOTS - 1);
+}
+
+static inline uint32_t lzfWindow(const unsigned char *p) {
+    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+/* First i in [from, to) where a[i] != b[i], else to; eight bytes a step. */
+static inline unsigned lzfFirstDifference(const unsigned char *a, const unsigned char *b,
+                                          unsigned from, unsigned to) {
+    unsigned i = from;
+    while (i + 8 <= to) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (unsigned)__builtin_ctzll(x ^ y) / 8;
+#else
+            return i + (unsigned)__builtin_clzll(x ^ y) / 8;
+#endif
+        }
+        i += 8;
+    }
+    while (i < to && a[i] == b[i]) i++;
+    return i;
 }
 
 /* Length of the match between src+from and src+at (first 3 bytes known
@@ -46,30 +71,40 @@ static inline unsigned lzfHash(const unsigned char *p) {
 static unsigned lzfMatchLength(const unsigned char *src, unsigned from,
                                unsigned at, unsigned limit) {
     const unsigned char *a = src + from, *b = src + at;
-    unsigned len = 3;
-    if (limit > LZF_EAGER_COMPARE) {
-        /* The eager part ignores the cap; it never reads past the input,
-         * since limit >= 17 means at least 19 bytes are left. */
-        for (; len < 3 + LZF_EAGER_COMPARE; len++)
-            if (a[len] != b[len]) return len;
-    }
-    while (len < limit && a[len] == b[len]) len++;
-    return len;
+    if (limit <= LZF_EAGER_COMPARE) return lzfFirstDifference(a, b, 3, limit);
+    /* The eager part ignores the cap; it never reads past the input,
+     * since limit >= 17 means at least 19 bytes are left. */
+    unsigned len = lzfFirstDifference(a, b, 3, 3 + LZF_EAGER_COMPARE);
+    if (len < 3 + LZF_EAGER_COMPARE || len >= limit) return len;
+    return lzfFirstDifference(a, b, len, limit);
 }
 
-/* The compressor proper; table must come in all zero. */
-static unsigned lzfCompressWith(uint32_t *table, const unsigned char *src,
+/* The table: slot -> base + position of the last 3 bytes hashed there.
+ * Each call gets a base above every entry of the calls before, so an
+ * entry counts only when it is > base (which also leaves position 0 out,
+ * as liblzf does) and the table is never cleared between calls. */
+typedef struct {
+    uint32_t slot[LZF_HASH_SLOTS];
+    uint32_t base;
+} lzfTable;
+
+/* The compressor proper. */
+static unsigned lzfCompressWith(lzfTable *t, const unsigned char *src,
                                 unsigned in_len, unsigned char *dst,
                                 unsigned out_len) {
+    uint32_t *table = t->slot, base = t->base;
     size_t op = 1;  /* next output byte; dst[op-lit-1] is the header of
                      * the open literal run */
     unsigned lit = 0, i = 0;
+    uint32_t v = in_len >= 2 ? (uint32_t)src[0] << 8 | src[1] : 0;
 
     while (i + 2 < in_len) {
-        unsigned h = lzfHash(src + i);
-        uint32_t cand = table[h];
-        table[h] = i;
-        if (cand > 0 && i - cand <= LZF_MAX_DISTANCE &&
+        v = v << 8 | src[i + 2];
+        unsigned h = lzfHashRolling(v);
+        uint32_t entry = table[h];
+        table[h] = base + i;
+        unsigned cand = entry - base;
+        if (entry > base && i - cand <= LZF_MAX_DISTANCE &&
             src[cand] == src[i] && src[cand + 1] == src[i + 1] &&
             src[cand + 2] == src[i + 2]) {
             unsigned limit = in_len - i - 2;
@@ -91,8 +126,11 @@ static unsigned lzfCompressWith(uint32_t *table, const unsigned char *src,
             op++;
             i += len;
             if (i + 2 >= in_len) break;
-            table[lzfHash(src + i - 2)] = i - 2;
-            table[lzfHash(src + i - 1)] = i - 1;
+            /* Hash the match's last two positions, leaving v ready for i. */
+            v = lzfWindow(src + i - 2);
+            table[lzfHashRolling(v)] = base + i - 2;
+            v = v << 8 | src[i + 1];
+            table[lzfHashRolling(v)] = base + i - 1;
             continue;
         }
         if (op >= out_len) return 0;
@@ -117,28 +155,24 @@ static unsigned lzfCompressWith(uint32_t *table, const unsigned char *src,
     return (unsigned int)op;
 }
 
-/* Each thread keeps one table, handed over clean: after a call only the
- * slots of the hashed positions (at most in_len - 2) are wiped, which for
- * short strings is far cheaper than clearing 2^16 slots every time. */
+/* Each thread keeps one table. Bases grow by in_len per call; when they
+ * would wrap, the table is cleared once and they start over. */
 unsigned int lzf_compress(const void *in, unsigned int in_len,
                           void *out, unsigned int out_len) {
-    static __thread uint32_t *table;
+    static __thread lzfTable *table;
     const unsigned char *src = in;
 
     if (in_len == 0) return 0;
-    if (!table) table = calloc(LZF_HASH_SLOTS, sizeof(*table));
+    if (!table) table = calloc(1, sizeof(*table));
     if (!table) {
         /* No memory for a table: a throwaway one on the stack. */
-        uint32_t local[LZF_HASH_SLOTS];
-        memset(local, 0, sizeof(local));
-        return lzfCompressWith(local, src, in_len, out, out_len);
+        lzfTable local;
+        memset(&local, 0, sizeof(local));
+        return lzfCompressWith(&local, src, in_len, out, out_len);
     }
+    if (in_len > UINT32_MAX - table->base) memset(table, 0, sizeof(*table));
     unsigned n = lzfCompressWith(table, src, in_len, out, out_len);
-    if (in_len >= LZF_HASH_SLOTS) {
-        memset(table, 0, LZF_HASH_SLOTS * sizeof(*table));
-    } else {
-        for (unsigned i = 0; i + 2 < in_len; i++) table[lzfHash(src + i)] = 0;
-    }
+    table->base += in_len;
     return n;
 }
 
@@ -153,7 +187,12 @@ unsigned int lzf_decompress(const void *in, unsigned int in_len,
             unsigned n = ctrl + 1;
             if ((size_t)(iend - ip) < n) { errno = EINVAL; return 0; }
             if ((size_t)(oend - op) < n) { errno = E2BIG; return 0; }
-            memcpy(op, ip, n);
+            /* A fixed-size copy is a few vector moves; the bytes past n
+             * are overwritten by what follows (or lie past the result). */
+            if ((size_t)(iend - ip) >= LZF_MAX_LITERAL && (size_t)(oend - op) >= LZF_MAX_LITERAL)
+                memcpy(op, ip, LZF_MAX_LITERAL);
+            else
+                memcpy(op, ip, n);
             ip += n;
             op += n;
             continue;
@@ -168,10 +207,24 @@ unsigned int lzf_decompress(const void *in, unsigned int in_len,
         len += 2;
         if (distance > (size_t)(op - (unsigned char *)out)) { errno = EINVAL; return 0; }
         if ((size_t)(oend - op) < len) { errno = E2BIG; return 0; }
-        /* Byte by byte: the source may overlap what is being written
-         * (distance < len repeats a pattern). */
         const unsigned char *ref = op - distance;
-        while (len--) *op++ = *ref++;
+        if (distance >= 8 && (size_t)(oend - op) >= len + 8) {
+            /* Eight bytes a step: each step reads only bytes already
+             * written, since the source is at least 8 back. The last step
+             * may write up to 7 bytes past the match, inside out_len. */
+            unsigned char *end = op + len;
+            do {
+                uint64_t w;
+                memcpy(&w, ref, 8);
+                memcpy(op, &w, 8);
+                op += 8;
+                ref += 8;
+            } while (op < end);
+            op = end;
+        } else {
+            /* Byte by byte: a short distance repeats a pattern. */
+            while (len--) *op++ = *ref++;
+        }
     }
     return (unsigned int)(op - (unsigned char *)out);
 }

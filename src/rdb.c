@@ -842,15 +842,20 @@ int functionsLoadFromRdbCode(sds code, int replace, sds *err);
 int rdbSaveRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
     char magic[16];
     size_t keys_done = 0;
+    rioSyncHooks(rdb); /* what the caller wrote before is not checksummed */
     if (server.rdb_checksum) rdb->update_cksum = rioGenericUpdateChecksum;
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     if (rdbWriteRaw(rdb, magic, 9) == -1) return C_ERR;
     if (rdbSaveInfoAuxFields(rdb, rdbflags, rsi) == -1) return C_ERR;
-    if (functionsSaveToRio && functionsSaveToRio(rdb) == -1) return C_ERR;
-    for (int j = 0; j < server.dbnum; j++)
+    /* The header and aux fields are always there: a filtered snapshot is
+     * still a complete, loadable RDB. */
+    if (!(rdbflags & RDBFLAGS_SKIP_FUNCTIONS) && functionsSaveToRio && functionsSaveToRio(rdb) == -1)
+        return C_ERR;
+    for (int j = 0; j < server.dbnum && !(rdbflags & RDBFLAGS_SKIP_DATA); j++)
         if (rdbSaveDb(rdb, j, &keys_done) == -1) return C_ERR;
     if (rdbSaveType(rdb, RDB_OPCODE_EOF) == -1) return C_ERR;
     /* The checksum covers everything up to and including EOF. */
+    rioSyncHooks(rdb);
     uint64_t cksum = rdb->cksum;
     rdb->update_cksum = NULL;
     unsigned char b[8];
@@ -919,10 +924,12 @@ int rdbSave(const char *filename, rdbSaveInfo *rsi) {
     rio rdb;
     rioInitWithFile(&rdb, fp);
     if (server.rdb_save_incremental_fsync) rioSetAutoSync(&rdb, RDB_AUTOSYNC_BYTES);
-    if (rdbSaveRio(&rdb, RDBFLAGS_NONE, rsi) == C_ERR) {
+    if (rdbSaveRio(&rdb, RDBFLAGS_NONE, rsi) == C_ERR || !rioFlush(&rdb)) {
         errno = errno ? errno : EIO;
+        rioRelease(&rdb);
         goto werr;
     }
+    rioRelease(&rdb);
     if (fflush(fp) != 0 || fsync(fileno(fp)) == -1) goto werr;
     if (fclose(fp) != 0) {
         fp = NULL;
@@ -1049,6 +1056,7 @@ int rdbLoadRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
     int rdbver;
 
     rdbClearError();
+    rioSyncHooks(rdb);
     rdb->update_cksum = rdbLoadProgressCallback;
     rdb->max_processing_chunk = (size_t)server.loading_process_events_interval_bytes;
     if (!rioRead(rdb, buf, 9)) goto eoferr;
@@ -1153,9 +1161,11 @@ int rdbLoadRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
         }
         if (server.key_load_delay > 0) usleep((useconds_t)server.key_load_delay);
         expiretime = lfu_freq = lru_idle = -1;
+        rioReadProgress(rdb);
     }
 
     if (rdbver >= 5) {
+        rioSyncHooks(rdb);
         uint64_t expected = rdb->cksum;
         unsigned char b[8];
         rdb->update_cksum = NULL;
@@ -1197,6 +1207,7 @@ int rdbLoad(const char *filename, rdbSaveInfo *rsi, int rdbflags) {
     rioInitWithFile(&rdb, fp);
     rdb.size_hint = size;
     int ret = rdbLoadRio(&rdb, rdbflags, rsi);
+    rioRelease(&rdb);
     fclose(fp);
     stopLoading();
     return ret == C_OK ? RDB_OK : RDB_FAILED;

@@ -83,6 +83,10 @@
 #define RDBFLAGS_AOF_PREAMBLE (1<<0) /* the RDB part of an AOF */
 #define RDBFLAGS_REPLICATION (1<<1)
 #define RDBFLAGS_ALLOW_DUP (1<<2)    /* a later key replaces an earlier one */
+/* Save only: parts left out of the snapshot (REPLCONF rdb-filter-only). */
+#define RDBFLAGS_SKIP_DATA (1<<3)      /* no keys, no SELECTDB/RESIZEDB */
+#define RDBFLAGS_SKIP_FUNCTIONS (1<<4) /* no function libraries */
+#define RDBFLAGS_SKIP_MASK (RDBFLAGS_SKIP_DATA | RDBFLAGS_SKIP_FUNCTIONS)
 
 /* rdbLoad() results */
 #define RDB_OK 0

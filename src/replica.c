@@ -473,6 +473,36 @@ static int connRioRead(rio *r, void *buf, size_t len) {
     return 1;
 }
 
+/* rio fill(): the next block of the transfer becomes the rio's read-ahead
+ * window (see rio.h), so most reads of the parser are a copy inline. */
+static size_t connRioFill(rio *r) {
+    connection *conn = r->privdata;
+    if (readahead.pos == readahead.len) {
+        size_t cap = sizeof(readahead.buf);
+        if (!transfer_usemark && (off_t)cap > repl_transfer_size - readahead.raw_read)
+            cap = (size_t)(repl_transfer_size - readahead.raw_read);
+        if (cap == 0 || !readAheadFill(conn, cap)) return 0;
+    }
+    size_t n = readahead.len - readahead.pos;
+    r->rbuf = (unsigned char *)readahead.buf + readahead.pos;
+    r->rlen = n;
+    readahead.pos = readahead.len;
+    repl_transfer_read += (off_t)n;
+    repl_transfer_lastio = server.unixtime;
+    server.stat_net_repl_input_bytes += (long long)n;
+    return n;
+}
+
+/* What the rio's window still holds was not part of the RDB: back into
+ * readahead, uncounted, for handOverReadAhead(). */
+static void connRioGiveBack(rio *r) {
+    size_t unread = r->rlen - r->rpos;
+    readahead.pos = readahead.len - unread;
+    repl_transfer_read -= (off_t)unread;
+    server.stat_net_repl_input_bytes -= (long long)unread;
+    r->rlen = r->rpos;
+}
+
 /* The bytes read past the RDB are the master's first commands: into the
  * master client's query buffer, parsed as if just read from the socket. */
 static void handOverReadAhead(void) {
@@ -592,6 +622,7 @@ static void loadFromSocket(connection *conn) {
     rio r;
     memset(&r, 0, sizeof(r));
     r.read = connRioRead;
+    r.fill = connRioFill;
     r.write = connRioWrite;
     r.tell = connRioTell;
     r.flush = connRioFlush;
@@ -614,11 +645,12 @@ static void loadFromSocket(connection *conn) {
     int ret = rdbLoadRio(&r, RDBFLAGS_REPLICATION, &rsi);
     if (ret == C_OK && transfer_usemark) {
         char mark[RDB_EOF_MARK_SIZE];
-        if (!connRioRead(&r, mark, RDB_EOF_MARK_SIZE) || memcmp(mark, transfer_eofmark, RDB_EOF_MARK_SIZE)) {
+        if (!rioRead(&r, mark, RDB_EOF_MARK_SIZE) || memcmp(mark, transfer_eofmark, RDB_EOF_MARK_SIZE)) {
             serverLog(LL_WARNING, "Replication stream EOF marker is broken");
             ret = C_ERR;
         }
     }
+    connRioGiveBack(&r);
     stopLoading();
     connRecvTimeout(conn, 0);
     connNonBlock(conn);

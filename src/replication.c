@@ -15,6 +15,10 @@
  * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>". A TLS
  * replica's session lives in this process, so for those the child writes
  * to a pipe instead and we relay the bytes (the RDB relay below).
+ * A replica may ask for a filtered snapshot (REPLCONF rdb-filter-only: no
+ * keys, or neither keys nor functions); it gets a child of its own that
+ * always writes to the sockets, and with REPLCONF rdb-only 1 it is
+ * dropped once it has the RDB (redis-cli --rdb / --functions-rdb).
  * Also REPLCONF, WAIT (a small self-contained blocking mechanism), ROLE,
  * INFO replication and the checks processCommand asks for (READONLY,
  * MASTERDOWN, NOREPLICAS). The replica side is in replica.c.
@@ -263,6 +267,16 @@ void disconnectSlaves(void) {
 
 static void replicaPutOnline(client *slave) {
     replClient *r = RC(slave);
+    if (r->rdb_only) {
+        /* redis-cli --rdb/--functions-rdb: the snapshot was all it wanted.
+         * The state keeps the next snapshot from taking it as a target. */
+        r->state = SLAVE_STATE_RDB_TRANSMITTED;
+        if (slave->conn) connSetWriteHandler(slave->conn, NULL);
+        serverLog(LL_NOTICE, "RDB transfer completed, rdb only replica (%s) should be disconnected asap",
+                  replicaName(slave));
+        freeClientAsync(slave);
+        return;
+    }
     r->state = SLAVE_STATE_ONLINE;
     r->ack_time = server.unixtime;
     if (slave->conn) connSetWriteHandler(slave->conn, NULL);
@@ -340,7 +354,6 @@ static int writeFullResyncReply(client *slave, long long offset) {
 typedef struct socketTargets {
     int *fds;
     int count;
-    sds buf;
 } socketTargets;
 
 static int writeAllFd(int fd, const char *p, size_t len) {
@@ -361,25 +374,21 @@ static int writeAllFd(int fd, const char *p, size_t len) {
     return 0;
 }
 
-static int socketTargetsFlush(rio *r) {
+/* The rio stages writes (wbuf_want), so each call here is a whole block. */
+static int socketTargetsWrite(rio *r, const void *buf, size_t len) {
     socketTargets *t = r->privdata;
     int alive = 0;
     for (int i = 0; i < t->count; i++) {
         if (t->fds[i] == -1) continue;
-        if (writeAllFd(t->fds[i], t->buf, sdslen(t->buf)) == -1) t->fds[i] = -1;
+        if (writeAllFd(t->fds[i], buf, len) == -1) t->fds[i] = -1;
         else alive++;
     }
-    sdsclear(t->buf);
+    r->io.fd.pos += (off_t)len;
     return alive > 0;
 }
 
-static int socketTargetsWrite(rio *r, const void *buf, size_t len) {
-    socketTargets *t = r->privdata;
-    t->buf = sdscatlen(t->buf, buf, len);
-    r->io.fd.pos += (off_t)len;
-    /* Flushed in 16 KB steps as stock's child does: the replica sees the
-     * transfer start (and its INFO progress move) at the same points. */
-    if (sdslen(t->buf) >= 16 * 1024) return socketTargetsFlush(r);
+static int socketTargetsFlush(rio *r) {
+    (void)r;
     return 1;
 }
 
@@ -534,7 +543,7 @@ static void relayChildDone(client *slave, int ok) {
 }
 
 /* Child: the RDB with the EOF mark format, to all targets. */
-static int childWriteRdbToSockets(socketTargets *t, rdbSaveInfo *rsi) {
+static int childWriteRdbToSockets(socketTargets *t, int rdb_skip, rdbSaveInfo *rsi) {
     rio r;
     memset(&r, 0, sizeof(r));
     r.read = socketTargetsRead;
@@ -542,19 +551,23 @@ static int childWriteRdbToSockets(socketTargets *t, rdbSaveInfo *rsi) {
     r.tell = socketTargetsTell;
     r.flush = socketTargetsFlush;
     r.privdata = t;
+    /* Written in 16 KB blocks as stock's child does: the replica sees the
+     * transfer start (and its INFO progress move) at the same points, and
+     * a small or slow snapshot does not arrive only at its end. */
+    r.wbuf_want = 16 * 1024;
     char mark[RDB_EOF_MARK_SIZE];
     getRandomHexChars(mark, RDB_EOF_MARK_SIZE);
-    if (!rioWrite(&r, "$EOF:", 5) || !rioWrite(&r, mark, RDB_EOF_MARK_SIZE) || !rioWrite(&r, "\r\n", 2))
-        return C_ERR;
-    if (rdbSaveRio(&r, RDBFLAGS_REPLICATION, rsi) == C_ERR) return C_ERR;
-    if (!rioWrite(&r, mark, RDB_EOF_MARK_SIZE)) return C_ERR;
-    return socketTargetsFlush(&r) ? C_OK : C_ERR;
+    int ok = rioWrite(&r, "$EOF:", 5) && rioWrite(&r, mark, RDB_EOF_MARK_SIZE) &&
+             rioWrite(&r, "\r\n", 2) && rdbSaveRio(&r, RDBFLAGS_REPLICATION | rdb_skip, rsi) != C_ERR &&
+             rioWrite(&r, mark, RDB_EOF_MARK_SIZE) && rioFlush(&r);
+    rioRelease(&r);
+    return ok ? C_OK : C_ERR;
 }
 
-static int startDisklessTransfer(rdbSaveInfo *rsi) {
+static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
     /* Plain replicas get the child's writes directly, TLS ones via the relay
      * pipe (its write end is one more target of the child). */
-    socketTargets t = {zmalloc(sizeof(int) * (listLength(server.slaves) + 1)), 0, NULL};
+    socketTargets t = {zmalloc(sizeof(int) * (listLength(server.slaves) + 1)), 0};
     int pipefd[2] = {-1, -1}, tls_targets = 0;
     listIter li;
     listNode *ln;
@@ -576,8 +589,7 @@ static int startDisklessTransfer(rdbSaveInfo *rsi) {
     pid_t pid = persistenceFork(CHILD_TYPE_RDB);
     if (pid == 0) {
         if (pipefd[0] != -1) close(pipefd[0]);
-        t.buf = sdsempty();
-        int ret = childWriteRdbToSockets(&t, rsi);
+        int ret = childWriteRdbToSockets(&t, rdb_skip, rsi);
         if (ret == C_OK) childReportProgress((size_t)dbTotalServerKeyCount(), 1);
         _exit(ret == C_OK ? 0 : 1);
     }
@@ -611,11 +623,41 @@ static int startDisklessTransfer(rdbSaveInfo *rsi) {
     return C_OK;
 }
 
-/* Start a snapshot for every replica waiting for one. */
-static void startBgsaveForReplication(int mincapa) {
+/* The replicas the next snapshot serves: those waiting for one that asked
+ * for the same filter as the first of them. A filtered snapshot is not the
+ * full one, so replicas wanting different parts never share a child; the
+ * others wait for the next one. Returns how many there are, with their
+ * common capabilities, their filter and the longest idle time among them. */
+static int nextSyncBatch(int *mincapa, int *rdb_skip, time_t *max_idle) {
+    int count = 0;
+    listIter li;
+    listNode *ln;
+    *mincapa = -1;
+    *rdb_skip = 0;
+    if (max_idle) *max_idle = 0;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *slave = listNodeValue(ln);
+        replClient *r = RC(slave);
+        if (r->state != SLAVE_STATE_WAIT_BGSAVE_START) continue;
+        if (count == 0) *rdb_skip = r->rdb_skip;
+        else if (r->rdb_skip != *rdb_skip) continue;
+        *mincapa = count == 0 ? r->capa : (*mincapa & r->capa);
+        time_t idle = server.unixtime - slave->lastinteraction;
+        if (max_idle && idle > *max_idle) *max_idle = idle;
+        count++;
+    }
+    return count;
+}
+
+/* Start a snapshot for the replicas waiting for one with this filter. */
+static void startBgsaveForReplication(int mincapa, int rdb_skip) {
     /* The previous relay is still draining: the cron retries later. */
     if (relayActive()) return;
-    int to_socket = server.repl_diskless_sync && (mincapa & SLAVE_CAPA_EOF);
+    /* A filtered RDB always goes to the sockets: written to disk it would
+     * replace the dump file with a partial snapshot. (syncCommand refused
+     * filtered replicas without the EOF capability.) */
+    int to_socket = (server.repl_diskless_sync || rdb_skip) && (mincapa & SLAVE_CAPA_EOF);
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     serverLog(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s", to_socket ? "replicas sockets" : "disk");
     /* Replies first: the offset is the snapshot point. */
@@ -624,12 +666,12 @@ static void startBgsaveForReplication(int mincapa) {
     listRewind(server.slaves, &li);
     while ((ln = listNext(&li))) {
         client *slave = listNodeValue(ln);
-        if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_START)
+        if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_START && RC(slave)->rdb_skip == rdb_skip)
             writeFullResyncReply(slave, server.master_repl_offset);
     }
     fillSaveInfo(&rsi);
     rsi.repl_stream_db = 0; /* replicas SELECT on the first command anyway */
-    int ret = to_socket ? startDisklessTransfer(&rsi) : rdbSaveBackground(server.rdb_filename, &rsi);
+    int ret = to_socket ? startDisklessTransfer(rdb_skip, &rsi) : rdbSaveBackground(server.rdb_filename, &rsi);
     if (ret != C_OK) {
         serverLog(LL_WARNING, "BGSAVE for replication failed");
         listRewind(server.slaves, &li);
@@ -691,16 +733,13 @@ static void sendBulkToSlave(connection *conn) {
 
 /* persistence.c: a snapshot child is gone. */
 void replicationRdbChildDone(int ok, int to_socket) {
-    int mincapa = -1;
     listIter li;
     listNode *ln;
     listRewind(server.slaves, &li);
     while ((ln = listNext(&li))) {
         client *slave = listNodeValue(ln);
         replClient *r = RC(slave);
-        if (r->state == SLAVE_STATE_WAIT_BGSAVE_START) {
-            mincapa = mincapa == -1 ? r->capa : (mincapa & r->capa);
-        } else if (r->state == SLAVE_STATE_WAIT_BGSAVE_END) {
+        if (r->state == SLAVE_STATE_WAIT_BGSAVE_END) {
             if (!ok) {
                 serverLog(LL_WARNING, "SYNC failed. BGSAVE child returned an error");
                 if (r->rdb_relay) relayDropTarget(slave);
@@ -727,9 +766,10 @@ void replicationRdbChildDone(int ok, int to_socket) {
             }
         }
     }
-    if (mincapa != -1 && !hasActiveChildProcess()) {
+    int mincapa, rdb_skip;
+    if (nextSyncBatch(&mincapa, &rdb_skip, NULL) && !hasActiveChildProcess()) {
         if (!server.repl_diskless_sync || !(mincapa & SLAVE_CAPA_EOF) || server.repl_diskless_sync_delay == 0)
-            startBgsaveForReplication(mincapa);
+            startBgsaveForReplication(mincapa, rdb_skip);
     }
 }
 
@@ -813,6 +853,12 @@ void syncCommand(client *c) {
         addReplyError(c, "SYNC and PSYNC are invalid with pending output");
         return;
     }
+    /* Filtered snapshots are only ever streamed to the socket (see
+     * startBgsaveForReplication), which needs the EOF format. */
+    if (RC(c)->rdb_skip && !(RC(c)->capa & SLAVE_CAPA_EOF)) {
+        addReplyError(c, "Filtered replica requires EOF capability");
+        return;
+    }
     serverLog(LL_NOTICE, "Replica %s asks for synchronization", replicaName(c));
     if (!strcasecmp(c->argv[0]->ptr, "psync")) {
         long long psync_offset;
@@ -849,7 +895,33 @@ void syncCommand(client *c) {
         serverLog(LL_NOTICE, "Delay next BGSAVE for diskless SYNC");
         return;
     }
-    startBgsaveForReplication(r->capa);
+    startBgsaveForReplication(r->capa, r->rdb_skip);
+}
+
+/* REPLCONF rdb-filter-only "<part> ...": the parts of the snapshot to
+ * include, everything else is left out; "" (stock redis-cli --replica)
+ * wants no keys and no functions, "functions" (redis-cli --functions-rdb)
+ * the libraries only. As in stock, an unknown part is an error that leaves
+ * the filter as parsed up to it (SYNC then still wants a filtered RDB). */
+static int parseRdbFilter(client *c, const char *spec, int *rdb_skip) {
+    int n;
+    sds *parts = sdssplitargs(spec, &n);
+    if (parts == NULL) {
+        addReplyError(c, "Missing rdb-filter-only values");
+        return C_ERR;
+    }
+    int ret = C_OK;
+    *rdb_skip = RDBFLAGS_SKIP_MASK;
+    for (int k = 0; k < n; k++) {
+        if (strcasecmp(parts[k], "functions") != 0) {
+            addReplyErrorFormat(c, "Unsupported rdb-filter-only option: %s", parts[k]);
+            ret = C_ERR;
+            break;
+        }
+        *rdb_skip &= ~RDBFLAGS_SKIP_FUNCTIONS;
+    }
+    sdsfreesplitres(parts, n);
+    return ret;
 }
 
 /* REPLCONF <option> <value> ... */
@@ -891,27 +963,11 @@ void replconfCommand(client *c) {
             if (server.masterhost && (c->flags & CLIENT_MASTER)) replicationSendAck();
             return;
         } else if (!strcasecmp(opt, "rdb-filter-only")) {
-            /* Stock redis-cli --replica sends "" and --functions-rdb
-             * "functions". Validated as stock does; the filter itself is not
-             * applied yet (known gap): such a replica gets the whole RDB,
-             * which redis-cli --replica skips anyway. */
-            int n;
-            sds *filters = sdssplitargs(c->argv[j + 1]->ptr, &n);
-            if (filters == NULL) {
-                addReplyError(c, "Missing rdb-filter-only values");
-                return;
-            }
-            for (int k = 0; k < n; k++) {
-                if (strcasecmp(filters[k], "functions") != 0) {
-                    addReplyErrorFormat(c, "Unsupported rdb-filter-only option: %s", filters[k]);
-                    sdsfreesplitres(filters, n);
-                    return;
-                }
-            }
-            sdsfreesplitres(filters, n);
+            if (parseRdbFilter(c, c->argv[j + 1]->ptr, &r->rdb_skip) != C_OK) return;
         } else if (!strcasecmp(opt, "rdb-only")) {
             long v;
             if (getRangeLongFromObjectOrReply(c, c->argv[j + 1], 0, 1, &v, NULL) != C_OK) return;
+            r->rdb_only = (int)v;
         } else {
             addReplyErrorFormat(c, "Unrecognized REPLCONF option: %s", opt);
             return;
@@ -1104,8 +1160,6 @@ void replicationCron(void) {
      * (not while a child writes to their sockets). */
     listIter li;
     listNode *ln;
-    int waiting = 0, mincapa = -1;
-    time_t max_idle = 0;
     listRewind(server.slaves, &li);
     while ((ln = listNext(&li))) {
         client *slave = listNodeValue(ln);
@@ -1118,21 +1172,17 @@ void replicationCron(void) {
             server.unixtime - r->ack_time > server.repl_timeout) {
             serverLog(LL_WARNING, "Disconnecting timedout replica (streaming sync): %s", replicaName(slave));
             freeClientAsync(slave);
-            continue;
-        }
-        if (r->state == SLAVE_STATE_WAIT_BGSAVE_START) {
-            time_t idle = server.unixtime - slave->lastinteraction;
-            if (idle > max_idle) max_idle = idle;
-            mincapa = mincapa == -1 ? r->capa : (mincapa & r->capa);
-            waiting++;
         }
     }
     /* Diskless: start once the delay passed or enough replicas came. */
+    int mincapa, rdb_skip;
+    time_t max_idle;
+    int waiting = nextSyncBatch(&mincapa, &rdb_skip, &max_idle);
     if (waiting && !hasActiveChildProcess()) {
         if (!server.repl_diskless_sync || !(mincapa & SLAVE_CAPA_EOF) ||
             max_idle >= server.repl_diskless_sync_delay ||
             (server.repl_diskless_sync_max_replicas && waiting >= server.repl_diskless_sync_max_replicas))
-            startBgsaveForReplication(mincapa);
+            startBgsaveForReplication(mincapa, rdb_skip);
     }
 
     /* A master alone for repl-backlog-ttl forgets its history. */

@@ -30,6 +30,9 @@
 #define SLAVE_STATE_WAIT_BGSAVE_END 7
 #define SLAVE_STATE_SEND_BULK 8
 #define SLAVE_STATE_ONLINE 9
+/* An rdb-only replica (REPLCONF rdb-only 1) that has its RDB: it gets no
+ * stream and is disconnected (freed async). */
+#define SLAVE_STATE_RDB_TRANSMITTED 10
 
 #define SLAVE_CAPA_NONE 0
 #define SLAVE_CAPA_EOF (1<<0)
@@ -44,6 +47,8 @@ typedef struct replClient {
     int capa;                   /* SLAVE_CAPA_* */
     int listening_port;         /* REPLCONF listening-port */
     char *addr;                 /* REPLCONF ip-address, NULL if not given */
+    int rdb_skip;               /* RDBFLAGS_SKIP_* (REPLCONF rdb-filter-only) */
+    int rdb_only;               /* REPLCONF rdb-only 1: no stream after the RDB */
     int dbfd;                   /* RDB file being sent (disk sync) */
     off_t dboff, dbsize;
     sds preamble;               /* "$<size>\r\n" still to send */

@@ -545,6 +545,51 @@ TEST(validate_fuzz) {
     TEST_ASSERT(accepted > 0); /* flips inside string payloads stay valid */
 }
 
+/* The whole-blob check (with its fast path for short entries) accepts
+ * exactly what the step-by-step lpValidateFirst/lpValidateNext walk plus
+ * the count check accepts, for random corruptions of every entry kind. */
+static int validStepwise(unsigned char *lp, size_t size) {
+    if (size < LP_HDR_SIZE + 1 || lpBytes(lp) != size || lp[size - 1] != 0xff) return 0;
+    unsigned long count = 0;
+    unsigned char *p = lp + LP_HDR_SIZE, *eof = p;
+    while (p) {
+        eof = p;
+        if (!lpValidateNext(lp, &p, size)) return 0;
+        if (p) count++;
+    }
+    if (eof != lp + size - 1) return 0; /* a terminator byte too early */
+    uint32_t hdr = (uint32_t)lp[4] | (uint32_t)lp[5] << 8;
+    return hdr == LP_HDR_NUMELE_UNKNOWN || hdr == count;
+}
+
+TEST(validate_fast_path_matches_stepwise) {
+    unsigned char *lp = lpNew(0);
+    const long long ints[] = {0, 5, 127, 128, -1, 4095, -4096, 30000, -8000000, 2000000000LL, 1LL << 40};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) lp = lpAppendInteger(lp, ints[i]);
+    char big[5000];
+    memset(big, 'q', sizeof(big));
+    const size_t lens[] = {0, 1, 10, 63, 64, 200, 4095, 4096, 5000};
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+        lp = lpAppend(lp, (unsigned char *)big, lens[i]);
+    size_t n = lpBytes(lp);
+    TEST_ASSERT(lpValidateIntegrity(lp, n, 1, NULL, NULL) && validStepwise(lp, n));
+    srand(5);
+    int accepted = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        unsigned char *b = exactCopy(lp, n);
+        /* Corrupt the headers and backlens rather than string bytes. */
+        size_t at = 6 + (size_t)rand() % (n < 200 ? n - 7 : 150);
+        if (iter % 2) at = n - 2 - (size_t)rand() % 40;
+        b[at] = (unsigned char)rand();
+        int fast = lpValidateIntegrity(b, n, 1, NULL, NULL), slow = validStepwise(b, n);
+        TEST_ASSERT(fast == slow);
+        accepted += fast;
+        free(b);
+    }
+    TEST_ASSERT(accepted > 0);
+    lpFree(lp);
+}
+
 int main(void) {
     fillStockStrings();
     RUN(empty_layout);
@@ -560,5 +605,6 @@ int main(void) {
     RUN(validate_header);
     RUN(validate_entries);
     RUN(validate_fuzz);
+    RUN(validate_fast_path_matches_stepwise);
     return TEST_REPORT();
 }

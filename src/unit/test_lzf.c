@@ -241,6 +241,39 @@ TEST(random_garbage_is_safe) {
     }
 }
 
+/* Back references of every distance 1..32 and length 3..264 decode to
+ * the repeated pattern, and nothing past out_len is ever written (the
+ * decoder copies in 8-byte steps where it has room). */
+#define LZF_TEST_MAX_LITERAL 32 /* one literal run holds the pattern */
+TEST(back_references_and_bounds) {
+    unsigned char out[400], expect[400];
+    for (unsigned dist = 1; dist <= LZF_TEST_MAX_LITERAL; dist++) {
+        for (unsigned len = 3; len <= 264; len += (len < 20 ? 1 : 29)) {
+            /* literal run of dist bytes, then one reference */
+            unsigned char stream[64 + 3];
+            unsigned sl = 0;
+            stream[sl++] = (unsigned char)(dist - 1);
+            for (unsigned i = 0; i < dist; i++) stream[sl++] = expect[i] = (unsigned char)('a' + i % 26);
+            unsigned l = len - 2, off = dist - 1;
+            if (l < 7) {
+                stream[sl++] = (unsigned char)(l << 5 | off >> 8);
+            } else {
+                stream[sl++] = (unsigned char)(7 << 5 | off >> 8);
+                stream[sl++] = (unsigned char)(l - 7);
+            }
+            stream[sl++] = (unsigned char)(off & 0xff);
+            for (unsigned i = dist; i < dist + len; i++) expect[i] = expect[i - dist];
+            unsigned total = dist + len;
+            memset(out, 0xAA, sizeof(out));
+            TEST_ASSERT(lzf_decompress(stream, sl, out, total) == total);
+            TEST_ASSERT(memcmp(out, expect, total) == 0);
+            TEST_ASSERT(out[total] == 0xAA && out[total + 7] == 0xAA); /* untouched */
+            errno = 0;
+            TEST_ASSERT(lzf_decompress(stream, sl, out, total - 1) == 0 && errno == E2BIG);
+        }
+    }
+}
+
 int main(void) {
     test_file_name = "test_lzf";
     RUN(round_trip_shapes);
@@ -249,6 +282,7 @@ int main(void) {
     RUN(decodes_liblzf_stream);
     RUN(corrupt_input_is_an_error);
     RUN(random_garbage_is_safe);
+    RUN(back_references_and_bounds);
     RUN(golden_vectors_match_liblzf);
     RUN(random_inputs_match_liblzf);
     return TEST_REPORT();

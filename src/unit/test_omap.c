@@ -90,7 +90,7 @@ TEST(queue_pattern_is_cheap) {
         be64(k, tail);
         omapInsert(m, k, 8, (void *)(uintptr_t)tail);
     }
-    double t0 = test_now();
+    double t0 = test_cpu_now();
     for (int i = 0; i < 1000000; i++) {
         be64(k, tail);
         TEST_ASSERT(omapInsert(m, k, 8, (void *)(uintptr_t)tail) == 1);
@@ -106,7 +106,10 @@ TEST(queue_pattern_is_cheap) {
             omapInsert(m, k, 8, (void *)(uintptr_t)head);
         }
     }
-    TEST_ASSERT(test_now() - t0 < 1.5);
+    /* CPU time, not wall time: the bound must not trip on a busy machine
+     * or a sanitizer build (about 0.2 s plain, under 1 s with ASan), while
+     * moving the array on every removal would take hours. */
+    TEST_ASSERT(test_cpu_now() - t0 < 5.0);
     TEST_ASSERT(omapSize(m) == 100000);
     for (size_t i = 0; i < omapSize(m); i++)
         TEST_ASSERT((uintptr_t)omapAt(m, i)->val == head + i);

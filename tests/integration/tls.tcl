@@ -264,6 +264,131 @@ start_server {tags {tls}} {
     }
 }
 
+# ---------------------------------------------------------------------------
+# tls-ca-cert-dir and the session cache directives, each run on our server
+# and on stock 7.0.15 side by side: the same handshakes must succeed or fail
+# and CONFIG GET must answer the same.
+
+# A directory of CA certificates named by subject hash, as OpenSSL's
+# directory lookup wants them (`openssl rehash`, c_rehash on old OpenSSL).
+proc tls_hashed_ca_dir {name cas} {
+    set dir [tlsf $name]
+    file mkdir $dir
+    foreach ca $cas { file copy -force [tlsf $ca.crt] $dir }
+    if {[catch {exec openssl rehash $dir 2>@1}]} { exec c_rehash $dir >/dev/null 2>@1 }
+    assert {[llength [glob -nocomplain -directory $dir *.0]] == [llength $cas]}
+    return $dir
+}
+
+# Overrides of a TLS server that trusts the CAs of `cadir` only.
+proc tls_cadir_overrides {tls_port cadir} {
+    list tls-port $tls_port tls-cert-file [tlsf server.crt] tls-key-file [tlsf server.key] \
+        tls-ca-cert-dir $cadir
+}
+
+# Which of the client certificates (client: signed by ca, stranger: by
+# otherca) get a PONG from `port`.
+proc tls_accepted_certs {port} {
+    set ok {}
+    foreach cert {client stranger} {
+        if {[tls_cli $port $cert ping] eq {0 PONG}} {lappend ok $cert}
+    }
+    return $ok
+}
+
+# CONFIG GET of each directive, one at a time (a glob's order is the
+# config table's, which differs from stock's).
+proc tls_config_values {level names} {
+    set out {}
+    foreach name $names { lappend out [r $level config get $name] }
+    return $out
+}
+
+set ::tls_cache_directives {tls-session-caching tls-session-cache-size tls-session-cache-timeout}
+
+if {[file executable /usr/bin/redis-server]} {
+    set cadir [tls_hashed_ca_dir cadir {ca}]
+    set otherdir [tls_hashed_ca_dir othercadir {otherca}]
+    set our_tls [find_available_port]
+    start_server [list tags {tls} overrides [tls_cadir_overrides $our_tls $cadir]] {
+        set stock_tls [find_available_port]
+        start_server [list tags {tls} binary /usr/bin/redis-server \
+                          overrides [tls_cadir_overrides $stock_tls $cadir]] {
+            # level -1: ours, 0: stock
+            set ports [list -1 $our_tls 0 $stock_tls]
+
+            test {TLS: tls-ca-cert-dir alone trusts the hashed CAs in it, like stock} {
+                foreach {level port} $ports {
+                    assert_equal {{tls-ca-cert-file {}}} [list [r $level config get tls-ca-cert-file]]
+                    assert_equal client [tls_accepted_certs $port]
+                }
+                # Another directory, another CA: the other certificate is trusted now.
+                foreach {level port} $ports {
+                    r $level config set tls-ca-cert-dir $otherdir
+                    assert_equal stranger [tls_accepted_certs $port]
+                }
+                assert_equal [tls_config_values 0 {tls-ca-cert-dir tls-ca-cert-file}] \
+                    [tls_config_values -1 {tls-ca-cert-dir tls-ca-cert-file}]
+                # OpenSSL reads the directory only when verifying: a missing
+                # one is accepted (stock too) and then trusts nobody; no
+                # directory and no file at all is refused.
+                foreach {level port} $ports {
+                    r $level config set tls-ca-cert-dir /nonexistent-ca-dir
+                    assert_equal {} [tls_accepted_certs $port]
+                    assert_error {*Unable to update TLS configuration*} \
+                        {r $level config set tls-ca-cert-dir ""}
+                    assert_equal /nonexistent-ca-dir [lindex [r $level config get tls-ca-cert-dir] 1]
+                    r $level config set tls-ca-cert-dir $cadir
+                    assert_equal client [tls_accepted_certs $port]
+                }
+            }
+
+            test {TLS: tls-session-caching no stops resumption, like stock} {
+                assert_equal [tls_config_values 0 $::tls_cache_directives] \
+                    [tls_config_values -1 $::tls_cache_directives]
+                foreach {level port} $ports {
+                    assert_equal Reused [tls_session_resume $port [tls_session_save $port]]
+                    r $level config set tls-session-caching no
+                    assert_equal New [tls_session_resume $port [tls_session_save $port]]
+                }
+                assert_equal [tls_config_values 0 $::tls_cache_directives] \
+                    [tls_config_values -1 $::tls_cache_directives]
+                foreach {level port} $ports {
+                    r $level config set tls-session-caching yes
+                    assert_equal Reused [tls_session_resume $port [tls_session_save $port]]
+                }
+            }
+
+            test {TLS: tls-session-cache-size and -timeout set and read back like stock} {
+                foreach {level port} $ports {
+                    r $level config set tls-session-cache-size 1 tls-session-cache-timeout 60
+                    # TLSv1.2 sessions come back as tickets, which the size
+                    # does not limit: both stock and ours still resume.
+                    set first [tls_session_save $port]
+                    set second [tls_session_save $port]
+                    assert_equal {Reused Reused} [list [tls_session_resume $port $first] \
+                                                       [tls_session_resume $port $second]]
+                    set errs($level) {}
+                    foreach name {tls-session-cache-size tls-session-cache-timeout} {
+                        assert_equal 1 [catch {r $level config set $name -1} e]
+                        lappend errs($level) $e
+                    }
+                }
+                assert_equal $errs(0) $errs(-1)
+                assert_equal [tls_config_values 0 $::tls_cache_directives] \
+                    [tls_config_values -1 $::tls_cache_directives]
+                # In a config file too.
+                foreach {level port} $ports {
+                    r $level config rewrite
+                    set conf [exec cat [srv $level config_file]]
+                    assert_match "*tls-session-cache-size 1*" $conf
+                    assert_match "*tls-session-cache-timeout 60*" $conf
+                }
+            }
+        }
+    }
+}
+
 test {TLS: start-up fails like stock on missing or bad TLS files} {
     set port [find_available_port]
     set tport [find_available_port]
@@ -373,6 +498,24 @@ start_server [list tags {tls repl} overrides [concat [tls_overrides $mport] {
                 $m config set repl-diskless-sync no
                 tls_full_resync $m $stock $mport -2
                 assert_match "*Starting BGSAVE for SYNC with target: disk*" [exec cat [srv -2 stdout]]
+            }
+
+            test {TLS replication: redis-cli --tls --functions-rdb gets functions only, via the relay} {
+                $m function load "#!lua name=tlsfilt\nredis.register_function('tf', function() return 1 end)"
+                $m config set repl-diskless-sync-delay 0
+                foreach diskless {no yes} {
+                    $m config set repl-diskless-sync $diskless
+                    set file [tlsf functions.$diskless.rdb]
+                    lassign [tls_cli $mport client --functions-rdb $file] rc out
+                    assert_equal 0 $rc $out
+                    set check [exec redis-check-rdb $file]
+                    assert_match {*RDB looks OK!*\[info\] 0 keys read*} $check
+                    assert_match {*name=tlsfilt*} [read_binary $file]
+                }
+                # The filtered children left the stock replica's stream alone.
+                $m set after-filter v
+                wait_for_condition 50 100 {[$stock get after-filter] eq "v"} else { fail "stream not replicated" }
+                $m function delete tlsfilt
             }
         }
     }

@@ -280,13 +280,25 @@ proc natlab_cluster_nodes {lab i {port 6379}} {
     split [string trim [natlab_cli $lab $i -port $port cluster nodes]] \n
 }
 
+# Stops one server of the lab ({pod port pid log}) and scans its log as
+# start_server does for its own servers: a crash report or a sanitizer
+# finding fails the run (the log is overwritten if the pod starts again).
+proc natlab_end_server {s} {
+    lassign $s i port pid log
+    kill_process $pid
+    set crash [check_crash_logs [dict create stdout $log stderr $log]]
+    if {$crash ne {}} {
+        test_failed "server crash detected (NAT lab pod $i, port $port)" $crash
+    }
+}
+
 # Stops the server(s) of pod i (its directory and nodes.conf are kept, so
 # it can be started again as the same node).
 proc natlab_stop_server {labvar i} {
     upvar 1 $labvar lab
     set keep {}
     foreach s [dict get $lab servers] {
-        if {[lindex $s 0] == $i} {kill_process [lindex $s 2]} else {lappend keep $s}
+        if {[lindex $s 0] == $i} {natlab_end_server $s} else {lappend keep $s}
     }
     dict set lab servers $keep
 }
@@ -350,7 +362,7 @@ proc natlab_resolv {lab i lines} {
 # Stops every server of the lab and deletes its namespaces.
 proc natlab_destroy {lab} {
     foreach s [dict get $lab servers] {
-        kill_process [lindex $s 2]
+        natlab_end_server $s
     }
     for {set i 1} {$i <= [dict get $lab npods]} {incr i} {
         catch {exec ip netns del [natlab_pod_ns $lab $i]}

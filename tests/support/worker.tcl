@@ -22,6 +22,11 @@ set ::server_binary [file join [file dirname $::tests_root] src redis-server]
 if {[info exists ::env(REDIS_SERVER_BINARY)] && $::env(REDIS_SERVER_BINARY) ne {}} {
     set ::server_binary $::env(REDIS_SERVER_BINARY)
 }
+# A sanitizer build's report should say where: UBSan prints no stack by
+# default. Harmless for other builds; a caller's own setting wins.
+if {![info exists ::env(UBSAN_OPTIONS)]} {
+    set ::env(UBSAN_OPTIONS) print_stacktrace=1
+}
 set test_file {}
 
 for {set i 0} {$i < [llength $argv]} {incr i} {

@@ -254,3 +254,23 @@ start_server [list tags {framework} binary /usr/bin/redis-server config $cfgfile
     }
 }
 file delete $cfgfile
+
+# The log scan run when a server stops must see sanitizer reports (ASan,
+# LSan, UBSan's "runtime error:"), or a sanitizer suite run proves nothing.
+test {Sanitizer reports in a server log count as a crash} {
+    set log [file join $::tests_root tmp framework.[pid].log]
+    set clean [file join $::tests_root tmp framework.[pid].clean]
+    set fd [open $clean w]; puts $fd "1:M 04 Dec 2026 * Ready to accept connections"; close $fd
+    set info [dict create stdout $clean stderr $clean]
+    assert_equal {} [check_crash_logs $info]
+    foreach report {
+        "==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020"
+        "==123==ERROR: LeakSanitizer: detected memory leaks"
+        "t_list.c:42:17: runtime error: signed integer overflow: 1 + 9223372036854775807"
+    } {
+        set fd [open $log w]; puts $fd "ok line\n$report\n    #0 0x55 in main"; close $fd
+        dict set info stderr $log
+        assert_match "*$report*" [check_crash_logs $info]
+    }
+    file delete $log $clean
+}
