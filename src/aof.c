@@ -452,11 +452,8 @@ int rewriteAppendOnlyFileBackground(void) {
     } else if (aof.state == AOF_ON) {
         if (openNewIncrFile("background rewrite") == C_ERR) return C_ERR;
     }
-    long long fork_start = ustime();
-    pid_t pid = fork();
+    pid_t pid = persistenceFork(CHILD_TYPE_AOF);
     if (pid == 0) {
-        persist.in_child = CHILD_TYPE_AOF;
-        closeChildListeningSockets();
         sds tmp = rewriteTempName(getpid());
         int ret = rewriteAppendOnlyFile(tmp);
         if (ret == C_OK) {
@@ -470,10 +467,7 @@ int rewriteAppendOnlyFileBackground(void) {
         aof.last_bgrewrite_status = C_ERR;
         return C_ERR;
     }
-    server.stat_fork_time = ustime() - fork_start;
-    latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
     serverLog(LL_NOTICE, "Background append only file rewriting started by pid %ld", (long)pid);
-    persistenceCountFork();
     aof.rewrite_scheduled = 0;
     aof.rewrite_time_start = time(NULL);
     server.child_pid = pid;
@@ -558,8 +552,7 @@ static void killAppendOnlyChild(void) {
     sds tmp = rewriteTempName(server.child_pid);
     unlink(tmp);
     sdsfree(tmp);
-    server.child_pid = -1;
-    server.child_type = CHILD_TYPE_NONE;
+    persistenceChildGone();
     aof.rewrite_time_start = -1;
 }
 

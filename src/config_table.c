@@ -243,6 +243,7 @@ static int applyMaxmemory(const char **err) {
 static int applyReplBacklogSize(const char **err) {
     (void)err;
     if (server.repl_backlog_size < 16 * 1024) server.repl_backlog_size = 16 * 1024;
+    resizeReplicationBacklogIfNeeded(); /* at once, as stock */
     return 1;
 }
 

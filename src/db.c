@@ -268,12 +268,13 @@ long long getExpire(redisDb *db, robj *key) {
 }
 
 void setExpire(client *c, redisDb *db, robj *key, long long when) {
-    (void)c;
     /* The expire dict reuses the keyspace's sds for the key. */
     dictEntry *kde = dictFind(db->dict, key->ptr);
     serverAssert(kde != NULL);
     dictEntry *de = dictAddOrFind(db->expires, dictGetKey(kde));
     dictSetSignedIntegerVal(de, when);
+    /* A writable replica's own keys: no master will send their DEL. */
+    if (c && server.masterhost && !(c->flags & CLIENT_MASTER)) rememberReplicaKeyWithExpire(db, key);
 }
 
 int removeExpire(redisDb *db, robj *key) {

@@ -1,4 +1,5 @@
-/* expire.c - the active expiry cycle.
+/* expire.c - the active expiry cycle (and, at the end, the expiry of a
+ * writable replica's own keys).
  *
  * Lazy expiry (db.c: expireIfNeeded on every lookup) alone would let keys
  * that are never read again stay in memory forever. So the server also
@@ -148,4 +149,92 @@ void activeExpireCycle(int type) {
      * used to decide whether fast cycles are worth running. */
     double current_perc = total_sampled ? (double)total_expired * 100 / total_sampled : 0;
     server.stat_expired_stale_perc = current_perc * 0.05 + server.stat_expired_stale_perc * 0.95;
+}
+
+/* ---------------------------------------------------------------------------
+ * Keys with a TTL written on a writable replica
+ *
+ * A replica runs no expiry cycle: the master's DELs remove what the master
+ * wrote. Keys a client writes on a writable replica (replica-read-only no)
+ * have no master to expire them, so, as stock 7.0 does, the replica keeps
+ * their names (with a bitmap of the databases they were set in, db 0..63)
+ * and deletes them from the cron once expired. A key the master later
+ * overwrites with a TTL is expired here too: the two cannot be told apart.
+ * ------------------------------------------------------------------------ */
+
+#define REPLICA_EXPIRE_DBS 64          /* one bit per db in the bitmap */
+#define REPLICA_EXPIRE_BUDGET_US 1000  /* per cron call */
+
+static dict *replica_keys_with_expire = NULL; /* sds name -> u64 db bitmap */
+static unsigned long replica_expire_cursor = 0;
+
+static dictType replicaExpireDictType = {
+    dictSdsHash, NULL, NULL, dictSdsKeyCompare, dictSdsDestructor, NULL, NULL
+};
+
+void rememberReplicaKeyWithExpire(redisDb *db, robj *key) {
+    if (db->id >= REPLICA_EXPIRE_DBS) {
+        static int warned = 0;
+        if (!warned) {
+            serverLog(LL_WARNING, "Writable replica is not able to track keys with expire for DB > %d: such keys will not be expired.",
+                      REPLICA_EXPIRE_DBS - 1);
+            warned = 1;
+        }
+        return;
+    }
+    if (!replica_keys_with_expire) replica_keys_with_expire = dictCreate(&replicaExpireDictType);
+    dictEntry *de = dictFind(replica_keys_with_expire, key->ptr);
+    if (!de) {
+        de = dictAddOrFind(replica_keys_with_expire, sdsdup(key->ptr));
+        dictSetUnsignedIntegerVal(de, 0);
+    }
+    dictSetUnsignedIntegerVal(de, dictGetUnsignedIntegerVal(de) | (UINT64_C(1) << db->id));
+}
+
+typedef struct replicaExpireScan {
+    long long now;
+} replicaExpireScan;
+
+/* One tracked name: expire it where its time has come, stop tracking it in
+ * the dbs where it is gone or has no TTL any more. */
+static void replicaExpireCallback(void *privdata, const dictEntry *const_de) {
+    dictEntry *de = (dictEntry *)const_de;
+    replicaExpireScan *scan = privdata;
+    sds name = dictGetKey(de);
+    uint64_t dbs = dictGetUnsignedIntegerVal(de), keep = 0;
+    robj *keyobj = createStringObject(name, sdslen(name));
+    for (int id = 0; id < REPLICA_EXPIRE_DBS && id < server.dbnum; id++) {
+        if (!(dbs & (UINT64_C(1) << id))) continue;
+        redisDb *db = server.db + id;
+        long long when = getExpire(db, keyobj);
+        if (when == -1) continue;
+        if (when < scan->now) {
+            deleteExpiredKeyAndPropagate(db, keyobj);
+        } else {
+            keep |= UINT64_C(1) << id;
+        }
+    }
+    decrRefCount(keyobj);
+    if (keep) dictSetUnsignedIntegerVal(de, keep);
+    else dictDelete(replica_keys_with_expire, name); /* frees name: last use */
+}
+
+/* From the cron of a replica: a slice of the tracked names per call. */
+void expireReplicaKeys(void) {
+    if (!replica_keys_with_expire || dictSize(replica_keys_with_expire) == 0) return;
+    long long start = ustime();
+    replicaExpireScan scan = {mstime()};
+    do {
+        replica_expire_cursor = dictScan(replica_keys_with_expire, replica_expire_cursor,
+                                         replicaExpireCallback, &scan);
+    } while (replica_expire_cursor && dictSize(replica_keys_with_expire) &&
+             ustime() - start < REPLICA_EXPIRE_BUDGET_US);
+}
+
+/* Becoming a master: the expiry cycle takes over every key. */
+void forgetReplicaKeysWithExpire(void) {
+    if (!replica_keys_with_expire) return;
+    dictRelease(replica_keys_with_expire);
+    replica_keys_with_expire = NULL;
+    replica_expire_cursor = 0;
 }

@@ -140,7 +140,10 @@ void childReportProgress(size_t keys, int final) {
     }
 }
 
+static void closeChildInfoPipe(void);
+
 static void openChildInfoPipe(void) {
+    closeChildInfoPipe(); /* never leak the ends of an earlier child's pipe */
     if (pipe(persist.child_info_pipe) == -1) {
         persist.child_info_pipe[0] = persist.child_info_pipe[1] = -1;
         return;
@@ -177,13 +180,56 @@ void closeChildListeningSockets(void) {
     if (server.sofd != -1) close(server.sofd);
 }
 
-static void resetChildState(void) {
+/* The child is reaped or killed: no child, no progress, no pipe. */
+void persistenceChildGone(void) {
     server.child_type = CHILD_TYPE_NONE;
     server.child_pid = -1;
     persist.current_cow_peak = persist.current_cow_size = 0;
     persist.current_cow_size_time = 0;
     persist.current_save_keys_processed = persist.current_save_keys_total = 0;
     closeChildInfoPipe();
+}
+
+/* A child stopped on purpose (killRDBChild, killAppendOnlyChild) says so in
+ * the log, as stock's does, then dies of the signal as before. */
+static void childStopSignalHandler(int sig) {
+    serverLogFromHandler(LL_WARNING, "Received SIGUSR1 in child, exiting now.");
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Every persistence child (BGSAVE, AOF rewrite, diskless transfer) is
+ * forked here, so all of them report progress and copy-on-write through
+ * the info pipe, count in total_forks and the fork latency, and notice a
+ * parent killed under them. Returns what fork() returned. */
+pid_t persistenceFork(int child_type) {
+    openChildInfoPipe();
+    long long start = ustime();
+    pid_t pid = fork();
+    if (pid == 0) {
+        persist.in_child = child_type;
+        signal(SIGUSR1, childStopSignalHandler);
+        closeChildListeningSockets();
+        if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
+        persist.child_info_pipe[0] = -1;
+        return 0;
+    }
+    server.stat_fork_time = ustime() - start;
+    if (pid == -1) {
+        closeChildInfoPipe();
+        return -1;
+    }
+    latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
+    persistenceCountFork();
+    /* INFO's progress (current_fork_perc) counts against every key, for
+     * each kind of child, as stock. */
+    persist.current_cow_peak = persist.current_cow_size = 0;
+    persist.current_cow_size_time = 0;
+    persist.current_save_keys_processed = 0;
+    persist.current_save_keys_total = (size_t)dbTotalServerKeyCount();
+    if (persist.child_info_pipe[1] != -1) close(persist.child_info_pipe[1]);
+    persist.child_info_pipe[1] = -1;
+    return pid;
 }
 
 /* ---------------------------------------------------------------------------
@@ -200,36 +246,23 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi) {
     if (hasActiveChildProcess()) return C_ERR;
     server.dirty_before_bgsave = server.dirty;
     server.lastbgsave_try = time(NULL);
-    openChildInfoPipe();
     size_t total_keys = (size_t)dbTotalServerKeyCount();
-    long long start = ustime();
     pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = persistenceFork(CHILD_TYPE_RDB);
     if (pid == 0) {
         /* Child: no sockets, no timers, just write the snapshot. */
-        persist.in_child = CHILD_TYPE_RDB;
         rdbChildGuardTarget(parent, filename);
-        closeChildListeningSockets();
-        if (persist.child_info_pipe[0] != -1) close(persist.child_info_pipe[0]);
-        persist.child_info_pipe[0] = -1;
         int ret = rdbSave(filename, rsi);
         if (ret == C_OK) childReportProgress(total_keys, 1);
         _exit(ret == C_OK ? 0 : 1);
     }
-    server.stat_fork_time = ustime() - start;
     if (pid == -1) {
         server.lastbgsave_status = C_ERR;
-        closeChildInfoPipe();
         serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
         return C_ERR;
     }
-    latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
-    persistenceCountFork();
-    close(persist.child_info_pipe[1]);
-    persist.child_info_pipe[1] = -1;
     serverLog(LL_NOTICE, "Background saving started by pid %ld", (long)pid);
     persist.rdb_save_time_start = time(NULL);
-    persist.current_save_keys_total = total_keys;
     server.child_pid = pid;
     server.child_type = CHILD_TYPE_RDB;
     return C_OK;
@@ -274,7 +307,7 @@ static void checkChildrenDone(void) {
     if (to_socket) serverLog(LL_NOTICE, "Background RDB transfer terminated with %s",
                              exitcode == 0 && !bysignal ? "success" : "error");
     persist.child_to_socket = 0;
-    resetChildState();
+    persistenceChildGone();
     /* Replicas waiting for this snapshot (replication.c). */
     if (type == CHILD_TYPE_RDB && replicationRdbChildDone)
         replicationRdbChildDone(exitcode == 0 && !bysignal, to_socket);
@@ -288,7 +321,7 @@ void killRDBChild(void) {
     waitpid(server.child_pid, &statloc, 0);
     rdbRemoveTempFile(server.child_pid);
     persist.rdb_save_time_start = -1;
-    resetChildState();
+    persistenceChildGone();
 }
 
 /* A save point is due when enough changes and seconds have gone by, and
@@ -451,7 +484,7 @@ sds genPersistenceInfoFields(sds info) {
     time_t now = time(NULL);
     int rdb_child = server.child_type == CHILD_TYPE_RDB;
     double fork_perc = 0;
-    if (rdb_child && persist.current_save_keys_total)
+    if (server.child_type != CHILD_TYPE_NONE && persist.current_save_keys_total)
         fork_perc = 100.0 * persist.current_save_keys_processed / persist.current_save_keys_total;
     info = sdscatprintf(info,
         "loading:%d\r\n"

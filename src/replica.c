@@ -822,6 +822,7 @@ void replicationUnsetMaster(void) {
     if (replMasterClient) freeClient(replMasterClient);
     cached.valid = 0;
     cancelTransfer();
+    forgetReplicaKeysWithExpire(); /* the expiry cycle covers them now */
     /* Our history goes on under a new id; replicas reconnect and PSYNC. */
     shiftReplicationId();
     disconnectSlaves();
@@ -873,11 +874,11 @@ void replicaofCommand(client *c) {
 
 void replicaCron(void) {
     if (!server.masterhost) return;
-    /* replicaof from the config file: start at the first cron. */
-    if (server.repl_state == REPL_STATE_NONE) {
-        if (!cached.valid) cacheMasterUsingMyself();
-        server.repl_state = REPL_STATE_CONNECT;
-    }
+    /* replicaof from the config file: start at the first cron. Only an
+     * RDB with a replication context gives a cached master here; a fresh
+     * start asks "PSYNC ? -1" as stock does (its own new replid could
+     * never be continued anyway). */
+    if (server.repl_state == REPL_STATE_NONE) server.repl_state = REPL_STATE_CONNECT;
     if ((server.repl_state == REPL_STATE_CONNECTING || inHandshake()) &&
         server.unixtime - repl_transfer_lastio > server.repl_timeout) {
         serverLog(LL_WARNING, "Timeout connecting to the MASTER...");
@@ -940,7 +941,9 @@ sds genReplicaInfoFields(sds info) {
         server.repl_state == REPL_STATE_TRANSFER,
         readoff, reploff);
     if (server.repl_state == REPL_STATE_TRANSFER) {
-        double perc = repl_transfer_size > 0 ? ((double)repl_transfer_read / (double)repl_transfer_size) * 100 : 0;
+        /* As stock: the size is -1 until known (and for EOF-marked
+         * transfers), which makes the percentage negative. */
+        double perc = repl_transfer_size ? ((double)repl_transfer_read / (double)repl_transfer_size) * 100 : 0;
         info = sdscatprintf(info,
             "master_sync_total_bytes:%lld\r\n"
             "master_sync_read_bytes:%lld\r\n"

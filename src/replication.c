@@ -109,12 +109,29 @@ void freeReplicationBacklog(void) {
     backlog = NULL;
 }
 
-/* repl-backlog-size changed at run time: start over with the new size. */
-static void resizeReplicationBacklogIfNeeded(void) {
-    if (backlog && backlog->size != server.repl_backlog_size) {
-        freeReplicationBacklog();
-        createReplicationBacklog();
+/* repl-backlog-size changed at run time: a new ring of the new size with
+ * as much of the newest history as fits, so replicas that drop their link
+ * right after a resize can still continue (stock keeps its history too). */
+void resizeReplicationBacklogIfNeeded(void) {
+    if (!backlog || backlog->size == server.repl_backlog_size) return;
+    long long newsize = server.repl_backlog_size;
+    long long keep = backlog->histlen < newsize ? backlog->histlen : newsize;
+    char *buf = zmalloc((size_t)newsize);
+    /* The kept bytes, oldest first, from the ring's read position. */
+    long long j = (backlog->idx - keep) % backlog->size;
+    if (j < 0) j += backlog->size;
+    for (long long done = 0; done < keep;) {
+        long long chunk = backlog->size - j < keep - done ? backlog->size - j : keep - done;
+        memcpy(buf + done, backlog->buf + j, (size_t)chunk);
+        done += chunk;
+        j = 0;
     }
+    zfree(backlog->buf);
+    backlog->buf = buf;
+    backlog->size = newsize;
+    backlog->histlen = keep;
+    backlog->idx = keep % newsize;
+    backlog->offset = server.master_repl_offset - keep + 1;
 }
 
 static void feedBacklog(const char *p, size_t len) {
@@ -534,7 +551,10 @@ static int childWriteRdbToSockets(socketTargets *t, int rdb_skip, rdbSaveInfo *r
     r.tell = socketTargetsTell;
     r.flush = socketTargetsFlush;
     r.privdata = t;
-    r.wbuf_want = 64 * 1024;
+    /* Written in 16 KB blocks as stock's child does: the replica sees the
+     * transfer start (and its INFO progress move) at the same points, and
+     * a small or slow snapshot does not arrive only at its end. */
+    r.wbuf_want = 16 * 1024;
     char mark[RDB_EOF_MARK_SIZE];
     getRandomHexChars(mark, RDB_EOF_MARK_SIZE);
     int ok = rioWrite(&r, "$EOF:", 5) && rioWrite(&r, mark, RDB_EOF_MARK_SIZE) &&
@@ -566,13 +586,11 @@ static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
         }
         t.fds[t.count++] = pipefd[1];
     }
-    long long start = ustime();
-    pid_t pid = fork();
+    pid_t pid = persistenceFork(CHILD_TYPE_RDB);
     if (pid == 0) {
-        persist.in_child = 1;
-        closeChildListeningSockets();
         if (pipefd[0] != -1) close(pipefd[0]);
         int ret = childWriteRdbToSockets(&t, rdb_skip, rsi);
+        if (ret == C_OK) childReportProgress((size_t)dbTotalServerKeyCount(), 1);
         _exit(ret == C_OK ? 0 : 1);
     }
     if (pipefd[1] != -1) close(pipefd[1]);
@@ -593,7 +611,6 @@ static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
         close(pipefd[0]);
     }
     zfree(t.fds);
-    server.stat_fork_time = ustime() - start;
     if (pid == -1) {
         serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
         return C_ERR;
@@ -854,6 +871,8 @@ void syncCommand(client *c) {
     server.stat_sync_full++;
     replClient *r = RC(c);
     r->state = SLAVE_STATE_WAIT_BGSAVE_START;
+    /* INFO's lag counts from here until the first ACK (stock shows 0). */
+    r->ack_time = server.unixtime;
     c->flags |= CLIENT_SLAVE;
     listAddNodeTail(server.slaves, c);
     /* The first replica of a master that had none starts a new history. */
@@ -1240,10 +1259,12 @@ sds genReplicationInfoFields(sds info) {
         replClient *r = RC(slave);
         char ip[NET_IP_STR_LEN];
         const char *addr = replicaAddr(slave, ip, sizeof(ip));
-        if (!addr) continue;
+        const char *state = replicaStateName(r->state);
+        if (!addr || !*state) continue;
+        /* Only an online replica acknowledges: the others show lag 0. */
+        long lag = r->state == SLAVE_STATE_ONLINE ? (long)(server.unixtime - r->ack_time) : 0;
         info = sdscatprintf(info, "slave%d:ip=%s,port=%d,state=%s,offset=%lld,lag=%ld\r\n",
-                            slaveid, addr, r->listening_port, replicaStateName(r->state), r->ack_off,
-                            (long)(server.unixtime - r->ack_time));
+                            slaveid, addr, r->listening_port, state, r->ack_off, lag);
         slaveid++;
     }
     info = sdscatprintf(info,

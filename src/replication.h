@@ -79,6 +79,7 @@ extern client *replMasterClient;        /* the link to our master, or NULL */
 replClient *replClientState(client *c); /* creates it on first use */
 void feedReplicationBuffer(const char *buf, size_t len);
 void createReplicationBacklog(void);
+void resizeReplicationBacklogIfNeeded(void); /* after CONFIG SET repl-backlog-size */
 void freeReplicationBacklog(void);
 size_t replicationBacklogMemory(void);
 void changeReplicationId(void);

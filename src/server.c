@@ -173,7 +173,7 @@ void serverLog(int level, const char *fmt, ...) {
 }
 
 /* Async-signal-safe logging for signal handlers: no stdio, no malloc. */
-static void serverLogFromHandler(int level, const char *msg) {
+void serverLogFromHandler(int level, const char *msg) {
     int fd;
     int log_to_stdout = server.logfile == NULL || server.logfile[0] == '\0';
     char buf[64];
@@ -401,6 +401,7 @@ static void shutdownOnSignal(void) {
 static void databasesCron(void) {
     if (server.active_expire_enabled) {
         if (!server.masterhost) activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW);
+        else expireReplicaKeys();
     }
     if (hasActiveChildProcess()) return;
 
@@ -814,7 +815,8 @@ static void adjustOpenFilesLimit(void) {
 }
 
 static void createPidFile(void) {
-    if (!server.pidfile) return;
+    /* Daemonized without a pidfile: stock's default path. */
+    if (!server.pidfile) server.pidfile = zstrdup("/var/run/redis.pid");
     FILE *fp = fopen(server.pidfile, "w");
     if (fp) {
         fprintf(fp, "%d\n", (int)getpid());

@@ -929,6 +929,7 @@ extern dictType zsetDictType;
 /* server.c */
 void serverLog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void serverLogRaw(int level, const char *msg);
+void serverLogFromHandler(int level, const char *msg); /* async-signal-safe */
 void _serverAssert(const char *estr, const char *file, int line);
 void _serverPanic(const char *file, int line, const char *msg, ...);
 #define serverAssert(_e) (__builtin_expect(!!(_e), 1) ? (void)0 : (_serverAssert(#_e,__FILE__,__LINE__),__builtin_unreachable()))
@@ -1243,6 +1244,9 @@ sds keyspaceEventsFlagsToString(int flags);
 
 /* expire.c */
 void activeExpireCycle(int type);
+void rememberReplicaKeyWithExpire(redisDb *db, robj *key); /* writable replica */
+void expireReplicaKeys(void);
+void forgetReplicaKeysWithExpire(void);
 
 /* evict.c */
 int performEvictions(void);
