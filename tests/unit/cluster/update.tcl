@@ -175,6 +175,14 @@ start_cluster_nodes [list ours $::stock_server ours] {
         cluster_assign_slots 3
         cluster_wait_known 3
         cluster_wait_ok 3
+        # Epoch collisions settle first: the line compared below holds the
+        # node's config epoch, which must be final on both observers.
+        wait_for_condition 100 100 {
+            [cluster_views_agree 3] &&
+            [llength [lsort -unique [lmap l [cluster_view 0] {lindex $l 4}]]] == 3
+        } else {
+            fail "config epochs never settled: [R 0 cluster nodes]"
+        }
         set old [R 2 cluster myid]
         R 2 cluster reset hard
         assert_not_equal $old [R 2 cluster myid]
