@@ -12,7 +12,10 @@
  * +CONTINUE and the missing bytes; anything else a full resync:
  * +FULLRESYNC <replid> <offset>, then an RDB, either a BGSAVE file sent as
  * "$<len>\r\n<bytes>" or, diskless, written by a forked child straight to
- * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>". A TLS
+ * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>" (then
+ * the stream waits for the replica's first ACK). A replica arriving
+ * during a disk BGSAVE started for another replica shares it: the same
+ * offset, a copy of that replica's buffered stream, the same file. A TLS
  * replica's session lives in this process, so for those the child writes
  * to a pipe instead and we relay the bytes (the RDB relay below).
  * A replica may ask for a filtered snapshot (REPLCONF rdb-filter-only: no

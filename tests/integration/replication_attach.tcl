@@ -177,6 +177,35 @@ foreach {bin label} [list $::stock_server stock {} ours] {
             close $fa
         }
 
+        test "$label master: an rdb-only replica's BGSAVE takes only rdb-only replicas" {
+            wait_for_condition 100 50 {[status r connected_slaves] == 0} else { fail "old replicas linger" }
+            set forks [s total_forks]
+            # The rdb-only replica buffers no stream, so a normal one cannot
+            # start from its buffer.
+            set fa [lindex [attach_slow_first {capa eof rdb-only 1}] 0]
+            set fb [attach_must_wait {capa eof} "*Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC*"]
+            set from [count_log_lines 0]
+            set fc [raw_sync_start [srv port] {capa eof rdb-only 1} {PSYNC ? -1}]
+            raw_fullresync_offset $fc
+            verify_log_message 0 "*Waiting for end of BGSAVE for SYNC*" $from
+            r config set rdb-key-save-delay 0
+            assert_equal [lindex [raw_sync_rdb $fa] 0] [lindex [raw_sync_rdb $fc] 0]
+            attach_served $fb
+            assert_equal [expr {$forks + 2}] [s total_forks]
+            foreach fd [list $fa $fb $fc] { close $fd }
+        }
+
+        test "$label master: an AOF rewrite delays the replica's BGSAVE" {
+            wait_for_condition 100 50 {[status r connected_slaves] == 0} else { fail "old replicas linger" }
+            r config set rdb-key-save-delay 100
+            r bgrewriteaof
+            wait_for_condition 100 20 {[s aof_rewrite_in_progress] == 1} else { fail "no rewrite" }
+            set fa [attach_must_wait {capa eof} "*No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed*"]
+            r config set rdb-key-save-delay 0
+            attach_served $fa
+            close $fa
+        }
+
         test "$label master: a disk sync streams at once, without waiting for an ACK" {
             wait_for_condition 100 50 {[status r connected_slaves] == 0} else { fail "old replicas linger" }
             set fa [raw_sync_start [srv port] {capa eof capa psync2} {PSYNC ? -1}]
