@@ -1017,6 +1017,12 @@ void replconfCommand(client *c) {
             if (offset > r->ack_off) r->ack_off = offset;
             r->ack_time = server.unixtime;
             wait_check_needed = 1;
+            /* An ACK while we wait for the child means it loaded the whole
+             * diskless RDB: the child is gone, only the cron has not seen
+             * it yet. Reaping it now starts the stream without waiting for
+             * the replica's next ACK. */
+            if (r->state == SLAVE_STATE_WAIT_BGSAVE_END && server.child_type == CHILD_TYPE_RDB)
+                checkChildrenDone();
             if (r->stream_on_ack && r->state == SLAVE_STATE_ONLINE) replicaStartStream(c);
             return;
         } else if (!strcasecmp(opt, "getack")) {
