@@ -608,6 +608,26 @@ void addReplyProto(client *c, const char *s, size_t len) {
     appendReplyBytes(c, s, len);
 }
 
+/* Append to dst the output src still has to send (a replica joining a
+ * BGSAVE another replica waits for takes over the stream buffered since
+ * the fork). Deferred-length placeholders never occur in such buffers. */
+void copyClientPendingOutput(client *dst, client *src) {
+    size_t skip = src->sentlen;
+    if (src->bufpos > 0) {
+        addReplyProto(dst, src->buf + skip, (size_t)src->bufpos - skip);
+        skip = 0;
+    }
+    listIter li;
+    listNode *ln;
+    listRewind(src->reply, &li);
+    while ((ln = listNext(&li))) {
+        clientReplyBlock *b = listNodeValue(ln);
+        if (b == NULL) break;
+        if (b->used > skip) addReplyProto(dst, b->buf + skip, b->used - skip);
+        skip = 0;
+    }
+}
+
 void addReply(client *c, robj *obj) {
     if (prepareClientToWrite(c) != C_OK) return;
     if (sdsEncodedObject(obj)) {

@@ -289,7 +289,9 @@ static void backgroundSaveDone(int exitcode, int bysignal) {
     persist.rdb_save_time_start = -1;
 }
 
-static void checkChildrenDone(void) {
+/* Reap a child that exited (the cron's check; replication.c also asks
+ * when a replica's ACK shows its diskless snapshot is through). */
+void checkChildrenDone(void) {
     int statloc = 0;
     pid_t pid = waitpid(-1, &statloc, WNOHANG);
     if (pid <= 0) return;

@@ -207,6 +207,7 @@ int rdbSaveBackground(const char *filename, rdbSaveInfo *rsi);
 void rdbRemoveTempFile(pid_t childpid);
 void rdbChildGuardTarget(pid_t parent, const char *filename); /* BGSAVE child: see rdb.c */
 void killRDBChild(void);
+void checkChildrenDone(void);
 void closeChildListeningSockets(void);
 int persistenceShutdown(int save, int nosave, int force); /* C_OK / C_ERR */
 sds persistenceDenyWritesError(void); /* MISCONF text, or NULL */

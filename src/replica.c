@@ -552,6 +552,9 @@ static void finishFullSync(connection *conn, rdbSaveInfo *rsi) {
     createMasterClient(conn, rsi->repl_stream_db, master_replid, master_initial_offset);
     connSetReadHandler(conn, readQueryFromClient);
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
+    /* After an EOF-marked RDB the master holds the stream until our first
+     * ACK: send it now rather than at the next cron. */
+    if (transfer_usemark) replicationSendAck();
 }
 
 /* repl-diskless-load swapdb: the current dataset is set aside while the

@@ -12,7 +12,10 @@
  * +CONTINUE and the missing bytes; anything else a full resync:
  * +FULLRESYNC <replid> <offset>, then an RDB, either a BGSAVE file sent as
  * "$<len>\r\n<bytes>" or, diskless, written by a forked child straight to
- * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>". A TLS
+ * the replica sockets as "$EOF:<40 chars>\r\n<rdb><40 chars>" (then
+ * the stream waits for the replica's first ACK). A replica arriving
+ * during a disk BGSAVE started for another replica shares it: the same
+ * offset, a copy of that replica's buffered stream, the same file. A TLS
  * replica's session lives in this process, so for those the child writes
  * to a pipe instead and we relay the bytes (the RDB relay below).
  * A replica may ask for a filtered snapshot (REPLCONF rdb-filter-only: no
@@ -153,7 +156,7 @@ static void feedBacklog(const char *p, size_t len) {
 
 int replicaHoldsOutput(client *c) {
     replClient *r = c->repl;
-    return r && r->state != 0 && r->state != SLAVE_STATE_ONLINE;
+    return r && r->state != 0 && (r->state != SLAVE_STATE_ONLINE || r->stream_on_ack);
 }
 
 /* Bytes of the stream: to the backlog and to every replica past the
@@ -283,6 +286,22 @@ static void replicaPutOnline(client *slave) {
     if (clientHasPendingReplies(slave)) putClientInPendingWriteQueue(slave);
     refreshGoodSlavesCount();
     serverLog(LL_NOTICE, "Synchronization with replica %s succeeded", replicaName(slave));
+}
+
+/* A diskless RDB ends with its EOF mark, which the replica finds more
+ * easily when nothing follows it at once: as stock does, the replica is
+ * online from now on but the stream waits for its first REPLCONF ACK
+ * (replicaStartStream), sent when it has loaded the snapshot. */
+static void replicaSocketTransferDone(client *slave) {
+    serverLog(LL_NOTICE, "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
+              replicaName(slave));
+    RC(slave)->stream_on_ack = 1;
+    replicaPutOnline(slave);
+}
+
+static void replicaStartStream(client *slave) {
+    RC(slave)->stream_on_ack = 0;
+    if (clientHasPendingReplies(slave)) putClientInPendingWriteQueue(slave);
 }
 
 static void wakeWaitingClients(void);
@@ -436,7 +455,7 @@ static void relayPutTargetsOnline(void) {
         client *slave = listNodeValue(listFirst(relay.targets));
         relayDropTarget(slave);
         if (slave->conn) connSetWriteHandler(slave->conn, NULL);
-        replicaPutOnline(slave);
+        replicaSocketTransferDone(slave);
     }
 }
 
@@ -538,7 +557,7 @@ static void relayChildDone(client *slave, int ok) {
     relay.child_ok = 1;
     if (!relayActive()) {
         relayDropTarget(slave);
-        replicaPutOnline(slave);
+        replicaSocketTransferDone(slave);
     }
 }
 
@@ -615,6 +634,7 @@ static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
         serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
         return C_ERR;
     }
+    persistenceCountFork();
     serverLog(LL_NOTICE, "Background RDB transfer started by pid %ld", (long)pid);
     persist.rdb_save_time_start = time(NULL);
     persist.child_to_socket = 1;
@@ -748,7 +768,7 @@ void replicationRdbChildDone(int ok, int to_socket) {
                 relayChildDone(slave, ok);
             } else if (to_socket) {
                 /* The child wrote the snapshot: the stream follows. */
-                replicaPutOnline(slave);
+                replicaSocketTransferDone(slave);
             } else {
                 struct stat st;
                 r->dbfd = open(server.rdb_filename, O_RDONLY);
@@ -834,6 +854,57 @@ static int masterTryPartialResynchronization(client *c, long long psync_offset) 
     return C_OK;
 }
 
+/* The replica whose snapshot a newcomer could share: the first one
+ * waiting for the running disk BGSAVE that buffers the stream since the
+ * fork (an rdb-only one may not, so only rdb-only newcomers take it).
+ * NULL when the child was not started for replicas. */
+static client *bgsaveSharingPeer(client *c) {
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *peer = listNodeValue(ln);
+        replClient *p = RC(peer);
+        /* One being dropped (output limit) stopped buffering: a gap. */
+        if (peer == c || p->state != SLAVE_STATE_WAIT_BGSAVE_END || (peer->flags & CLIENT_CLOSE_ASAP)) continue;
+        if (!p->rdb_only || RC(c)->rdb_only) return peer;
+    }
+    return NULL;
+}
+
+/* The snapshot fits the newcomer if it can take whatever format the
+ * peer's capabilities allowed and it wants the same parts of it. */
+static int canShareSnapshot(client *c, client *peer) {
+    replClient *r = RC(c), *p = RC(peer);
+    return (r->capa & p->capa) == p->capa && r->rdb_skip == p->rdb_skip;
+}
+
+/* Join the peer's snapshot: the same +FULLRESYNC offset, and the stream
+ * fed since the fork (held in the peer's output buffer) as our own
+ * start, so the RDB file plus that buffer is exactly the peer's view.
+ * An rdb-only replica never gets the stream, so it needs no copy. */
+static void attachToRunningBgsave(client *c, client *peer) {
+    if (writeFullResyncReply(c, RC(peer)->psync_initial_offset) != C_OK) return;
+    if (!RC(c)->rdb_only) copyClientPendingOutput(c, peer);
+}
+
+/* SYNC while an RDB child runs. A disk snapshot can serve one more
+ * replica when another one waits for it (see bgsaveSharingPeer); a child
+ * writing to sockets only ever has the targets it was forked with. */
+static void fullSyncDuringBgsave(client *c) {
+    if (persist.child_to_socket) {
+        serverLog(LL_NOTICE, "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+        return;
+    }
+    client *peer = bgsaveSharingPeer(c);
+    if (peer && canShareSnapshot(c, peer)) {
+        attachToRunningBgsave(c, peer);
+        serverLog(LL_NOTICE, "Waiting for end of BGSAVE for SYNC");
+    } else {
+        serverLog(LL_NOTICE, "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+    }
+}
+
 /* SYNC and PSYNC <replid> <offset> */
 void syncCommand(client *c) {
     if (c->flags & CLIENT_SLAVE) return;
@@ -885,14 +956,18 @@ void syncCommand(client *c) {
         serverLog(LL_NOTICE, "Replication backlog created, my new replication IDs are '%s' and '%s'",
                   server.replid, server.replid2);
     }
-    /* A running child cannot serve this replica: it waits for the next
-     * snapshot (started when the child ends, or by the cron). */
-    if (hasActiveChildProcess()) {
-        serverLog(LL_NOTICE, "Waiting for next BGSAVE for SYNC");
+    /* A running BGSAVE either takes this replica along or makes it wait
+     * for the next snapshot (started when the child ends, or by the cron). */
+    if (server.child_type == CHILD_TYPE_RDB) {
+        fullSyncDuringBgsave(c);
         return;
     }
     if (server.repl_diskless_sync && (r->capa & SLAVE_CAPA_EOF) && server.repl_diskless_sync_delay) {
         serverLog(LL_NOTICE, "Delay next BGSAVE for diskless SYNC");
+        return;
+    }
+    if (hasActiveChildProcess()) {
+        serverLog(LL_NOTICE, "No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed");
         return;
     }
     startBgsaveForReplication(r->capa, r->rdb_skip);
@@ -958,6 +1033,13 @@ void replconfCommand(client *c) {
             if (offset > r->ack_off) r->ack_off = offset;
             r->ack_time = server.unixtime;
             wait_check_needed = 1;
+            /* An ACK while we wait for the child means it loaded the whole
+             * diskless RDB: the child is gone, only the cron has not seen
+             * it yet. Reaping it now starts the stream without waiting for
+             * the replica's next ACK. */
+            if (r->state == SLAVE_STATE_WAIT_BGSAVE_END && server.child_type == CHILD_TYPE_RDB)
+                checkChildrenDone();
+            if (r->stream_on_ack && r->state == SLAVE_STATE_ONLINE) replicaStartStream(c);
             return;
         } else if (!strcasecmp(opt, "getack")) {
             if (server.masterhost && (c->flags & CLIENT_MASTER)) replicationSendAck();

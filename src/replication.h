@@ -55,6 +55,7 @@ typedef struct replClient {
     int rdb_relay;              /* diskless RDB relayed by us (TLS replica) */
     size_t relay_sent;          /* bytes of the relay chunk it has taken */
     long long psync_initial_offset;
+    int stream_on_ack;          /* diskless RDB sent: stream held until its first ACK */
     long long ack_off;          /* REPLCONF ACK offset */
     time_t ack_time;
     /* master client on a replica */

@@ -1005,6 +1005,7 @@ int freeClientsInAsyncFreeQueue(void);
 void addReply(client *c, robj *obj);
 void addReplySds(client *c, sds s);
 void addReplyProto(client *c, const char *s, size_t len);
+void copyClientPendingOutput(client *dst, client *src);
 void addReplyBulk(client *c, robj *obj);
 void addReplyBulkCString(client *c, const char *s);
 void addReplyBulkCBuffer(client *c, const void *p, size_t len);
