@@ -54,14 +54,6 @@ static size_t blockCapacityFor(size_t len) {
     return stockSizeClass(want + BACKLOG_STOCK_HEADER) - BACKLOG_STOCK_HEADER;
 }
 
-int backlogActive(void) { return backlog != NULL; }
-long long backlogFirstOffset(void) { return backlog ? backlog->offset : 0; }
-long long backlogHistlen(void) { return backlog ? backlog->histlen : 0; }
-
-/* INFO memory / MEMORY STATS: like 7.0, the bytes of history held. */
-size_t replicationBacklogMemory(void) {
-    return backlog ? (size_t)backlog->histlen : 0;
-}
 
 void createReplicationBacklog(void) {
     if (backlog) return;
@@ -81,17 +73,63 @@ void freeReplicationBacklog(void) {
     backlog = NULL;
 }
 
+/* The offset of the oldest stream byte some replica still has to be sent
+ * (its output buffer holds it). Stock's replicas read from the backlog's
+ * own blocks, so it cannot drop a block a replica still needs: a lagging
+ * or still syncing replica keeps more history there. */
+static long long oldestUnsentOffset(void) {
+    long long oldest = server.master_repl_offset + 1;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li))) {
+        client *c = listNodeValue(ln);
+        replClient *r = c->repl;
+        if (!r || r->state == SLAVE_STATE_WAIT_BGSAVE_START) continue;
+        long long pending = (long long)c->bufpos + (long long)c->reply_bytes - (long long)c->sentlen;
+        if (pending <= 0) continue;
+        if (server.master_repl_offset - pending + 1 < oldest) oldest = server.master_repl_offset - pending + 1;
+    }
+    return oldest;
+}
+
 /* Drop head blocks while the rest still holds more than repl-backlog-size
- * (the last block always stays: it is where the next bytes go). */
+ * (the last block always stays: it is where the next bytes go), and no
+ * replica still has bytes of the head block to be sent. The conditions only
+ * loosen over time, so trimming on each write and again before anything
+ * reads the history gives what stock's eager trimming gives. */
 static void trimBacklog(void) {
+    long long unsent = -1;
     while (backlog->nblocks > 1 && backlog->histlen - (long long)backlog->head->used > server.repl_backlog_size) {
         backlogBlock *b = backlog->head;
+        if (unsent == -1) unsent = oldestUnsentOffset();
+        if (backlog->offset + (long long)b->used > unsent) break;
         backlog->head = b->next;
         backlog->histlen -= (long long)b->used;
+        backlog->offset += (long long)b->used;
         backlog->nblocks--;
         zfree(b);
     }
     backlog->offset = server.master_repl_offset - backlog->histlen + 1;
+}
+
+int backlogActive(void) { return backlog != NULL; }
+
+long long backlogFirstOffset(void) {
+    if (!backlog) return 0;
+    trimBacklog();
+    return backlog->offset;
+}
+
+long long backlogHistlen(void) {
+    if (!backlog) return 0;
+    trimBacklog();
+    return backlog->histlen;
+}
+
+/* INFO memory / MEMORY STATS: like 7.0, the bytes of history held. */
+size_t replicationBacklogMemory(void) {
+    return (size_t)backlogHistlen();
 }
 
 /* repl-backlog-size changed at run time: growing keeps everything,
@@ -139,6 +177,7 @@ void backlogFeed(const char *p, size_t len) {
 /* Whether a PSYNC from this offset can be served from the history: any
  * offset from the first byte held to the next byte to come. */
 int backlogHasOffset(long long offset) {
+    if (backlog) trimBacklog();
     return backlog && offset >= backlog->offset && offset <= backlog->offset + backlog->histlen;
 }
 

@@ -101,9 +101,10 @@ static void feedReplicasOnly(const char *buf, size_t len) {
     }
 }
 
+/* Replicas first: the backlog keeps what their buffers still hold. */
 void feedReplicationBuffer(const char *buf, size_t len) {
-    backlogFeed(buf, len);
     feedReplicasOnly(buf, len);
+    backlogFeed(buf, len);
 }
 
 /* A command to the backlog in the pieces stock feeds (its block layout,
@@ -170,11 +171,12 @@ void replicationFeedReplicas(int dictid, robj **argv, int argc) {
         decrRefCount(sel[0]);
         decrRefCount(sel[1]);
         slaveseldb = dictid;
-        backlogFeed(s, sdslen(s)); /* stock feeds its SELECT as one piece */
     }
+    size_t selectlen = sdslen(s);
     s = catCommandProto(s, argv, argc);
-    backlogFeedCommand(argv, argc);
     feedReplicasOnly(s, sdslen(s));
+    if (selectlen) backlogFeed(s, selectlen); /* stock feeds its SELECT as one piece */
+    backlogFeedCommand(argv, argc);
     sdsfree(s);
 }
 
