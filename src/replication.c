@@ -217,7 +217,14 @@ static const char *replicaName(client *slave) {
     static char buf[NET_ADDR_STR_LEN + 16];
     char ip[NET_IP_STR_LEN];
     const char *a = replicaAddr(slave, ip, sizeof(ip));
-    snprintf(buf, sizeof(buf), "%s:%d", a ? a : "?", RC(slave)->listening_port);
+    /* Stock's wording when REPLCONF listening-port never came, or the
+     * address is unknown. */
+    if (!a)
+        snprintf(buf, sizeof(buf), "client id #%llu", (unsigned long long)slave->id);
+    else if (RC(slave)->listening_port == 0)
+        snprintf(buf, sizeof(buf), "%s:<unknown-replica-port>", a);
+    else
+        snprintf(buf, sizeof(buf), "%s:%d", a, RC(slave)->listening_port);
     return buf;
 }
 
@@ -268,6 +275,20 @@ static void wakeWaitingClients(void);
 static const char *replicaStateName(int state);
 static void relayDropTarget(client *slave);
 
+/* A diskless transfer whose last target went away is pointless: stop the
+ * child (as stock, which notices it in its pipe reader); the cron reaps
+ * it and logs how it ended. */
+static void stopOrphanedTransfer(void) {
+    if (server.child_type != CHILD_TYPE_RDB || !persist.child_to_socket || server.child_pid == -1) return;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li)))
+        if (RC(listNodeValue(ln))->state == SLAVE_STATE_WAIT_BGSAVE_END) return;
+    serverLog(LL_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
+    kill(server.child_pid, SIGUSR1);
+}
+
 /* freeClient() calls this for every client with replication state. */
 void replicationClientFreed(client *c) {
     replClient *r = c->repl;
@@ -277,8 +298,9 @@ void replicationClientFreed(client *c) {
         if (r->dbfd != -1) close(r->dbfd);
         if (r->rdb_relay) relayDropTarget(c);
         if (listLength(server.slaves) == 0) repl_no_slaves_since = server.unixtime;
-        serverLog(LL_NOTICE, "Connection with replica %s lost.", replicaName(c));
+        serverLog(LL_WARNING, "Connection with replica %s lost.", replicaName(c));
         refreshGoodSlavesCount();
+        if (r->state == SLAVE_STATE_WAIT_BGSAVE_END) stopOrphanedTransfer();
     }
     if (c->flags & CLIENT_MASTER) replicaMasterLinkFreed(c);
     if (r->wait_node) {
@@ -473,6 +495,29 @@ static void relayTargetWritable(connection *conn) {
     relayMaybeResume();
 }
 
+/* Stock's parent always reads the snapshot from the child's pipe and logs
+ * when the pipe ends; ours does at the same point of the transfer: the
+ * relay's pipe end, or (the child writing the sockets itself) its exit. */
+static int diskless_done_logged;
+
+static void logDisklessTransferRead(void) {
+    if (diskless_done_logged) return;
+    diskless_done_logged = 1;
+    int up = 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li)))
+        if (RC(listNodeValue(ln))->state == SLAVE_STATE_WAIT_BGSAVE_END) up++;
+    serverLog(LL_WARNING, "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
+}
+
+/* persistence.c, before "Background RDB transfer terminated": the child
+ * that wrote to the replicas exited. */
+void replicationSocketChildExited(int ok) {
+    if (ok) logDisklessTransferRead();
+}
+
 static void relayPipeReadable(aeEventLoop *el, int fd, void *privdata, int mask) {
     (void)el; (void)privdata; (void)mask;
     ssize_t n = read(fd, relay.buf, sizeof(relay.buf));
@@ -480,6 +525,7 @@ static void relayPipeReadable(aeEventLoop *el, int fd, void *privdata, int mask)
     if (n <= 0) {
         /* The child closed its end: all it wrote has been relayed. */
         if (n == -1) serverLog(LL_WARNING, "Diskless rdb transfer, read error: %s", strerror(errno));
+        else logDisklessTransferRead();
         relayStop();
         if (relay.child_ok) relayPutTargetsOnline();
         return;
@@ -594,6 +640,7 @@ static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
         serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
         return C_ERR;
     }
+    diskless_done_logged = 0;
     serverLog(LL_NOTICE, "Background RDB transfer started by pid %ld", (long)pid);
     persist.rdb_save_time_start = time(NULL);
     persist.child_to_socket = 1;

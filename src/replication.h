@@ -104,6 +104,7 @@ void replicationShutdownStartWait(void);
 int replicationShutdownReady(void);
 void replicationShutdownLogLagging(void);
 void replicationRdbChildDone(int ok, int to_socket);
+void replicationSocketChildExited(int ok); /* before the "terminated" log */
 void replicationLoadedRdbInfo(void *rsi);
 void *rdbPopulateSaveInfo(void *rsi);
 robj *replicationDenyCommand(client *c, int is_write, int is_denystale);
