@@ -1,9 +1,9 @@
 /* replication.c - the master side of replication, as Redis 7.0 speaks it.
  *
  * The replication stream is the RESP encoding of what propagate.c hands
- * over (with SELECT when the db changes). It goes to a circular backlog
- * (for partial resyncs, sized by repl-backlog-size) and to every replica's
- * output buffer. A replica's buffer is held back (replicaHoldsOutput)
+ * over (with SELECT when the db changes). It goes to the backlog
+ * (repl_backlog.c: for partial resyncs, about repl-backlog-size) and to
+ * every replica's output buffer. A replica's buffer is held back (replicaHoldsOutput)
  * until its RDB has been sent, so the stream since the snapshot point
  * follows the snapshot.
  *
