@@ -218,6 +218,12 @@ tlsc_start [list ours $::stock_server ours $::stock_server ours $::stock_server]
         wait_for_condition 100 100 {[tlsc_owner_of $slot] == $src} else {
             fail "slot $slot not back on node $src"
         }
+        # Every node must have seen the move back before any other epoch
+        # changes: a node that still has the slot on dst (at dst's first
+        # bumped epoch) keeps it there for good once dst's epoch rises again
+        # (the next test's import), since src's claim then carries the lower
+        # epoch (stock's rule, and stock nodes get stuck the same way).
+        wait_for_condition 100 100 {[cluster_views_agree 6]} else { fail "views differ after the moves" }
         assert_equal {0 1} [tlsc_cli 5 -c get $ka]
     }
 
