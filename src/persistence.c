@@ -15,6 +15,7 @@
 
 /* Replication hooks (replication.c). */
 #pragma weak replicationRdbChildDone
+#pragma weak replicationSocketChildExited
 #pragma weak replicationLoadedRdbInfo
 
 #define BGSAVE_RETRY_DELAY 5 /* seconds between attempts after a failure */
@@ -289,6 +290,16 @@ static void backgroundSaveDone(int exitcode, int bysignal) {
     persist.rdb_save_time_start = -1;
 }
 
+/* How a diskless transfer's child ended, in stock's words. */
+static void logSocketChildEnd(int exitcode, int bysignal) {
+    if (bysignal)
+        serverLog(LL_WARNING, "Background transfer terminated by signal %d", bysignal);
+    else if (exitcode != 0)
+        serverLog(LL_WARNING, "Background transfer error");
+    else
+        serverLog(LL_NOTICE, "Background RDB transfer terminated with success");
+}
+
 /* Reap a child that exited (the cron's check; replication.c also asks
  * when a replica's ACK shows its diskless snapshot is through). */
 void checkChildrenDone(void) {
@@ -306,8 +317,8 @@ void checkChildrenDone(void) {
     int type = server.child_type, to_socket = persist.child_to_socket;
     if (type == CHILD_TYPE_RDB && !to_socket) backgroundSaveDone(exitcode, bysignal);
     else if (type == CHILD_TYPE_AOF) backgroundRewriteDoneHandler(exitcode, bysignal);
-    if (to_socket) serverLog(LL_NOTICE, "Background RDB transfer terminated with %s",
-                             exitcode == 0 && !bysignal ? "success" : "error");
+    if (to_socket && replicationSocketChildExited) replicationSocketChildExited(exitcode == 0 && !bysignal);
+    if (to_socket) logSocketChildEnd(exitcode, bysignal);
     persist.child_to_socket = 0;
     persistenceChildGone();
     /* Replicas waiting for this snapshot (replication.c). */

@@ -1,9 +1,9 @@
 /* replication.c - the master side of replication, as Redis 7.0 speaks it.
  *
  * The replication stream is the RESP encoding of what propagate.c hands
- * over (with SELECT when the db changes). It goes to a circular backlog
- * (for partial resyncs, sized by repl-backlog-size) and to every replica's
- * output buffer. A replica's buffer is held back (replicaHoldsOutput)
+ * over (with SELECT when the db changes). It goes to the backlog
+ * (repl_backlog.c: for partial resyncs, about repl-backlog-size) and to
+ * every replica's output buffer. A replica's buffer is held back (replicaHoldsOutput)
  * until its RDB has been sent, so the stream since the snapshot point
  * follows the snapshot.
  *
@@ -33,15 +33,6 @@
 #include <poll.h>
 #include <sys/stat.h>
 
-typedef struct replBacklog {
-    char *buf;
-    long long size;
-    long long idx;      /* where the next byte goes */
-    long long histlen;  /* valid bytes */
-    long long offset;   /* replication offset of the first valid byte */
-} replBacklog;
-
-static replBacklog *backlog;
 static int slaveseldb = -1;          /* db the stream last SELECTed */
 static time_t repl_no_slaves_since;
 static int good_slaves;
@@ -91,69 +82,6 @@ void shiftReplicationId(void) {
  * Backlog and the stream
  * ------------------------------------------------------------------------ */
 
-void createReplicationBacklog(void) {
-    if (backlog) return;
-    backlog = zcalloc(sizeof(*backlog));
-    backlog->size = server.repl_backlog_size;
-    backlog->buf = zmalloc((size_t)backlog->size);
-    /* The next byte written will be master_repl_offset+1. */
-    backlog->offset = server.master_repl_offset + 1;
-}
-
-/* INFO memory / MEMORY STATS: like 7.0, the bytes of history held. */
-size_t replicationBacklogMemory(void) {
-    return backlog ? (size_t)backlog->histlen : 0;
-}
-
-void freeReplicationBacklog(void) {
-    if (!backlog) return;
-    zfree(backlog->buf);
-    zfree(backlog);
-    backlog = NULL;
-}
-
-/* repl-backlog-size changed at run time: a new ring of the new size with
- * as much of the newest history as fits, so replicas that drop their link
- * right after a resize can still continue (stock keeps its history too). */
-void resizeReplicationBacklogIfNeeded(void) {
-    if (!backlog || backlog->size == server.repl_backlog_size) return;
-    long long newsize = server.repl_backlog_size;
-    long long keep = backlog->histlen < newsize ? backlog->histlen : newsize;
-    char *buf = zmalloc((size_t)newsize);
-    /* The kept bytes, oldest first, from the ring's read position. */
-    long long j = (backlog->idx - keep) % backlog->size;
-    if (j < 0) j += backlog->size;
-    for (long long done = 0; done < keep;) {
-        long long chunk = backlog->size - j < keep - done ? backlog->size - j : keep - done;
-        memcpy(buf + done, backlog->buf + j, (size_t)chunk);
-        done += chunk;
-        j = 0;
-    }
-    zfree(backlog->buf);
-    backlog->buf = buf;
-    backlog->size = newsize;
-    backlog->histlen = keep;
-    backlog->idx = keep % newsize;
-    backlog->offset = server.master_repl_offset - keep + 1;
-}
-
-static void feedBacklog(const char *p, size_t len) {
-    server.master_repl_offset += (long long)len;
-    if (!backlog) return;
-    while (len) {
-        size_t room = (size_t)(backlog->size - backlog->idx);
-        size_t n = len < room ? len : room;
-        memcpy(backlog->buf + backlog->idx, p, n);
-        backlog->idx += (long long)n;
-        if (backlog->idx == backlog->size) backlog->idx = 0;
-        backlog->histlen += (long long)n;
-        len -= n;
-        p += n;
-    }
-    if (backlog->histlen > backlog->size) backlog->histlen = backlog->size;
-    backlog->offset = server.master_repl_offset - backlog->histlen + 1;
-}
-
 int replicaHoldsOutput(client *c) {
     replClient *r = c->repl;
     return r && r->state != 0 && (r->state != SLAVE_STATE_ONLINE || r->stream_on_ack);
@@ -162,8 +90,7 @@ int replicaHoldsOutput(client *c) {
 /* Bytes of the stream: to the backlog and to every replica past the
  * snapshot point (those waiting for a BGSAVE to start get nothing: their
  * snapshot will include it). */
-void feedReplicationBuffer(const char *buf, size_t len) {
-    feedBacklog(buf, len);
+static void feedReplicasOnly(const char *buf, size_t len) {
     listIter li;
     listNode *ln;
     listRewind(server.slaves, &li);
@@ -171,6 +98,36 @@ void feedReplicationBuffer(const char *buf, size_t len) {
         client *slave = listNodeValue(ln);
         if (RC(slave)->state == SLAVE_STATE_WAIT_BGSAVE_START) continue;
         addReplyProto(slave, buf, len);
+    }
+}
+
+/* Replicas first: the backlog keeps what their buffers still hold. */
+void feedReplicationBuffer(const char *buf, size_t len) {
+    feedReplicasOnly(buf, len);
+    backlogFeed(buf, len);
+}
+
+/* A command to the backlog in the pieces stock feeds (its block layout,
+ * hence what it trims, depends on them); the bytes equal catCommandProto's. */
+static void backlogFeedCommand(robj **argv, int argc) {
+    char hdr[LONG_STR_SIZE + 4];
+    int n = snprintf(hdr, sizeof(hdr), "*%d\r\n", argc);
+    backlogFeed(hdr, (size_t)n);
+    for (int j = 0; j < argc; j++) {
+        robj *o = argv[j];
+        char num[LONG_STR_SIZE];
+        const char *p = num;
+        size_t len;
+        if (sdsEncodedObject(o)) {
+            p = o->ptr;
+            len = sdslen(o->ptr);
+        } else {
+            len = (size_t)ll2string(num, sizeof(num), (long)o->ptr);
+        }
+        n = snprintf(hdr, sizeof(hdr), "$%zu\r\n", len);
+        backlogFeed(hdr, (size_t)n);
+        backlogFeed(p, len);
+        backlogFeed("\r\n", 2);
     }
 }
 
@@ -198,7 +155,7 @@ static sds catCommandProto(sds s, robj **argv, int argc) {
 /* Whether a write fed now would go anywhere: a master (a replica forwards
  * its master's stream instead) with a backlog or replicas. */
 int replicationHasFeedTargets(void) {
-    return server.masterhost == NULL && (backlog != NULL || listLength(server.slaves) != 0);
+    return server.masterhost == NULL && (backlogActive() || listLength(server.slaves) != 0);
 }
 
 void replicationFeedReplicas(int dictid, robj **argv, int argc) {
@@ -215,8 +172,11 @@ void replicationFeedReplicas(int dictid, robj **argv, int argc) {
         decrRefCount(sel[1]);
         slaveseldb = dictid;
     }
+    size_t selectlen = sdslen(s);
     s = catCommandProto(s, argv, argc);
-    feedReplicationBuffer(s, sdslen(s));
+    feedReplicasOnly(s, sdslen(s));
+    if (selectlen) backlogFeed(s, selectlen); /* stock feeds its SELECT as one piece */
+    backlogFeedCommand(argv, argc);
     sdsfree(s);
 }
 
@@ -257,7 +217,14 @@ static const char *replicaName(client *slave) {
     static char buf[NET_ADDR_STR_LEN + 16];
     char ip[NET_IP_STR_LEN];
     const char *a = replicaAddr(slave, ip, sizeof(ip));
-    snprintf(buf, sizeof(buf), "%s:%d", a ? a : "?", RC(slave)->listening_port);
+    /* Stock's wording when REPLCONF listening-port never came, or the
+     * address is unknown. */
+    if (!a)
+        snprintf(buf, sizeof(buf), "client id #%llu", (unsigned long long)slave->id);
+    else if (RC(slave)->listening_port == 0)
+        snprintf(buf, sizeof(buf), "%s:<unknown-replica-port>", a);
+    else
+        snprintf(buf, sizeof(buf), "%s:%d", a, RC(slave)->listening_port);
     return buf;
 }
 
@@ -308,6 +275,20 @@ static void wakeWaitingClients(void);
 static const char *replicaStateName(int state);
 static void relayDropTarget(client *slave);
 
+/* A diskless transfer whose last target went away is pointless: stop the
+ * child (as stock, which notices it in its pipe reader); the cron reaps
+ * it and logs how it ended. */
+static void stopOrphanedTransfer(void) {
+    if (server.child_type != CHILD_TYPE_RDB || !persist.child_to_socket || server.child_pid == -1) return;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li)))
+        if (RC(listNodeValue(ln))->state == SLAVE_STATE_WAIT_BGSAVE_END) return;
+    serverLog(LL_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
+    kill(server.child_pid, SIGUSR1);
+}
+
 /* freeClient() calls this for every client with replication state. */
 void replicationClientFreed(client *c) {
     replClient *r = c->repl;
@@ -317,8 +298,9 @@ void replicationClientFreed(client *c) {
         if (r->dbfd != -1) close(r->dbfd);
         if (r->rdb_relay) relayDropTarget(c);
         if (listLength(server.slaves) == 0) repl_no_slaves_since = server.unixtime;
-        serverLog(LL_NOTICE, "Connection with replica %s lost.", replicaName(c));
+        serverLog(LL_WARNING, "Connection with replica %s lost.", replicaName(c));
         refreshGoodSlavesCount();
+        if (r->state == SLAVE_STATE_WAIT_BGSAVE_END) stopOrphanedTransfer();
     }
     if (c->flags & CLIENT_MASTER) replicaMasterLinkFreed(c);
     if (r->wait_node) {
@@ -344,7 +326,7 @@ static void *fillSaveInfo(rdbSaveInfo *rsi) {
  * instance can PSYNC (rdb.c asks through a weak hook). */
 void *rdbPopulateSaveInfo(void *p) {
     rdbSaveInfo *rsi = p;
-    if (!server.masterhost && backlog) return fillSaveInfo(rsi);
+    if (!server.masterhost && backlogActive()) return fillSaveInfo(rsi);
     if (server.masterhost && replicaStreamDb() >= 0) {
         rsi->repl_stream_db = replicaStreamDb();
         return rsi;
@@ -513,6 +495,29 @@ static void relayTargetWritable(connection *conn) {
     relayMaybeResume();
 }
 
+/* Stock's parent always reads the snapshot from the child's pipe and logs
+ * when the pipe ends; ours does at the same point of the transfer: the
+ * relay's pipe end, or (the child writing the sockets itself) its exit. */
+static int diskless_done_logged;
+
+static void logDisklessTransferRead(void) {
+    if (diskless_done_logged) return;
+    diskless_done_logged = 1;
+    int up = 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li)))
+        if (RC(listNodeValue(ln))->state == SLAVE_STATE_WAIT_BGSAVE_END) up++;
+    serverLog(LL_WARNING, "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
+}
+
+/* persistence.c, before "Background RDB transfer terminated": the child
+ * that wrote to the replicas exited. */
+void replicationSocketChildExited(int ok) {
+    if (ok) logDisklessTransferRead();
+}
+
 static void relayPipeReadable(aeEventLoop *el, int fd, void *privdata, int mask) {
     (void)el; (void)privdata; (void)mask;
     ssize_t n = read(fd, relay.buf, sizeof(relay.buf));
@@ -520,6 +525,7 @@ static void relayPipeReadable(aeEventLoop *el, int fd, void *privdata, int mask)
     if (n <= 0) {
         /* The child closed its end: all it wrote has been relayed. */
         if (n == -1) serverLog(LL_WARNING, "Diskless rdb transfer, read error: %s", strerror(errno));
+        else logDisklessTransferRead();
         relayStop();
         if (relay.child_ok) relayPutTargetsOnline();
         return;
@@ -634,6 +640,7 @@ static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
         serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
         return C_ERR;
     }
+    diskless_done_logged = 0;
     serverLog(LL_NOTICE, "Background RDB transfer started by pid %ld", (long)pid);
     persist.rdb_save_time_start = time(NULL);
     persist.child_to_socket = 1;
@@ -796,21 +803,6 @@ void replicationRdbChildDone(int ok, int to_socket) {
  * SYNC / PSYNC
  * ------------------------------------------------------------------------ */
 
-static long long addReplyReplicationBacklog(client *c, long long offset) {
-    long long skip = offset - backlog->offset;
-    long long len = backlog->histlen - skip;
-    /* The oldest valid byte sits at idx - histlen (circularly). */
-    long long j = (backlog->idx - backlog->histlen + skip) % backlog->size;
-    if (j < 0) j += backlog->size;
-    long long left = len;
-    while (left) {
-        long long chunk = backlog->size - j < left ? backlog->size - j : left;
-        addReplyProto(c, backlog->buf + j, (size_t)chunk);
-        left -= chunk;
-        j = 0;
-    }
-    return len;
-}
 
 static int masterTryPartialResynchronization(client *c, long long psync_offset) {
     const char *master_replid = c->argv[1]->ptr;
@@ -828,7 +820,7 @@ static int masterTryPartialResynchronization(client *c, long long psync_offset) 
         }
         return C_ERR;
     }
-    if (!backlog || psync_offset < backlog->offset || psync_offset > backlog->offset + backlog->histlen) {
+    if (!backlogHasOffset(psync_offset)) {
         serverLog(LL_NOTICE, "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
                   replicaName(c), psync_offset);
         return C_ERR;
@@ -845,7 +837,7 @@ static int masterTryPartialResynchronization(client *c, long long psync_offset) 
         freeClientAsync(c);
         return C_OK;
     }
-    long long sent = addReplyReplicationBacklog(c, psync_offset);
+    long long sent = backlogAddReplyFrom(c, psync_offset);
     serverLog(LL_NOTICE, "Partial resynchronization request from %s accepted. Sending %lld bytes of backlog starting from offset %lld.",
               replicaName(c), sent, psync_offset);
     server.stat_sync_partial_ok++;
@@ -946,7 +938,7 @@ void syncCommand(client *c) {
     c->flags |= CLIENT_SLAVE;
     listAddNodeTail(server.slaves, c);
     /* The first replica of a master that had none starts a new history. */
-    if (listLength(server.slaves) == 1 && backlog == NULL) {
+    if (listLength(server.slaves) == 1 && !backlogActive()) {
         if (!server.masterhost) {
             changeReplicationId();
             clearReplicationId2();
@@ -1268,7 +1260,7 @@ void replicationCron(void) {
 
     /* A master alone for repl-backlog-ttl forgets its history. */
     if (!server.masterhost && listLength(server.slaves) == 0 && server.repl_backlog_time_limit &&
-        backlog && server.unixtime - repl_no_slaves_since > server.repl_backlog_time_limit) {
+        backlogActive() && server.unixtime - repl_no_slaves_since > server.repl_backlog_time_limit) {
         changeReplicationId();
         clearReplicationId2();
         freeReplicationBacklog();
@@ -1359,8 +1351,8 @@ sds genReplicationInfoFields(sds info) {
         "repl_backlog_first_byte_offset:%lld\r\n"
         "repl_backlog_histlen:%lld\r\n",
         failoverStateName(), server.replid, server.replid2, server.master_repl_offset,
-        server.second_replid_offset, backlog != NULL, server.repl_backlog_size,
-        backlog ? backlog->offset : 0, backlog ? backlog->histlen : 0);
+        server.second_replid_offset, backlogActive(), server.repl_backlog_size,
+        backlogFirstOffset(), backlogHistlen());
     return info;
 }
 

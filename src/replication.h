@@ -79,10 +79,19 @@ void feedAppendOnlyFile(int dictid, robj **argv, int argc); /* aof.c (weak here)
 extern client *replMasterClient;        /* the link to our master, or NULL */
 replClient *replClientState(client *c); /* creates it on first use */
 void feedReplicationBuffer(const char *buf, size_t len);
+
+/* repl_backlog.c: the history for partial resyncs, in stock's blocks */
 void createReplicationBacklog(void);
 void resizeReplicationBacklogIfNeeded(void); /* after CONFIG SET repl-backlog-size */
 void freeReplicationBacklog(void);
 size_t replicationBacklogMemory(void);
+int backlogActive(void);
+long long backlogFirstOffset(void);
+long long backlogHistlen(void);
+void backlogFeed(const char *p, size_t len); /* advances master_repl_offset */
+int backlogHasOffset(long long offset);
+long long backlogAddReplyFrom(client *c, long long offset);
+
 void changeReplicationId(void);
 void clearReplicationId2(void);
 void shiftReplicationId(void);
@@ -95,6 +104,7 @@ void replicationShutdownStartWait(void);
 int replicationShutdownReady(void);
 void replicationShutdownLogLagging(void);
 void replicationRdbChildDone(int ok, int to_socket);
+void replicationSocketChildExited(int ok); /* before the "terminated" log */
 void replicationLoadedRdbInfo(void *rsi);
 void *rdbPopulateSaveInfo(void *rsi);
 robj *replicationDenyCommand(client *c, int is_write, int is_denystale);

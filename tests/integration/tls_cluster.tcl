@@ -218,6 +218,12 @@ tlsc_start [list ours $::stock_server ours $::stock_server ours $::stock_server]
         wait_for_condition 100 100 {[tlsc_owner_of $slot] == $src} else {
             fail "slot $slot not back on node $src"
         }
+        # Every node must have seen the move back before any other epoch
+        # changes: a node that still has the slot on dst (at dst's first
+        # bumped epoch) keeps it there for good once dst's epoch rises again
+        # (the next test's import), since src's claim then carries the lower
+        # epoch (stock's rule, and stock nodes get stuck the same way).
+        wait_for_condition 100 100 {[cluster_views_agree 6]} else { fail "views differ after the moves" }
         assert_equal {0 1} [tlsc_cli 5 -c get $ka]
     }
 
@@ -262,7 +268,11 @@ tlsc_start [list ours $::stock_server ours $::stock_server ours $::stock_server]
                      --cluster-from $src_id --cluster-to $dst_id --cluster-slots 1000 --cluster-yes 2>@1]
         assert_match "*Moving slot*" $out
         assert_equal 0 [R $src dbsize]
-        set out [redis_cli {*}$tls --cluster check 127.0.0.1:$tport]
+        # The tool sets each slot's owner on the masters only: the replicas
+        # learn it from the new owner's next ping (up to half the node
+        # timeout later, more under load), so the check has to wait for
+        # them, as before the reshard.
+        set out [cluster_wait_cli_check $tport {*}$tls]
         assert_match "*All 16384 slots covered*" $out
         assert_no_match "*\[ERR\]*" $out
         foreach k $keys {assert_equal v-$k [R $dst get $k]}
