@@ -758,6 +758,7 @@ struct redisServer {
     char *aof_dirname;
     int aof_fsync;
     int loading;
+    int async_loading;  /* a replica loads its master's RDB aside, serving the old data */
     int saveparamslen;
     struct saveparam *saveparams;
     /* Logging */
