@@ -998,12 +998,6 @@ void replicaRoleReply(client *c) {
     addReplyLongLong(c, replMasterClient ? replClientState(replMasterClient)->reploff : -1);
 }
 
-/* Stock shows master_sync_in_progress:0 (and no transfer fields) while
- * it loads asynchronously: the replica is serving, not syncing. */
-static int syncFieldsShown(void) {
-    return server.repl_state == REPL_STATE_TRANSFER && !server.async_loading;
-}
-
 sds genReplicaInfoFields(sds info) {
     client *m = replMasterClient;
     /* 1 when there is no stream at all, as stock shows it. */
@@ -1020,9 +1014,9 @@ sds genReplicaInfoFields(sds info) {
         server.masterhost, server.masterport,
         server.repl_state == REPL_STATE_CONNECTED ? "up" : "down",
         m ? (int)(server.unixtime - m->lastinteraction) : -1,
-        syncFieldsShown(),
+        server.repl_state == REPL_STATE_TRANSFER,
         readoff, reploff);
-    if (syncFieldsShown()) {
+    if (server.repl_state == REPL_STATE_TRANSFER) {
         /* As stock: the size is -1 until known (and for EOF-marked
          * transfers), which makes the percentage negative. */
         double perc = repl_transfer_size ? ((double)repl_transfer_read / (double)repl_transfer_size) * 100 : 0;
