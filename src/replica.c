@@ -706,6 +706,7 @@ static void loadFromSocket(connection *conn) {
         /* Clients are served between blocks: the link must not be read
          * by its event handler meanwhile. */
         connSetReadHandler(conn, NULL);
+        functionsAsyncLoadBegin();
         startAsyncLoading();
     } else {
         startLoading(0);
@@ -729,6 +730,7 @@ static void loadFromSocket(connection *conn) {
         if (async_dbs) {
             serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the half-loaded data, the old one stays");
             freeLoadingDbs(async_dbs);
+            functionsAsyncLoadEnd(0);
         } else if (backup) {
             serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the half-loaded data and restoring the old one");
             discardDbBackup(backup, 1);
@@ -743,6 +745,7 @@ static void loadFromSocket(connection *conn) {
     if (async_dbs) {
         swapInLoadedDbs(async_dbs);
         freeLoadingDbs(async_dbs);
+        functionsAsyncLoadEnd(1);
     }
     finishFullSync(conn, &rsi);
     handOverReadAhead();

@@ -1218,6 +1218,8 @@ robj *dupObjectForCopy(robj *o);
 void lazyfreeInit(void);
 void freeObjAsync(robj *key, robj *obj, int dbid);
 void emptyDbAsync(redisDb *db);
+void functionsAsyncLoadBegin(void);
+void functionsAsyncLoadEnd(int apply);
 size_t lazyfreeGetPendingObjectsCount(void);
 size_t lazyfreeGetFreedObjectsCount(void);
 void lazyfreeResetStats(void);

@@ -4,7 +4,7 @@
 # with our replica: during a slow full sync the replica serves the old
 # data (INFO async_loading:1), refuses the no-async-loading commands with
 # stock's error, then swaps in the master's dataset; a master killed in the
-# transfer leaves the old data served.
+# transfer leaves the old data served. Functions carried by the RDB too.
 
 set ::stock_server /usr/bin/redis-server
 
@@ -19,13 +19,20 @@ proc swapdb_synced {m r} {
 
 # A full sync of the same history: the replica's link is cut in the same
 # transaction that writes more than the backlog holds, so its PSYNC fails.
-proc swapdb_force_full_sync {m} {
+proc swapdb_force_full_sync {m lib} {
     $m config set repl-backlog-size 16384
     $m multi
     $m client kill type replica
     $m set asdf asdf
+    $m function load "#!lua name=$lib\nredis.register_function('f$lib', function() return '$lib' end)"
     for {set i 0} {$i < 10} {incr i} { $m set "big$i" [string repeat A 16384] }
     $m exec
+}
+
+proc swapdb_libraries {r} {
+    set names {}
+    foreach lib [$r function list] { lappend names [dict get $lib library_name] }
+    return [lsort $names]
 }
 
 proc swapdb_reply {r args} {
@@ -54,6 +61,7 @@ proc swapdb_observe_loading {r old_digest old_size} {
     dict set obs digest_old [expr {[$r debug digest] eq $old_digest}]
     dict set obs keys [lsort [$r keys h*]]
     dict set obs hget [$r hget h a]
+    dict set obs libraries [swapdb_libraries $r]
     foreach cmd {{save} {bgsave} {bgrewriteaof} {replicaof no one} {slaveof no one} {sync} {set x 1} {flushall} {ping}} {
         dict set obs "cmd:$cmd" [swapdb_reply $r {*}$cmd]
     }
@@ -72,6 +80,7 @@ proc swapdb_run {mbin rbin} {
         $m debug populate 20000 key 10
         $m hset h a b
         $m set ek v px 10000000
+        $m function load "#!lua name=lib1\nredis.register_function('flib1', function() return 'lib1' end)"
         set ropts [list overrides [list replicaof "[srv 0 host] [srv 0 port]" repl-diskless-load swapdb \
             loading-process-events-interval-bytes 1024 enable-debug-command yes]]
         if {$rbin ne ""} { lappend ropts binary $rbin }
@@ -84,12 +93,13 @@ proc swapdb_run {mbin rbin} {
             set w [redis_client]
             $w watch key:5
             $m config set rdb-key-save-delay 200
-            swapdb_force_full_sync $m
+            swapdb_force_full_sync $m lib2
             wait_for_condition 200 20 {[swapdb_async_loading $r]} else { fail "no async loading" }
             dict set obs during [swapdb_observe_loading $r $old_digest $old_size]
             # The write refused above must not have reached the old data.
             wait_for_condition 400 50 {[swapdb_synced $m $r]} else { fail "no swap" }
             dict set obs after_get_new [$r get asdf]
+            dict set obs after_libraries [swapdb_libraries $r]
             dict set obs after_dbsize_master [expr {[$r dbsize] == [$m dbsize]}]
             $w multi
             $w ping
@@ -100,13 +110,14 @@ proc swapdb_run {mbin rbin} {
             # Killed mid-transfer: the old (now current) data stays.
             set old_digest [$r debug digest]
             set old_size [$r dbsize]
-            swapdb_force_full_sync $m
+            swapdb_force_full_sync $m lib3
             wait_for_condition 200 20 {[swapdb_async_loading $r]} else { fail "no second async loading" }
             exec kill -9 $mpid
             wait_for_condition 200 50 {[status $r async_loading] == 0} else { fail "async loading never ended" }
             dict set obs killed_digest_old [expr {[$r debug digest] eq $old_digest}]
             dict set obs killed_dbsize_old [expr {[$r dbsize] == $old_size}]
             dict set obs killed_get [$r get key:1]
+            dict set obs killed_libraries [swapdb_libraries $r]
             dict set obs killed_link [status $r master_link_status]
         }
     }
@@ -151,6 +162,10 @@ if {[file executable $::stock_server]} {
         assert_match "ERR:LOADING*" [dict get $d cmd:save]
         assert_equal asdf [dict get $::swapdb_ref after_get_new]
         assert_equal 1 [dict get $::swapdb_ref killed_digest_old]
+        # Functions of the RDB arrive with the keys, not before.
+        assert_equal lib1 [dict get $d libraries]
+        assert_equal {lib1 lib2} [dict get $::swapdb_ref after_libraries]
+        assert_equal {lib1 lib2} [dict get $::swapdb_ref killed_libraries]
     }
 
     test "swapdb async loading: our replica of a stock master as stock's replica" {
