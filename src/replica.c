@@ -728,7 +728,7 @@ static void loadFromSocket(connection *conn) {
         readahead.pos = readahead.len = 0;
         serverLog(LL_WARNING, "Failed trying to load the MASTER synchronization DB from socket: %s", rdbLastError());
         if (async_dbs) {
-            serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the half-loaded data, the old one stays");
+            serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding temporary DB in background");
             freeLoadingDbs(async_dbs);
             functionsAsyncLoadEnd(0);
         } else if (backup) {

@@ -118,6 +118,7 @@ proc swapdb_run {mbin rbin} {
             dict set obs killed_dbsize_old [expr {[$r dbsize] == $old_size}]
             dict set obs killed_get [$r get key:1]
             dict set obs killed_libraries [swapdb_libraries $r]
+            dict set obs log_discard [expr {[count_log_lines_matching 0 "*sync: Discarding temporary DB in background*"] > 0}]
             dict set obs killed_link [status $r master_link_status]
         }
     }
@@ -162,6 +163,8 @@ if {[file executable $::stock_server]} {
         assert_match "ERR:LOADING*" [dict get $d cmd:save]
         assert_equal asdf [dict get $::swapdb_ref after_get_new]
         assert_equal 1 [dict get $::swapdb_ref killed_digest_old]
+        assert_equal 1 [dict get $::swapdb_ref log_swap]
+        assert_equal 1 [dict get $::swapdb_ref log_discard]
         # Functions of the RDB arrive with the keys, not before.
         assert_equal lib1 [dict get $d libraries]
         assert_equal {lib1 lib2} [dict get $::swapdb_ref after_libraries]
