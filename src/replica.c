@@ -16,6 +16,7 @@
 #include "server.h"
 #include "rdb.h"
 #include "aof.h"
+#include "blocked.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -656,13 +657,15 @@ static void freeLoadingDbs(redisDb *dbs) {
 
 /* The loaded databases become the live ones; the old contents end up in
  * `loaded`. Clients stay in their databases (their blocking and watched
- * keys stay too); a WATCHed key the swap changes fails the EXEC, and
- * tracking clients are told to drop everything, as after a FLUSHALL. */
+ * keys stay too); a WATCHed key the swap changes fails the EXEC, a
+ * client blocked in XREADGROUP on a stream hears that it may be gone, and
+ * tracking clients are told to drop everything, as stock does. */
 static void swapInLoadedDbs(redisDb *loaded) {
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
     for (int j = 0; j < server.dbnum; j++) {
         redisDb *db = server.db + j, *l = loaded + j;
         touchAllWatchedKeysInDb(db, l);
+        signalBlockedKeysLosingValues(db); /* XREADGROUP waiters re-check their stream */
         dict *d = db->dict, *e = db->expires;
         db->dict = l->dict;
         db->expires = l->expires;
