@@ -25,7 +25,7 @@ long long persistenceTotalForks(void) {
     return total_forks;
 }
 
-void persistenceCountFork(void) {
+static void persistenceCountFork(void) {
     total_forks++;
 }
 

@@ -221,7 +221,6 @@ void stopLoading(void);
 void processEventsWhileBlocked(void);
 void childReportProgress(size_t keys, int final);
 void closeChildListeningSockets(void);
-void persistenceCountFork(void);     /* INFO total_forks */
 pid_t persistenceFork(int child_type); /* fork a child with the info pipe */
 void persistenceChildGone(void);       /* after reaping or killing a child */
 void saveCommand(client *c);

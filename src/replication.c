@@ -634,7 +634,6 @@ static int startDisklessTransfer(int rdb_skip, rdbSaveInfo *rsi) {
         serverLog(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
         return C_ERR;
     }
-    persistenceCountFork();
     serverLog(LL_NOTICE, "Background RDB transfer started by pid %ld", (long)pid);
     persist.rdb_save_time_start = time(NULL);
     persist.child_to_socket = 1;
