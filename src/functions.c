@@ -208,8 +208,39 @@ static void functionsFlushAll(void) {
     functionLuaReset();
 }
 
+/* A replica's async load (replica.c): the libraries of the master's RDB
+ * wait here while the old ones keep serving FCALL, and replace them all
+ * when the keys are swapped in (as stock's separate library set). */
+static list *async_load_codes;
+
+static list *snapshotCodes(void);
+static void rebuildFrom(list *codes);
+static void freeCodes(list *codes);
+
 int functionsLoadFromRdbCode(sds code, int replace, sds *err) {
+    if (async_load_codes) {
+        /* Checked now (a bad header fails the load, as a direct load
+         * would); compiled at the swap. */
+        sds name = parseMetadata(code, err);
+        if (!name) return C_ERR;
+        sdsfree(name);
+        listAddNodeTail(async_load_codes, sdsdup(code));
+        return C_OK;
+    }
     return functionsCreate(code, replace, err) ? C_OK : C_ERR;
+}
+
+void functionsAsyncLoadBegin(void) {
+    if (!async_load_codes) async_load_codes = listCreate();
+}
+
+/* apply: the load succeeded, its libraries become the only ones. */
+void functionsAsyncLoadEnd(int apply) {
+    list *codes = async_load_codes;
+    if (!codes) return;
+    async_load_codes = NULL;
+    if (apply) rebuildFrom(codes);
+    freeCodes(codes);
 }
 
 /* ---------------------------------------------------------------------------

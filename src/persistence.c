@@ -40,12 +40,29 @@ persistenceState persist = {
  * Loading
  * ------------------------------------------------------------------------ */
 
-void startLoading(off_t size) {
-    server.loading = 1;
+static void resetLoadingProgress(off_t size) {
     persist.loading_start_time = time(NULL);
     persist.loading_total_bytes = size;
     persist.loading_loaded_bytes = 0;
     persist.loading_rdb_used_mem = 0;
+}
+
+void startLoading(off_t size) {
+    server.loading = 1;
+    resetLoadingProgress(size);
+}
+
+/* A replica's async load (replica.c): INFO shows the progress, clients
+ * keep being served the old dataset between blocks. */
+void startAsyncLoading(void) {
+    server.async_loading = 1;
+    resetLoadingProgress(0);
+    persist.loading_serve_clients = 1;
+}
+
+void stopAsyncLoading(void) {
+    server.async_loading = 0;
+    persist.loading_serve_clients = 0;
 }
 
 void loadingProgress(off_t pos) {
@@ -501,7 +518,7 @@ sds genPersistenceInfoFields(sds info) {
         fork_perc = 100.0 * persist.current_save_keys_processed / persist.current_save_keys_total;
     info = sdscatprintf(info,
         "loading:%d\r\n"
-        "async_loading:0\r\n"
+        "async_loading:%d\r\n"
         "current_cow_peak:%zu\r\n"
         "current_cow_size:%zu\r\n"
         "current_cow_size_age:%lld\r\n"
@@ -519,6 +536,7 @@ sds genPersistenceInfoFields(sds info) {
         "rdb_last_load_keys_expired:%lld\r\n"
         "rdb_last_load_keys_loaded:%lld\r\n",
         server.loading ? 1 : 0,
+        server.async_loading ? 1 : 0,
         persist.current_cow_peak,
         persist.current_cow_size,
         persist.current_cow_size_time ? (long long)(now - persist.current_cow_size_time) : 0LL,
@@ -536,11 +554,15 @@ sds genPersistenceInfoFields(sds info) {
         persist.last_load_keys_expired,
         persist.last_load_keys_loaded);
     info = aofGenInfoFields(info);
-    if (server.loading) {
-        /* Same arithmetic as stock (the +1s avoid dividing by zero). */
-        double perc = (double)persist.loading_loaded_bytes / (persist.loading_total_bytes + 1) * 100;
+    if (server.loading || server.async_loading) {
+        /* Same arithmetic as stock (the +1s avoid dividing by zero). A
+         * load from the master's socket has no known size: stock then
+         * estimates with the RDB's used-mem. */
+        long long total = persist.loading_total_bytes ? (long long)persist.loading_total_bytes
+                                                      : (long long)persist.loading_rdb_used_mem;
+        double perc = (double)persist.loading_loaded_bytes / (total + 1) * 100;
         time_t elapsed = now - persist.loading_start_time;
-        long long remaining = (long long)(persist.loading_total_bytes - persist.loading_loaded_bytes);
+        long long remaining = total - (long long)persist.loading_loaded_bytes;
         long long eta = elapsed == 0 ? 1 : (long long)elapsed * remaining / (persist.loading_loaded_bytes + 1);
         info = sdscatprintf(info,
             "loading_start_time:%lld\r\n"

@@ -971,7 +971,7 @@ werr:
 static void rdbLoadProgressCallback(rio *r, const void *buf, size_t len) {
     if (server.rdb_checksum) rioGenericUpdateChecksum(r, buf, len);
     size_t interval = (size_t)server.loading_process_events_interval_bytes;
-    if (interval && server.loading &&
+    if (interval && (server.loading || server.async_loading) &&
         (r->processed_bytes + len) / interval > r->processed_bytes / interval) {
         loadingProgress((off_t)(r->processed_bytes + len));
         if (persist.loading_serve_clients) processEventsWhileBlocked();
@@ -1048,8 +1048,14 @@ static int rdbInsertKey(redisDb *db, sds key, robj *val, long long expiretime,
 }
 
 int rdbLoadRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
+    return rdbLoadRioInto(rdb, rdbflags, rsi, server.db);
+}
+
+/* dbs: the array of server.dbnum databases that receives the keys (the
+ * live ones, or a replica's set aside for async loading). */
+int rdbLoadRioInto(rio *rdb, int rdbflags, rdbSaveInfo *rsi, redisDb *dbs) {
     char buf[16];
-    redisDb *db = server.db;
+    redisDb *db = dbs;
     long long expiretime = -1, lfu_freq = -1, lru_idle = -1;
     long long lru_clock = LRU_CLOCK(), now = mstime();
     long long loaded = 0, expired = 0;
@@ -1105,7 +1111,7 @@ int rdbLoadRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi) {
                                     server.dbnum);
                 return C_ERR;
             }
-            db = server.db + dbid;
+            db = dbs + dbid;
             continue;
         } else if (type == RDB_OPCODE_RESIZEDB) {
             uint64_t dbsize, expsize;

@@ -170,6 +170,7 @@ void rdbClearError(void);
 /* ---- whole dataset (rdb.c) ---------------------------------------------- */
 int rdbSaveRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi);
 int rdbLoadRio(rio *rdb, int rdbflags, rdbSaveInfo *rsi);
+int rdbLoadRioInto(rio *rdb, int rdbflags, rdbSaveInfo *rsi, redisDb *dbs);
 int rdbSave(const char *filename, rdbSaveInfo *rsi); /* C_OK / C_ERR, logs */
 int rdbLoad(const char *filename, rdbSaveInfo *rsi, int rdbflags); /* RDB_* */
 
@@ -213,6 +214,8 @@ int persistenceShutdown(int save, int nosave, int force); /* C_OK / C_ERR */
 sds persistenceDenyWritesError(void); /* MISCONF text, or NULL */
 void persistenceAfterFlushall(void);     /* FLUSHALL: stop a child, rewrite the RDB */
 void startLoading(off_t size);
+void startAsyncLoading(void);
+void stopAsyncLoading(void);
 void loadingProgress(off_t pos);
 void stopLoading(void);
 void processEventsWhileBlocked(void);

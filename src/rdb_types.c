@@ -32,7 +32,7 @@
 static int rdbDeepSanitize(void) {
     if (server.sanitize_dump_payload == SANITIZE_DUMP_YES) return 1;
     if (server.sanitize_dump_payload != SANITIZE_DUMP_CLIENTS) return 0;
-    if (server.loading) return 0;
+    if (server.loading || server.async_loading) return 0;
     client *c = server.current_client;
     if (c == NULL) return 0;
     if (c->flags & CLIENT_MASTER) return 0;
@@ -53,7 +53,7 @@ static robj *rdbFail(int *error, unsigned char *blob, const char *msg) {
 static robj *rdbEmptyKey(int *error, sds key) {
     static long long logged_in_load = -1;
     static int logged;
-    if (server.loading) {
+    if (server.loading || server.async_loading) {
         if (logged_in_load != (long long)persist.loading_start_time) {
             logged_in_load = (long long)persist.loading_start_time;
             logged = 0;

@@ -16,6 +16,7 @@
 #include "server.h"
 #include "rdb.h"
 #include "aof.h"
+#include "blocked.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -161,6 +162,7 @@ static void cancelTransfer(void) {
         unlink(transfer_tmpfile);
     }
     if (server.loading && server.repl_state == REPL_STATE_TRANSFER) stopLoading();
+    if (server.async_loading) stopAsyncLoading();
 }
 
 /* Give up this attempt; the cron tries again. */
@@ -621,6 +623,62 @@ static void resumeAfterSyncLoad(void) {
     aofRestartAfterSync();
 }
 
+/* 7.0's async loading: with repl-diskless-load swapdb and a master of
+ * our own history (same replid: a resync after the backlog was outrun),
+ * the old dataset is an earlier state of the one that arrives, so clients
+ * keep reading it while the new one loads into other databases. A new
+ * history gets the 6.x way (set aside, -LOADING meanwhile). Not in
+ * cluster mode: the keys-per-slot index follows the live db 0 only. */
+static int asyncLoadPossible(void) {
+    return server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB && !server.cluster_enabled &&
+           memcmp(server.replid, master_replid, CONFIG_RUN_ID_SIZE) == 0;
+}
+
+/* Empty databases for the loader, outside server.db. */
+static redisDb *createLoadingDbs(void) {
+    redisDb *dbs = zcalloc(sizeof(redisDb) * (size_t)server.dbnum);
+    for (int j = 0; j < server.dbnum; j++) {
+        dbs[j].dict = dictCreate(&dbDictType);
+        dbs[j].expires = dictCreate(&keyptrDictType);
+        dbs[j].id = j;
+    }
+    return dbs;
+}
+
+/* The contents are released in the background when lazyfree runs. */
+static void freeLoadingDbs(redisDb *dbs) {
+    for (int j = 0; j < server.dbnum; j++) {
+        emptyDbAsync(dbs + j);
+        dictRelease(dbs[j].expires);
+        dictRelease(dbs[j].dict);
+    }
+    zfree(dbs);
+}
+
+/* The loaded databases become the live ones; the old contents end up in
+ * `loaded`. Clients stay in their databases (their blocking and watched
+ * keys stay too); a WATCHed key the swap changes fails the EXEC, a
+ * client blocked in XREADGROUP on a stream hears that it may be gone, and
+ * tracking clients are told to drop everything, as stock does. */
+static void swapInLoadedDbs(redisDb *loaded) {
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
+    for (int j = 0; j < server.dbnum; j++) {
+        redisDb *db = server.db + j, *l = loaded + j;
+        touchAllWatchedKeysInDb(db, l);
+        signalBlockedKeysLosingValues(db); /* XREADGROUP waiters re-check their stream */
+        dict *d = db->dict, *e = db->expires;
+        db->dict = l->dict;
+        db->expires = l->expires;
+        l->dict = d;
+        l->expires = e;
+        db->avg_ttl = 0;
+        db->expires_cursor = 0;
+    }
+    trackingInvalidateKeysOnFlush(1);
+    forgetReplicaKeysWithExpire();
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding old DB in background");
+}
+
 static void loadFromSocket(connection *conn) {
     rio r;
     memset(&r, 0, sizeof(r));
@@ -632,8 +690,11 @@ static void loadFromSocket(connection *conn) {
     r.privdata = conn;
     rdbSaveInfo rsi = RDB_SAVE_INFO_INIT;
     dbBackup *backup = NULL;
+    redisDb *target = server.db, *async_dbs = NULL;
     prepareForSyncLoad();
-    if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) {
+    if (asyncLoadPossible()) {
+        target = async_dbs = createLoadingDbs();
+    } else if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) {
         for (int j = 0; j < server.dbnum; j++) signalFlushedDb(j, 0);
         backup = backupDatabases();
     } else {
@@ -644,8 +705,16 @@ static void loadFromSocket(connection *conn) {
     connRecvTimeout(conn, replIoTimeoutMs());
     readahead.pos = readahead.len = 0;
     readahead.raw_read = 0;
-    startLoading(0);
-    int ret = rdbLoadRio(&r, RDBFLAGS_REPLICATION, &rsi);
+    if (async_dbs) {
+        /* Clients are served between blocks: the link must not be read
+         * by its event handler meanwhile. */
+        connSetReadHandler(conn, NULL);
+        functionsAsyncLoadBegin();
+        startAsyncLoading();
+    } else {
+        startLoading(0);
+    }
+    int ret = rdbLoadRioInto(&r, RDBFLAGS_REPLICATION, &rsi, target);
     if (ret == C_OK && transfer_usemark) {
         char mark[RDB_EOF_MARK_SIZE];
         if (!rioRead(&r, mark, RDB_EOF_MARK_SIZE) || memcmp(mark, transfer_eofmark, RDB_EOF_MARK_SIZE)) {
@@ -654,13 +723,18 @@ static void loadFromSocket(connection *conn) {
         }
     }
     connRioGiveBack(&r);
-    stopLoading();
+    if (async_dbs) stopAsyncLoading();
+    else stopLoading();
     connRecvTimeout(conn, 0);
     connNonBlock(conn);
     if (ret != C_OK) {
         readahead.pos = readahead.len = 0;
         serverLog(LL_WARNING, "Failed trying to load the MASTER synchronization DB from socket: %s", rdbLastError());
-        if (backup) {
+        if (async_dbs) {
+            serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding temporary DB in background");
+            freeLoadingDbs(async_dbs);
+            functionsAsyncLoadEnd(0);
+        } else if (backup) {
             serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the half-loaded data and restoring the old one");
             discardDbBackup(backup, 1);
         } else {
@@ -671,6 +745,11 @@ static void loadFromSocket(connection *conn) {
         return;
     }
     if (backup) discardDbBackup(backup, 0);
+    if (async_dbs) {
+        swapInLoadedDbs(async_dbs);
+        freeLoadingDbs(async_dbs);
+        functionsAsyncLoadEnd(1);
+    }
     finishFullSync(conn, &rsi);
     handOverReadAhead();
     resumeAfterSyncLoad();

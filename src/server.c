@@ -1271,6 +1271,12 @@ int processCommand(client *c) {
         rejectCommand(c, shared.loadingerr);
         return C_OK;
     }
+    /* Async loading (replica.c) serves the old dataset, but not the
+     * commands that would fight the load (SAVE, REPLICAOF, ...). */
+    if (server.async_loading && (cmd_flags & CMD_NO_ASYNC_LOADING)) {
+        rejectCommand(c, shared.loadingerr);
+        return C_OK;
+    }
 
     if (scriptBusyRejects && scriptBusyRejects(c)) return C_OK; /* eval.c: BUSY */
 

@@ -758,6 +758,7 @@ struct redisServer {
     char *aof_dirname;
     int aof_fsync;
     int loading;
+    int async_loading;  /* a replica loads its master's RDB aside, serving the old data */
     int saveparamslen;
     struct saveparam *saveparams;
     /* Logging */
@@ -1217,6 +1218,8 @@ robj *dupObjectForCopy(robj *o);
 void lazyfreeInit(void);
 void freeObjAsync(robj *key, robj *obj, int dbid);
 void emptyDbAsync(redisDb *db);
+void functionsAsyncLoadBegin(void);
+void functionsAsyncLoadEnd(int apply);
 size_t lazyfreeGetPendingObjectsCount(void);
 size_t lazyfreeGetFreedObjectsCount(void);
 void lazyfreeResetStats(void);
