@@ -111,3 +111,62 @@ start_cluster_nodes [list ours ours $::stock_server] {
         foreach l [R 0 cluster links] {assert_equal 12 [llength $l]}
     }
 }
+
+# Bus packet sizes node i writes during a window of ms milliseconds (a
+# strace of its write calls): only the ones of a PING/PONG/MEET's size or
+# more (a header is 2256 bytes, a gossip entry 104, the NAT extension 72).
+proc nat_bus_write_sizes {i ms} {
+    set f [file join [srv [cluster_level $i] dir] writes.strace]
+    catch {exec timeout [expr {$ms / 1000.0}] strace -qq -f -e trace=write -e signal=none \
+               -s 0 -o $f -p [srv [cluster_level $i] pid]}
+    set sizes {}
+    if {[file exists $f]} {
+        set fd [open $f]
+        foreach line [split [read $fd] \n] {
+            if {[regexp {write\(\d+, .*, (\d+)\)} $line -> len] && $len >= 2256} {lappend sizes $len}
+        }
+        close $fd
+        file delete $f
+    }
+    return $sizes
+}
+
+if {[catch {exec which strace}]} {
+    puts "skipping the NAT extension size test: no strace"
+} else {
+start_cluster_nodes [list ours ours ours] {
+    test {NAT extension only when it carries news: steady-state pings are stock-sized} {
+        cluster_meet_all 3
+        cluster_wait_known 3
+        # Each node learnt both peers' internal addresses from the extension.
+        wait_for_condition 100 100 {
+            [string match "*nat_aware_peers=2*" [R 0 info cluster]] &&
+            [string match "*nat_aware_peers=2*" [R 1 info cluster]] &&
+            [string match "*nat_aware_peers=2*" [R 2 info cluster]]
+        } else {
+            fail "the extension never went around: [R 0 info cluster]"
+        }
+        # Once the first pings of every link are through, none carries it
+        # (a size of 2256 + n*104; with the extension it is 72 more).
+        set last {}
+        wait_for_condition 20 10 {
+            [llength [set last [nat_bus_write_sizes 0 1000]]] > 0 &&
+            [llength [lmap s $last {expr {($s - 2256) % 104 ? $s : [continue]}}]] == 0
+        } else {
+            fail "pings still carry the extension: $last"
+        }
+        # A change of what it says goes out at once: peers learn a new
+        # internal address on the next pings.
+        assert_equal OK [R 0 config set cluster-announce-internal-ip 127.0.0.7]
+        set id0 [R 0 cluster myid]
+        wait_for_condition 100 100 {
+            [string match "*127.0.0.7*" [lsearch -inline [split [R 1 cluster shards] \n] *127.0.0.7*]] ||
+            [string match "*127.0.0.7*" [R 1 cluster nodes]] ||
+            [string match "*internal-ip*127.0.0.7*" [R 1 cluster shards]]
+        } else {
+            fail "node 1 never learnt node 0's new internal address: [R 1 cluster shards]"
+        }
+        assert_equal OK [R 0 config set cluster-announce-internal-ip ""]
+    }
+}
+}
