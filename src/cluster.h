@@ -82,10 +82,6 @@ typedef struct clusterLink {
     int inbound;
     int nat_aware;               /* a NAT extension arrived on this link */
     int sent_natext;             /* we sent ours on it */
-    int natext_count;            /* ... how many times */
-    uint64_t natext_sig;         /* ... and of what (cluster_addr.c) */
-    int natext_reply;            /* the PING being answered carried one */
-    int natext_await;            /* our PING with it awaits its PONG */
     char dial_ip[NET_IP_STR_LEN];  /* outbound: the address we dialled */
     int dial_port;
     int dial_internal;           /* ... and it was the node's internal one */
@@ -286,8 +282,7 @@ int clusterAddrNodeClientPort(clusterNode *n, int use_tls);
 void clusterAddrNoteLocalAddress(connection *conn);
 const char *clusterAddrMyInternalIp(void);
 const char *clusterAddrReplicaAnnounceIp(void);
-int clusterAddrWantsNatExt(clusterLink *link, int type, const unsigned char *payload, size_t len);
-void clusterAddrNatExtSent(clusterLink *link, int type, const unsigned char *payload, size_t len);
+int clusterAddrWantsNatExt(clusterLink *link, int type);
 size_t clusterAddrBuildNatExt(unsigned char *buf);
 void clusterAddrNoteNatLink(clusterLink *link, const unsigned char *buf);
 void clusterAddrProcessNatExt(clusterNode *node, clusterLink *link, const unsigned char *buf);

@@ -16,8 +16,7 @@
  * even a stock receiver behind SNAT records and dials the right place. The
  * extension goes in MEETs and to peers that sent it to us (or that a peer's
  * gossip says speak it), so stock nodes log at most one "unknown extension"
- * per MEET, and only when it carries news (clusterAddrWantsNatExt), so
- * steady-state pings are as long as stock's. A peer whose internal IP stops answering and that has a stable
+ * per MEET. A peer whose internal IP stops answering and that has a stable
  * hostname (cluster-announce-internal-hostname) is re-resolved (in a
  * background thread, cluster_resolve.c, so DNS never blocks the event
  * loop); one whose
@@ -218,50 +217,12 @@ const char *clusterAddrReplicaAnnounceIp(void) {
  * The NAT extension: sending and receiving
  * ------------------------------------------------------------------------ */
 
-/* The extension is sent when it carries news, so that steady-state pings
- * between our nodes are as long as stock's: MEETs always (the receiver
- * may be ours and cannot know yet); to links and nodes known to speak it,
- * the first NATEXT_FIRST_PINGS pings of each link (a new link means a new
- * process or address at one end), a PONG answering a PING that carried
- * one (the sender's proof that we still speak it), and any packet after
- * our header address or the extension's content changed since it last
- * went on this link (a receiver treats a moved address without the
- * extension as a rollback to stock: clusterAddrExternalChanged). */
-#define NATEXT_FIRST_PINGS 3
-
-/* FNV-1a over what a receiver learns from us: the extension payload and
- * the header address fields it is read together with. */
-static uint64_t natextSignature(const unsigned char *payload, size_t len) {
-    char addr[NET_IP_STR_LEN + 32];
-    const char *ip = server.cluster_announce_ip ? server.cluster_announce_ip : clusterAddrMyInternalIp();
-    int alen = snprintf(addr, sizeof(addr), "%s %d %d %d", ip, clusterAddrAnnouncedPort(),
-                        clusterAddrAnnouncedPPort(), clusterAddrAnnouncedCport());
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t j = 0; j < len; j++) h = (h ^ payload[j]) * 1099511628211ULL;
-    for (int j = 0; j < alen; j++) h = (h ^ (unsigned char)addr[j]) * 1099511628211ULL;
-    return h;
-}
-
-static int linkSpeaksNatExt(clusterLink *link) {
+/* MEETs always carry it (the receiver may be ours and cannot know yet);
+ * otherwise only links and nodes known to speak it. */
+int clusterAddrWantsNatExt(clusterLink *link, int type) {
+    if (type == CBUS_MEET) return 1;
     if (link->nat_aware) return 1;
     return link->node && (link->node->nat_aware || link->node->nat_hinted);
-}
-
-/* Whether a packet of type on link carries payload (our current one). */
-int clusterAddrWantsNatExt(clusterLink *link, int type, const unsigned char *payload, size_t len) {
-    if (type == CBUS_MEET) return 1;
-    if (!linkSpeaksNatExt(link)) return 0;
-    if (!link->sent_natext || link->natext_sig != natextSignature(payload, len)) return 1;
-    if (type == CBUS_PONG) return link->natext_reply;
-    return link->natext_count < NATEXT_FIRST_PINGS;
-}
-
-/* The packet just built on link carries payload. */
-void clusterAddrNatExtSent(clusterLink *link, int type, const unsigned char *payload, size_t len) {
-    link->sent_natext = 1;
-    link->natext_count++;
-    link->natext_sig = natextSignature(payload, len);
-    if (type == CBUS_PING || type == CBUS_MEET) link->natext_await = 1;
 }
 
 size_t clusterAddrBuildNatExt(unsigned char *buf) {
@@ -294,8 +255,7 @@ static int hasNatExt(const unsigned char *buf) {
 /* A PING/MEET carrying the extension, even from a sender we do not know
  * yet: our PONG on that link carries ours. */
 void clusterAddrNoteNatLink(clusterLink *link, const unsigned char *buf) {
-    link->natext_reply = hasNatExt(buf);
-    if (link->natext_reply) link->nat_aware = 1;
+    if (hasNatExt(buf)) link->nat_aware = 1;
 }
 
 /* The NAT extension of a PING/PONG/MEET from node (a handshake node for an
@@ -313,18 +273,11 @@ void clusterAddrProcessNatExt(clusterNode *node, clusterLink *link, const unsign
         if (cnatDecode(ext.payload, ext.len, &in)) found = 1;
         else serverLog(LL_VERBOSE, "NAT: ignoring a malformed NAT extension from node %.40s", node->name);
     }
-    int type = (buf[12] << 8) | buf[13];
-    int answer = type == CBUS_PONG && link == node->link;
-    int asked = answer && link->natext_await;
-    if (answer) {
-        link->natext_await = 0;
-        /* Our outbound link to this address answers. */
-        if (node->nat_aware) node->nat_out_ok = mstime();
-    }
     if (!found) {
         /* Only a PONG answering a PING that carried ours is proof: one of
          * our nodes always answers in kind (clusterAddrNoteNatLink). */
-        if (!asked) return;
+        int type = (buf[12] << 8) | buf[13];
+        if (type != CBUS_PONG || link != node->link || !link->sent_natext) return;
         if ((node->nat_aware || node->nat_hinted) && ++node->nat_noext >= 1) {
             serverLog(LL_NOTICE, "NAT: node %.40s no longer sends the NAT extension, not sending it ours", node->name);
             node->nat_aware = node->nat_hinted = 0;
@@ -338,7 +291,7 @@ void clusterAddrProcessNatExt(clusterNode *node, clusterLink *link, const unsign
     link->nat_aware = 1;
     node->nat_aware = 1;
     node->nat_noext = 0;
-    if (answer) node->nat_out_ok = mstime();
+    if (((buf[12] << 8) | buf[13]) == CBUS_PONG && link == node->link) node->nat_out_ok = mstime();
     int port = in.port, tls_port = in.tls_port, cport = in.cport;
     if (strcmp(node->int_ip, in.ip) || node->int_port != port || node->int_tls_port != tls_port ||
         node->int_cport != cport) {

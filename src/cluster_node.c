@@ -681,13 +681,15 @@ void clusterSendPing(clusterLink *link, int type) {
     }
     /* Our internal address, to peers that understand it (cluster_addr.c). */
     unsigned char natext[CNAT_MAX_LEN];
-    size_t natlen = clusterAddrBuildNatExt(natext);
-    if (natlen && clusterAddrWantsNatExt(link, type, natext, natlen)) {
-        ext[nexts].type = CNAT_EXT_TYPE;
-        ext[nexts].len = (uint32_t)natlen;
-        ext[nexts].payload = natext;
-        nexts++;
-        clusterAddrNatExtSent(link, type, natext, natlen);
+    if (clusterAddrWantsNatExt(link, type)) {
+        size_t natlen = clusterAddrBuildNatExt(natext);
+        if (natlen) {
+            ext[nexts].type = CNAT_EXT_TYPE;
+            ext[nexts].len = (uint32_t)natlen;
+            ext[nexts].payload = natext;
+            nexts++;
+            link->sent_natext = 1;
+        }
     }
     size_t len;
     unsigned char *msg = cbusBuildPing(&h, type, g, count, ext, nexts, &len);
