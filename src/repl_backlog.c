@@ -10,8 +10,8 @@
  * the capacity stock's allocation gets (see blockCapacityFor, rounded up
  * to the jemalloc size class of block plus its 40-byte header), and the
  * head block goes only while the history without it still exceeds
- * repl-backlog-size. Not reproduced: stock also keeps blocks a lagging
- * replica still has to send (its output buffer is the same list). */
+ * repl-backlog-size and no replica still has bytes of it to be sent (in
+ * stock a replica's output buffer is that same list of blocks). */
 #include "server.h"
 #include "replication.h"
 

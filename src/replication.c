@@ -108,26 +108,27 @@ void feedReplicationBuffer(const char *buf, size_t len) {
 }
 
 /* A command to the backlog in the pieces stock feeds (its block layout,
- * hence what it trims, depends on them); the bytes equal catCommandProto's. */
-static void backlogFeedCommand(robj **argv, int argc) {
-    char hdr[LONG_STR_SIZE + 4];
-    int n = snprintf(hdr, sizeof(hdr), "*%d\r\n", argc);
-    backlogFeed(hdr, (size_t)n);
+ * hence what it trims, depends on them): the array header, then per
+ * argument its "$<len>\r\n", its bytes and its CRLF. proto is what
+ * catCommandProto built for argv: only the piece lengths are worked out. */
+static void backlogFeedCommandProto(const char *proto, robj **argv, int argc) {
+    size_t piece = 3 + digits10((uint64_t)argc); /* "*<argc>\r\n" */
+    backlogFeed(proto, piece);
+    proto += piece;
     for (int j = 0; j < argc; j++) {
         robj *o = argv[j];
-        char num[LONG_STR_SIZE];
-        const char *p = num;
         size_t len;
         if (sdsEncodedObject(o)) {
-            p = o->ptr;
             len = sdslen(o->ptr);
         } else {
+            char num[LONG_STR_SIZE];
             len = (size_t)ll2string(num, sizeof(num), (long)o->ptr);
         }
-        n = snprintf(hdr, sizeof(hdr), "$%zu\r\n", len);
-        backlogFeed(hdr, (size_t)n);
-        backlogFeed(p, len);
-        backlogFeed("\r\n", 2);
+        piece = 3 + digits10((uint64_t)len); /* "$<len>\r\n" */
+        backlogFeed(proto, piece);
+        backlogFeed(proto + piece, len);
+        backlogFeed(proto + piece + len, 2);
+        proto += piece + len + 2;
     }
 }
 
@@ -176,7 +177,7 @@ void replicationFeedReplicas(int dictid, robj **argv, int argc) {
     s = catCommandProto(s, argv, argc);
     feedReplicasOnly(s, sdslen(s));
     if (selectlen) backlogFeed(s, selectlen); /* stock feeds its SELECT as one piece */
-    backlogFeedCommand(argv, argc);
+    backlogFeedCommandProto(s + selectlen, argv, argc);
     sdsfree(s);
 }
 
@@ -275,16 +276,23 @@ static void wakeWaitingClients(void);
 static const char *replicaStateName(int state);
 static void relayDropTarget(client *slave);
 
+/* Replicas waiting for the running child's snapshot. */
+static int replicasWaitingBgsaveEnd(void) {
+    int n = 0;
+    listIter li;
+    listNode *ln;
+    listRewind(server.slaves, &li);
+    while ((ln = listNext(&li)))
+        if (RC(listNodeValue(ln))->state == SLAVE_STATE_WAIT_BGSAVE_END) n++;
+    return n;
+}
+
 /* A diskless transfer whose last target went away is pointless: stop the
  * child (as stock, which notices it in its pipe reader); the cron reaps
  * it and logs how it ended. */
 static void stopOrphanedTransfer(void) {
     if (server.child_type != CHILD_TYPE_RDB || !persist.child_to_socket || server.child_pid == -1) return;
-    listIter li;
-    listNode *ln;
-    listRewind(server.slaves, &li);
-    while ((ln = listNext(&li)))
-        if (RC(listNodeValue(ln))->state == SLAVE_STATE_WAIT_BGSAVE_END) return;
+    if (replicasWaitingBgsaveEnd()) return;
     serverLog(LL_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
     kill(server.child_pid, SIGUSR1);
 }
@@ -503,13 +511,8 @@ static int diskless_done_logged;
 static void logDisklessTransferRead(void) {
     if (diskless_done_logged) return;
     diskless_done_logged = 1;
-    int up = 0;
-    listIter li;
-    listNode *ln;
-    listRewind(server.slaves, &li);
-    while ((ln = listNext(&li)))
-        if (RC(listNodeValue(ln))->state == SLAVE_STATE_WAIT_BGSAVE_END) up++;
-    serverLog(LL_WARNING, "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
+    serverLog(LL_WARNING, "Diskless rdb transfer, done reading from pipe, %d replicas still up.",
+              replicasWaitingBgsaveEnd());
 }
 
 /* persistence.c, before "Background RDB transfer terminated": the child
